@@ -1,0 +1,97 @@
+/**
+ * Version-neutral cgroup statistics in base units (seconds, bytes, counts).
+ *
+ * This is the one boundary where kernel units (ns, µs, USER_HZ ticks) become base units: the v1 and
+ * v2 readers fill it, the metric catalog only selects values from it. Every field is optional and
+ * every sub-object is optional: a file the kernel did not provide leaves its field undefined, so no
+ * series is emitted for it (absent is not zero). `null` means "no limit" where a limit is asked for.
+ */
+export interface CgroupStats {
+  cpu?: CpuStats;
+  cpuSpec?: CpuSpec;
+  memory?: MemoryStats;
+  /** Block IO per device (v1 blkio.throttle.*, v2 io.stat). */
+  io?: BlockIoDevice[];
+  pids?: PidsStats;
+  pressure?: PressureStats;
+  /** Number of pids listed in cgroup.procs. */
+  processes?: number;
+}
+
+export interface CpuStats {
+  /** Total CPU time (v1 cpuacct.usage ns; v2 cpu.stat usage_usec). */
+  usageSeconds?: number;
+  /** v1 cpuacct.stat user ticks / USER_HZ; v2 cpu.stat user_usec. */
+  userSeconds?: number;
+  systemSeconds?: number;
+  /** cpu.stat nr_periods / nr_throttled / throttled_time (v1 ns) or throttled_usec (v2). */
+  periods?: number;
+  throttledPeriods?: number;
+  throttledSeconds?: number;
+}
+
+export interface CpuSpec {
+  /** cpu.cfs_period_us (v1) or the second field of cpu.max (v2), in microseconds as the kernel has it. */
+  periodUs?: number;
+  /** cpu.cfs_quota_us or the first field of cpu.max in microseconds; null = no quota (-1 / "max"). */
+  quotaUs?: number | null;
+  /** cpu.shares (v1), or cpu.weight converted to shares (v2): 2 + (w-1)*262142/9999. */
+  shares?: number;
+}
+
+export interface MemoryStats {
+  /** memory.usage_in_bytes (v1), memory.current (v2). */
+  usageBytes?: number;
+  /** usage - inactive_file (v1 total_inactive_file, v2 inactive_file), clamped at 0. */
+  workingSetBytes?: number;
+  /** memory.stat (total_)rss (v1) / anon (v2). */
+  rssBytes?: number;
+  /** memory.stat (total_)cache (v1) / file (v2). */
+  cacheBytes?: number;
+  /** memory.stat (total_)swap (v1) / memory.swap.current (v2). */
+  swapBytes?: number;
+  /** memory.stat (total_)mapped_file (v1) / file_mapped (v2). */
+  mappedFileBytes?: number;
+  /** memory.max_usage_in_bytes (v1) / memory.peak (v2, kernel >= 5.19). */
+  maxUsageBytes?: number;
+  /** memory.failcnt (v1 only). */
+  failcnt?: number;
+  /** memory.limit_in_bytes (v1) / memory.max (v2); null = unlimited. */
+  limitBytes?: number | null;
+  /** memory.memsw.limit_in_bytes (v1) / memory.swap.max (v2); null = unlimited. */
+  swapLimitBytes?: number | null;
+  /** memory.events oom_kill (v2) / memory.oom_control oom_kill (v1): local to this memcg. */
+  oomKills?: number;
+}
+
+export interface BlockIoDevice {
+  major: number;
+  minor: number;
+  /** `/dev/<name>` from /proc/diskstats, or `major:minor` when the device is unknown. */
+  device: string;
+  readBytes?: number;
+  writeBytes?: number;
+  reads?: number;
+  writes?: number;
+}
+
+export interface PidsStats {
+  /** pids.current */
+  current?: number;
+  /** pids.max; null = "max" (no limit). */
+  max?: number | null;
+}
+
+/** Cumulative stall time from cpu.pressure, memory.pressure, io.pressure (the `total=` fields). */
+export interface PressureStats {
+  cpu?: PressureTotals;
+  memory?: PressureTotals;
+  io?: PressureTotals;
+}
+
+export interface PressureTotals {
+  /** "some" line total, seconds: at least one task waited. */
+  someSeconds?: number;
+  /** "full" line total, seconds: all non-idle tasks stalled. */
+  fullSeconds?: number;
+}
