@@ -1,0 +1,155 @@
+import type { CgroupLayout } from './cgroup/layout.js';
+import { cgroupStartTime, readCgroupStats } from './cgroup/read.js';
+import type { TargetProvider } from './discovery/target.js';
+import { AgentError, GoneError } from './errors.js';
+import type { FileReader } from './fs/file-reader.js';
+import type { Logger } from './log.js';
+import { readMachineInfo, type MachineInfo, type MachineRoots } from './machine/machine-info.js';
+import type { Snapshot, SnapshotSource } from './metrics/instruments.js';
+import type { AgentStats, ContainerSample, NetInterfaceSample } from './metrics/sample.js';
+import { deviceNames } from './procfs/diskstats.js';
+import { isIgnoredInterface } from './procfs/net-dev.js';
+import { ProcFs, readDiskstats, readNetDev } from './procfs/proc-fs.js';
+
+export interface CollectorDeps {
+  layout: CgroupLayout;
+  reader: FileReader;
+  roots: MachineRoots;
+  targets: TargetProvider;
+  stats: AgentStats;
+  log: Logger;
+  now?: () => number;
+  /** Host facts and device names rarely change: re-read them this often. */
+  slowRefreshMs?: number;
+}
+
+const WARN_EVERY_MS = 10 * 60_000;
+
+/**
+ * Reads every target's files once per cycle, synchronously, and turns them into samples. A target
+ * that vanished mid-read is skipped quietly (debug); a malformed file is logged (rate-limited),
+ * counted, and skips only that target. Nothing here ever throws for one container's sake.
+ */
+export class Collector implements SnapshotSource {
+  #deps: CollectorDeps;
+  #proc: ProcFs;
+  #now: () => number;
+  #devices = new Map<string, string>();
+  #machine: MachineInfo | undefined;
+  #slowReadAt = -Infinity;
+  #startTimes = new Map<string, number>();
+  #warnedAt = new Map<string, number>();
+
+  constructor(deps: CollectorDeps) {
+    this.#deps = deps;
+    this.#proc = new ProcFs(deps.roots.procRoot);
+    this.#now = deps.now ?? Date.now;
+  }
+
+  async collect(): Promise<Snapshot> {
+    const started = performance.now();
+    const { stats } = this.#deps;
+    this.#refreshSlowFacts();
+    const { targets, truncated } = await this.#deps.targets.list();
+    if (truncated) this.#warn('discovery', 'raw cgroup discovery reached discovery.maxCgroups; deeper or later cgroups are not reported');
+    const nowSeconds = this.#now() / 1000;
+    const containers: ContainerSample[] = [];
+    const livePaths = new Set<string>();
+    const deviceName = (major: number, minor: number): string | undefined => this.#devices.get(`${major}:${minor}`);
+    for (const t of targets) {
+      let cgroup;
+      try {
+        cgroup = readCgroupStats(this.#deps.layout, t.cgroupPath, this.#deps.reader, { deviceName });
+      } catch (err) {
+        if (err instanceof GoneError) {
+          this.#deps.log.debug({ cgroup: t.cgroupPath }, 'cgroup vanished during the read; skipped');
+        } else {
+          this.#sourceError('cgroup', `cgroup ${t.cgroupPath}`, err);
+        }
+        continue;
+      }
+      livePaths.add(t.cgroupPath);
+      const sample: ContainerSample = { identity: t.identity, cgroup, lastSeenSeconds: nowSeconds };
+      const start = t.startTimeSeconds ?? this.#startTime(t.cgroupPath);
+      if (start !== undefined) sample.startTimeSeconds = start;
+      if (t.netPid !== undefined) {
+        const network = this.#network(t.netPid, t.cgroupPath);
+        if (network) sample.network = network;
+      }
+      if (t.fs) sample.fs = t.fs;
+      if (t.oomEvents !== undefined) sample.oomEvents = t.oomEvents;
+      containers.push(sample);
+    }
+    for (const path of this.#startTimes.keys()) if (!livePaths.has(path)) this.#startTimes.delete(path);
+    const seconds = (performance.now() - started) / 1000;
+    stats.lastCollectionSeconds = seconds;
+    stats.containers = containers.length;
+    return { containers, ...(this.#machine ? { machine: this.#machine } : {}), agent: stats };
+  }
+
+  #refreshSlowFacts(): void {
+    const now = this.#now();
+    if (now - this.#slowReadAt < (this.#deps.slowRefreshMs ?? 5 * 60_000)) return;
+    this.#slowReadAt = now;
+    try {
+      this.#machine = readMachineInfo(this.#deps.roots, this.#deps.reader);
+    } catch (err) {
+      this.#sourceError('proc', 'machine info', err);
+    }
+    try {
+      this.#devices = deviceNames(readDiskstats(this.#proc, this.#deps.reader));
+    } catch (err) {
+      this.#sourceError('proc', 'diskstats', err);
+    }
+  }
+
+  #startTime(cgroupPath: string): number | undefined {
+    let t = this.#startTimes.get(cgroupPath);
+    if (t === undefined) {
+      t = cgroupStartTime(this.#deps.layout, cgroupPath);
+      if (t !== undefined) this.#startTimes.set(cgroupPath, t);
+    }
+    return t;
+  }
+
+  #network(pid: number, cgroupPath: string): NetInterfaceSample[] | undefined {
+    try {
+      return readNetDev(this.#proc, pid, this.#deps.reader)
+        .filter((i) => !isIgnoredInterface(i.name))
+        .map((i) => ({
+          name: i.name,
+          rxBytes: i.rxBytes,
+          rxPackets: i.rxPackets,
+          rxErrors: i.rxErrs,
+          rxDropped: i.rxDrop,
+          txBytes: i.txBytes,
+          txPackets: i.txPackets,
+          txErrors: i.txErrs,
+          txDropped: i.txDrop,
+        }));
+    } catch (err) {
+      if (err instanceof GoneError) {
+        this.#deps.log.debug({ pid, cgroup: cgroupPath }, 'process vanished before its net/dev was read');
+      } else {
+        this.#sourceError('proc', `net/dev of pid ${pid}`, err);
+      }
+      return undefined;
+    }
+  }
+
+  #sourceError(source: string, what: string, err: unknown): void {
+    const { stats } = this.#deps;
+    stats.sourceErrors[source] = (stats.sourceErrors[source] ?? 0) + 1;
+    const code = err instanceof AgentError ? err.code : 'UNEXPECTED';
+    this.#warn(`${source}:${what}:${code}`, `${what}: ${err instanceof Error ? err.message : String(err)}`, { source, code });
+  }
+
+  /** One line per distinct problem every ten minutes: a broken file must not flood the log. */
+  #warn(key: string, msg: string, extra: Record<string, unknown> = {}): void {
+    const now = this.#now();
+    const last = this.#warnedAt.get(key);
+    if (last !== undefined && now - last < WARN_EVERY_MS) return;
+    this.#warnedAt.set(key, now);
+    this.#deps.log.warn(extra, msg);
+  }
+}

@@ -1,0 +1,222 @@
+import { readFileSync } from 'node:fs';
+import convict from 'convict';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from '../errors.js';
+import { catalog } from '../metrics/catalog.js';
+import type { MetricGroup } from '../metrics/spec.js';
+import { allFormats, parseDuration, parseHeaders } from './formats.js';
+import { argName, leafPaths, schema } from './schema.js';
+
+export type PrintFormat = 'prometheus' | 'json';
+
+export interface AgentConfig {
+  collection: { intervalMs: number };
+  paths: { proc: string; sys: string; rootfs: string };
+  discovery: { cgroupParents: string[]; maxDepth: number; maxCgroups: number };
+  cri: { endpoint: string; timeoutMs: number; statsTimeoutMs: number };
+  export: {
+    otlp: {
+      endpoint: string;
+      headers: Record<string, string>;
+      timeoutMs: number;
+      replaySnapshots: number;
+      tls: { ca: string; cert: string; key: string; insecure: boolean };
+    };
+    prometheus: { enabled: boolean; host: string; port: number };
+  };
+  resource: { serviceName: string; serviceInstanceId: string; attributes: Record<string, string> };
+  metrics: { profile: 'cadvisor'; groups: Record<MetricGroup, boolean>; disabled: string[] };
+  log: { level: string };
+}
+
+export interface CliOptions {
+  configFile?: string;
+  once: boolean;
+  print?: PrintFormat;
+  printConfig: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+export interface LoadedConfig {
+  config: AgentConfig;
+  cli: CliOptions;
+  /** Effective config as text with sensitive values masked (for --print-config). */
+  describe(): string;
+  /** Non-fatal remarks (unknown PODPULSE_* variables). */
+  warnings: string[];
+}
+
+let formatsAdded = false;
+function ensureFormats(): void {
+  // convict keeps formats in a process-wide registry; add ours once.
+  if (formatsAdded) return;
+  for (const f of allFormats) convict.addFormat(f);
+  formatsAdded = true;
+}
+
+const OWN_FLAGS = ['config', 'once', 'print', 'print-config', 'help', 'version'];
+
+/** Splits argv into podpulse's own flags and the per-key flags convict understands. */
+export function parseArgv(argv: readonly string[]): { cli: CliOptions; convictArgs: string[] } {
+  const keyArgs = new Set(leafPaths().map((l) => argName(l.path)));
+  const cli: CliOptions = { once: false, printConfig: false, help: false, version: false };
+  const convictArgs: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i] as string;
+    if (token === '-h') {
+      cli.help = true;
+      continue;
+    }
+    if (!token.startsWith('--')) throw new ConfigError(`unexpected argument "${token}" (flags start with --; see --help)`);
+    const eq = token.indexOf('=');
+    const flag = token.slice(2, eq === -1 ? undefined : eq);
+    const inline = eq === -1 ? undefined : token.slice(eq + 1);
+    const takeValue = (): string => {
+      if (inline !== undefined) return inline;
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new ConfigError(`flag --${flag} needs a value`);
+      i++;
+      return next;
+    };
+    switch (flag) {
+      case 'config':
+        cli.configFile = takeValue();
+        break;
+      case 'once':
+        cli.once = true;
+        break;
+      case 'print': {
+        const v = takeValue();
+        if (v !== 'prometheus' && v !== 'json') {
+          throw new ConfigError(`flag --print: value was "${v}"; allowed: prometheus, json`);
+        }
+        cli.print = v;
+        break;
+      }
+      case 'print-config':
+        cli.printConfig = true;
+        break;
+      case 'help':
+        cli.help = true;
+        break;
+      case 'version':
+        cli.version = true;
+        break;
+      default:
+        if (!keyArgs.has(flag)) {
+          throw new ConfigError(`unknown flag --${flag}; allowed: ${[...OWN_FLAGS, ...keyArgs].map((f) => '--' + f).join(', ')}`);
+        }
+        convictArgs.push(`--${flag}`, takeValue());
+    }
+  }
+  if (cli.print && !cli.once) cli.once = true;
+  return { cli, convictArgs };
+}
+
+function readConfigFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  try {
+    return parseYaml(text) ?? {};
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+/**
+ * Loads defaults < config file < PODPULSE_* environment < flags, validates strictly, and returns a
+ * typed config. Every problem becomes a ConfigError whose message lists one line per bad key.
+ */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedConfig {
+  ensureFormats();
+  const { cli, convictArgs } = parseArgv(argv);
+  const conf = convict(schema as convict.Schema<unknown>, { env: env as Record<string, string>, args: convictArgs });
+  if (cli.configFile) {
+    const data = readConfigFile(cli.configFile);
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      throw new ConfigError(`config file ${cli.configFile} must hold a YAML map at the top level`);
+    }
+    conf.load(data);
+  }
+  try {
+    conf.validate({ allowed: 'strict' });
+  } catch (err) {
+    throw new ConfigError(
+      (err as Error).message
+        .split('\n')
+        .map((line) => line.replace(/^configuration param '([^']+)' not declared in the schema$/, "unknown key '$1' (see --help for the keys)"))
+        .join('\n'),
+    );
+  }
+  const known = new Set(leafPaths().map((l) => l.leaf.env));
+  const warnings = Object.keys(env)
+    .filter((k) => k.startsWith('PODPULSE_') && !known.has(k))
+    .map((k) => `environment variable ${k} matches no config key and is ignored`);
+
+  const get = (key: string): unknown => conf.get(key as never);
+  const metricNames = new Set(catalog.map((m) => m.name));
+  const disabled = get('metrics.disabled') as string[];
+  for (const name of disabled) {
+    if (!metricNames.has(name)) throw new ConfigError(`metrics.disabled: value was "${name}"; allowed: metric names listed in docs/metrics.md`);
+  }
+  const config: AgentConfig = {
+    collection: { intervalMs: parseDuration(get('collection.interval')) },
+    paths: { proc: get('paths.proc') as string, sys: get('paths.sys') as string, rootfs: get('paths.rootfs') as string },
+    discovery: {
+      cgroupParents: get('discovery.cgroupParents') as string[],
+      maxDepth: get('discovery.maxDepth') as number,
+      maxCgroups: get('discovery.maxCgroups') as number,
+    },
+    cri: {
+      endpoint: get('cri.endpoint') as string,
+      timeoutMs: parseDuration(get('cri.timeout')),
+      statsTimeoutMs: parseDuration(get('cri.statsTimeout')),
+    },
+    export: {
+      otlp: {
+        endpoint: get('export.otlp.endpoint') as string,
+        headers: parseHeaders(get('export.otlp.headers')),
+        timeoutMs: parseDuration(get('export.otlp.timeout')),
+        replaySnapshots: get('export.otlp.replaySnapshots') as number,
+        tls: {
+          ca: get('export.otlp.tls.ca') as string,
+          cert: get('export.otlp.tls.cert') as string,
+          key: get('export.otlp.tls.key') as string,
+          insecure: get('export.otlp.tls.insecure') as boolean,
+        },
+      },
+      prometheus: {
+        enabled: get('export.prometheus.enabled') as boolean,
+        host: get('export.prometheus.host') as string,
+        port: get('export.prometheus.port') as number,
+      },
+    },
+    resource: {
+      serviceName: get('resource.service.name') as string,
+      serviceInstanceId: get('resource.service.instance.id') as string,
+      attributes: get('resource.attributes') as Record<string, string>,
+    },
+    metrics: {
+      profile: get('metrics.profile') as 'cadvisor',
+      groups: get('metrics.groups') as Record<MetricGroup, boolean>,
+      disabled,
+    },
+    log: { level: get('log.level') as string },
+  };
+  if ((config.export.otlp.tls.cert === '') !== (config.export.otlp.tls.key === '')) {
+    throw new ConfigError('export.otlp.tls.cert and export.otlp.tls.key must be set together (mTLS)');
+  }
+  if (config.export.otlp.timeoutMs > config.collection.intervalMs) {
+    // An export must end before the next cycle starts; the SDK would clamp it silently, we say so.
+    warnings.push(
+      `export.otlp.timeout (${config.export.otlp.timeoutMs}ms) is longer than collection.interval; using ${config.collection.intervalMs}ms`,
+    );
+    config.export.otlp.timeoutMs = config.collection.intervalMs;
+  }
+  return { config, cli, describe: () => conf.toString(), warnings };
+}

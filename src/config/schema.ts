@@ -1,0 +1,155 @@
+/**
+ * The convict schema: every knob declared once with its doc, format and default. Environment
+ * variables (PODPULSE_<KEY_PATH>) and flags (--<key-path>) are derived from the key path, so they can
+ * never drift from the file keys. Metric groups come from the catalog.
+ */
+import { METRIC_GROUPS } from '../metrics/catalog.js';
+
+export interface SchemaLeaf {
+  doc: string;
+  format: unknown;
+  default: unknown;
+  sensitive?: boolean;
+  env?: string;
+  arg?: string;
+}
+export type SchemaNode = SchemaLeaf | { [key: string]: SchemaNode };
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function groupsSchema(): Record<string, SchemaLeaf> {
+  const out: Record<string, SchemaLeaf> = {};
+  for (const g of METRIC_GROUPS) {
+    out[g] = { doc: `Collect the "${g}" metric group.`, format: Boolean, default: true };
+  }
+  return out;
+}
+
+const tree = {
+  collection: {
+    interval: { doc: 'How often to collect and push (e.g. 10s, 500ms, 1m).', format: 'duration-ms', default: '10s' },
+  },
+  paths: {
+    proc: { doc: 'Where the host /proc is mounted (e.g. /host/proc in a container).', format: 'abs-path', default: '/proc' },
+    sys: {
+      doc: 'Where the host /sys is mounted; cgroup mounts found in mountinfo are rebased onto it.',
+      format: 'abs-path',
+      default: '/sys',
+    },
+    rootfs: { doc: 'Where the host / is mounted (for /etc/machine-id and the CRI socket).', format: 'abs-path', default: '/' },
+  },
+  discovery: {
+    cgroupParents: {
+      doc: 'Cgroup subtrees to walk for raw cgroups (relative to each hierarchy root); empty = the whole hierarchy. "/" is always reported.',
+      format: 'string-list',
+      default: [] as string[],
+    },
+    maxDepth: { doc: 'How deep below each parent the raw cgroup walk goes.', format: 'nat', default: 6 },
+    maxCgroups: { doc: 'Upper bound on raw cgroups reported per cycle (runtime containers always count).', format: 'nat', default: 2000 },
+  },
+  cri: {
+    endpoint: {
+      doc: 'CRI socket (unix:///run/containerd/containerd.sock or a path); empty = autodetect containerd, then CRI-O.',
+      format: 'cri-endpoint',
+      default: '',
+    },
+    timeout: { doc: 'Deadline of each CRI list/status call.', format: 'duration-ms', default: '5s' },
+    statsTimeout: { doc: 'Deadline of the CRI stats calls (slow with many pods).', format: 'duration-ms', default: '10s' },
+  },
+  export: {
+    otlp: {
+      endpoint: {
+        doc: 'OTLP/gRPC collector endpoint; http:// is plaintext, https:// is TLS; empty disables OTLP export.',
+        format: 'otlp-endpoint',
+        default: 'http://localhost:4317',
+      },
+      headers: {
+        doc: 'gRPC metadata sent with every export (map, or "k1=v1,k2=v2" from env).',
+        format: 'headers',
+        default: {} as Record<string, string>,
+        sensitive: true,
+      },
+      timeout: { doc: 'Deadline of one export attempt.', format: 'duration-ms', default: '10s' },
+      replaySnapshots: {
+        doc: 'Failed exports kept and replayed oldest-first once the collector is back (0 = none).',
+        format: 'nat',
+        default: 5,
+      },
+      tls: {
+        ca: { doc: 'PEM file of the CA that signed the collector certificate.', format: 'optional-path', default: '' },
+        cert: { doc: 'PEM client certificate for mTLS.', format: 'optional-path', default: '' },
+        key: { doc: 'PEM client key for mTLS.', format: 'optional-path', default: '', sensitive: true },
+        insecure: {
+          doc: 'Force plaintext gRPC even for an https:// endpoint (not recommended).',
+          format: Boolean,
+          default: false,
+        },
+      },
+    },
+    prometheus: {
+      enabled: { doc: 'Serve the last collected snapshot as Prometheus text on /metrics.', format: Boolean, default: false },
+      host: { doc: 'Address the Prometheus endpoint binds to.', format: String, default: '127.0.0.1' },
+      port: { doc: 'Port of the Prometheus endpoint.', format: 'port', default: 9464 },
+    },
+  },
+  resource: {
+    service: {
+      name: { doc: 'service.name; the collector turns it into job=. Keep "cadvisor" for kubernetes-mixin.', format: String, default: 'cadvisor' },
+      instance: {
+        id: { doc: 'service.instance.id (becomes instance=); empty = the node name (NODE_NAME env, else hostname).', format: String, default: '' },
+      },
+    },
+    attributes: { doc: 'Extra resource attributes (land in target_info).', format: 'string-map', default: {} as Record<string, string> },
+  },
+  metrics: {
+    profile: { doc: 'Naming profile: "cadvisor" emits kubelet /metrics/cadvisor names.', format: ['cadvisor'], default: 'cadvisor' },
+    groups: groupsSchema(),
+    disabled: { doc: 'Metric names to leave out even though their group is on.', format: 'string-list', default: [] as string[] },
+  },
+  log: {
+    level: { doc: 'Log level (logs go to stderr as JSON lines).', format: LOG_LEVELS, default: 'info' },
+  },
+};
+
+function isLeaf(node: unknown): node is SchemaLeaf {
+  return typeof node === 'object' && node !== null && 'doc' in node && 'default' in node;
+}
+
+/** Adds env (PODPULSE_A_B_C) and arg (a-b-c) to every leaf, derived from its key path. */
+function decorate(node: Record<string, unknown>, path: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(node)) {
+    const p = [...path, key];
+    if (isLeaf(child)) {
+      out[key] = {
+        ...child,
+        env: envName(p.join('.')),
+        arg: argName(p.join('.')),
+      };
+    } else {
+      out[key] = decorate(child as Record<string, unknown>, p);
+    }
+  }
+  return out;
+}
+
+export function envName(keyPath: string): string {
+  return 'PODPULSE_' + keyPath.replace(/([a-z])([A-Z])/g, '$1_$2').replace(/\./g, '_').toUpperCase();
+}
+
+export function argName(keyPath: string): string {
+  return keyPath.replace(/([a-z])([A-Z])/g, '$1-$2').replace(/\./g, '-').toLowerCase();
+}
+
+export const schema = decorate(tree, []);
+
+/** Every leaf key path, in declaration order (docs and CLI validation use it). */
+export function leafPaths(node: Record<string, unknown> = schema, prefix = ''): { path: string; leaf: SchemaLeaf }[] {
+  const out: { path: string; leaf: SchemaLeaf }[] = [];
+  for (const [key, child] of Object.entries(node)) {
+    const p = prefix ? `${prefix}.${key}` : key;
+    if (isLeaf(child)) out.push({ path: p, leaf: child });
+    else out.push(...leafPaths(child as Record<string, unknown>, p));
+  }
+  return out;
+}

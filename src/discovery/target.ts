@@ -1,0 +1,50 @@
+import type { CgroupLayout } from '../cgroup/layout.js';
+import type { ContainerIdentity, FsUsageSample } from '../metrics/sample.js';
+import { walkRawCgroups, type RawWalkOptions } from './raw-cgroups.js';
+
+/** One thing to collect this cycle: a cgroup plus everything known about who it is. */
+export interface Target {
+  cgroupPath: string;
+  identity: ContainerIdentity;
+  /** A pid inside the network namespace this series owns (sandbox pid, 1 for `/`). */
+  netPid?: number;
+  fs?: readonly FsUsageSample[];
+  oomEvents?: number;
+  /** From the runtime when known; else the collector estimates it from the cgroup. */
+  startTimeSeconds?: number;
+}
+
+export interface TargetList {
+  targets: Target[];
+  /** Raw discovery hit discovery.maxCgroups. */
+  truncated: boolean;
+}
+
+export interface TargetProvider {
+  list(): Promise<TargetList>;
+}
+
+export function rawIdentity(cgroupPath: string): ContainerIdentity {
+  return { id: cgroupPath, name: '', image: '', container: '', pod: '', namespace: '' };
+}
+
+/** Without a container runtime: every cgroup is a container whose id is its path (cAdvisor's raw handler). */
+export class RawTargetProvider implements TargetProvider {
+  constructor(
+    private readonly layout: CgroupLayout,
+    private readonly opts: RawWalkOptions,
+  ) {}
+
+  async list(): Promise<TargetList> {
+    return rawTargets(this.layout, this.opts);
+  }
+}
+
+export function rawTargets(layout: CgroupLayout, opts: RawWalkOptions): TargetList {
+  const { paths, truncated } = walkRawCgroups(layout, opts);
+  return {
+    truncated,
+    // The root cgroup's network is the host's: pid 1 lives in the host network namespace.
+    targets: paths.map((p) => (p === '/' ? { cgroupPath: p, identity: rawIdentity(p), netPid: 1 } : { cgroupPath: p, identity: rawIdentity(p) })),
+  };
+}

@@ -1,0 +1,162 @@
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { AgentStats } from '../metrics/sample.js';
+
+/** gRPC status codes the OTLP spec calls retryable (RESOURCE_EXHAUSTED: only later, by replay). */
+const RETRY_NOW = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 10 /* ABORTED */, 11 /* OUT_OF_RANGE */, 14 /* UNAVAILABLE */, 15 /* DATA_LOSS */]);
+const RETRY_LATER = new Set([8 /* RESOURCE_EXHAUSTED */]);
+const STATUS_NAMES = [
+  'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS',
+  'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED',
+  'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED',
+];
+
+export interface DeliveryReport {
+  /** 'ok': this cycle's snapshot reached the collector; 'disabled': no OTLP endpoint configured. */
+  outcome: 'ok' | 'failed' | 'disabled';
+  reason?: string;
+  points: number;
+  /** Snapshots waiting for replay after this cycle. */
+  queued: number;
+  attempts: number;
+}
+
+export interface DeliveryOptions {
+  /** Undefined when OTLP export is disabled. */
+  otlp?: PushMetricExporter;
+  /** Failed snapshots kept for replay, oldest dropped first. */
+  replaySnapshots: number;
+  /** How long one cycle may spend retrying (must end before the next cycle). */
+  retryBudgetMs: number;
+  stats: AgentStats;
+  /** Every snapshot, before delivery (feeds the optional Prometheus endpoint). */
+  onSnapshot?: (rm: ResourceMetrics) => void;
+  onReport?: (report: DeliveryReport) => void;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export function countPoints(rm: ResourceMetrics): number {
+  let n = 0;
+  for (const sm of rm.scopeMetrics) for (const m of sm.metrics) n += m.dataPoints.length;
+  return n;
+}
+
+function grpcCode(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+export function describeExportError(error: unknown): string {
+  const code = grpcCode(error);
+  const details = (error as { details?: string; message?: string } | undefined)?.details ?? (error as Error | undefined)?.message ?? String(error);
+  return code === undefined ? details : `${STATUS_NAMES[code] ?? code}: ${details}`;
+}
+
+/**
+ * Delivers snapshots to the OTLP exporter with what the SDK's gRPC exporter lacks: retries with
+ * backoff for the spec's retryable codes, a bounded replay queue so gauges survive a short collector
+ * outage, and counts of what was retried and dropped. Cumulative counters lose nothing either way;
+ * the queue is for gauge fidelity. Exports are serialized so a slow collector never overlaps cycles.
+ */
+export class Delivery implements PushMetricExporter {
+  #opts: DeliveryOptions;
+  #queue: ResourceMetrics[] = [];
+  #chain: Promise<unknown> = Promise.resolve();
+  #now: () => number;
+  #sleep: (ms: number) => Promise<void>;
+
+  constructor(opts: DeliveryOptions) {
+    this.#opts = opts;
+    this.#now = opts.now ?? Date.now;
+    this.#sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms).unref?.()));
+  }
+
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  export(rm: ResourceMetrics, done: (result: ExportResult) => void): void {
+    const run = this.#chain.then(() => this.#deliver(rm));
+    this.#chain = run.catch(() => undefined);
+    run.then(
+      (report) => {
+        this.#opts.onReport?.(report);
+        done(report.outcome === 'failed' ? { code: ExportResultCode.FAILED, error: new Error(report.reason) } : { code: ExportResultCode.SUCCESS });
+      },
+      (err: unknown) => done({ code: ExportResultCode.FAILED, error: err instanceof Error ? err : new Error(String(err)) }),
+    );
+  }
+
+  async #deliver(rm: ResourceMetrics): Promise<DeliveryReport> {
+    const points = countPoints(rm);
+    this.#opts.onSnapshot?.(rm);
+    const otlp = this.#opts.otlp;
+    if (!otlp) return { outcome: 'disabled', points, queued: 0, attempts: 0 };
+
+    this.#queue.push(rm);
+    while (this.#queue.length > this.#opts.replaySnapshots + 1) {
+      const dropped = this.#queue.shift() as ResourceMetrics;
+      this.#opts.stats.droppedPoints += countPoints(dropped);
+    }
+    const deadline = this.#now() + this.#opts.retryBudgetMs;
+    let attempts = 0;
+    let reason: string | undefined;
+    while (this.#queue.length > 0) {
+      const head = this.#queue[0] as ResourceMetrics;
+      const r = await this.#sendWithRetry(otlp, head, deadline);
+      attempts += r.attempts;
+      if (r.ok) {
+        this.#queue.shift();
+        continue;
+      }
+      reason = r.reason;
+      if (r.permanent) {
+        // The collector refused the data itself: sending it again would be refused again.
+        this.#queue.shift();
+        this.#opts.stats.droppedPoints += countPoints(head);
+        continue;
+      }
+      break;
+    }
+    const delivered = !this.#queue.includes(rm);
+    if (delivered) this.#opts.stats.exports.success++;
+    else this.#opts.stats.exports.failure++;
+    return delivered
+      ? { outcome: 'ok', points, queued: this.#queue.length, attempts, ...(reason ? { reason } : {}) }
+      : { outcome: 'failed', reason: reason ?? 'unknown error', points, queued: this.#queue.length, attempts };
+  }
+
+  async #sendWithRetry(
+    otlp: PushMetricExporter,
+    rm: ResourceMetrics,
+    deadline: number,
+  ): Promise<{ ok: boolean; permanent?: boolean; reason?: string; attempts: number }> {
+    let backoff = 250;
+    for (let attempt = 1; ; attempt++) {
+      const result = await new Promise<ExportResult>((resolve) => otlp.export(rm, resolve));
+      if (result.code === ExportResultCode.SUCCESS) return { ok: true, attempts: attempt };
+      const code = grpcCode(result.error);
+      const reason = describeExportError(result.error);
+      if (code !== undefined && !RETRY_NOW.has(code) && !RETRY_LATER.has(code)) {
+        return { ok: false, permanent: true, reason, attempts: attempt };
+      }
+      const jittered = backoff * (0.8 + Math.random() * 0.4);
+      if (code !== undefined && RETRY_LATER.has(code)) return { ok: false, reason, attempts: attempt };
+      if (this.#now() + jittered >= deadline) return { ok: false, reason, attempts: attempt };
+      this.#opts.stats.exportRetries++;
+      await this.#sleep(jittered);
+      backoff = Math.min(backoff * 2, 5000);
+    }
+  }
+
+  async forceFlush(): Promise<void> {
+    await this.#chain;
+    await this.#opts.otlp?.forceFlush();
+  }
+
+  async shutdown(): Promise<void> {
+    await this.#chain;
+    await this.#opts.otlp?.shutdown();
+  }
+}

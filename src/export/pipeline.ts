@@ -1,0 +1,183 @@
+import type { Resource } from '@opentelemetry/resources';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import {
+  MeterProvider,
+  MetricReader,
+  PeriodicExportingMetricReader,
+  type PushMetricExporter,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
+import type { Logger } from '../log.js';
+import { registerCatalog, type Registration, type SnapshotSource } from '../metrics/instruments.js';
+import type { MetricSpec } from '../metrics/spec.js';
+import { countPoints } from './delivery.js';
+import { LiveSeries } from './live-series.js';
+
+const SCOPE = 'podpulse';
+
+export interface PipelineOptions {
+  resource: Resource;
+  specs: readonly MetricSpec[];
+  source: SnapshotSource;
+  /** Shared by every generation; shut down only with the pipeline. */
+  delivery: PushMetricExporter;
+  intervalMs: number;
+  log: Logger;
+  /** Dead series one instrument may accumulate before the MeterProvider is replaced. */
+  maxDeadSeries?: number;
+  /** Per-instrument SDK limit; far above what maxDeadSeries lets accumulate. */
+  cardinalityLimit?: number;
+  /** After each export, with the number of live series the cycle observed. */
+  onCycle?: (liveSeries: number) => void;
+}
+
+/**
+ * Stands between one generation's reader and the shared delivery: drops points the last cycle did
+ * not observe, and goes quiet once its generation is retired.
+ */
+class GenerationExporter implements PushMetricExporter {
+  retired = false;
+  constructor(
+    private readonly live: LiveSeries,
+    private readonly target: PushMetricExporter,
+    private readonly afterExport: () => void,
+  ) {}
+
+  export(rm: ResourceMetrics, done: (result: ExportResult) => void): void {
+    if (this.retired) return done({ code: ExportResultCode.SUCCESS });
+    const filtered = this.live.filter(rm);
+    if (countPoints(filtered) === 0) {
+      done({ code: ExportResultCode.SUCCESS });
+      this.afterExport();
+      return;
+    }
+    this.target.export(filtered, (result) => {
+      done(result);
+      this.afterExport();
+    });
+  }
+
+  async forceFlush(): Promise<void> {}
+  async shutdown(): Promise<void> {}
+}
+
+interface Generation {
+  number: number;
+  provider: MeterProvider;
+  reader: PeriodicExportingMetricReader;
+  exporter: GenerationExporter;
+  live: LiveSeries;
+  registration: Registration;
+}
+
+/**
+ * The push pipeline: observable instruments from the catalog, a PeriodicExportingMetricReader at the
+ * collection interval, cumulative temporality, and the stale-series mechanism.
+ *
+ * Stale series: each generation filters its exports to the series the last callback observed, so a
+ * gone container is absent from the very next export. The SDK still remembers every attribute set
+ * it was ever given, so once an instrument holds `maxDeadSeries` dead sets the whole MeterProvider is
+ * replaced by a fresh one (a "generation"). Observable counters report absolute kernel values, so the
+ * new generation continues every counter; only the OTLP start timestamp moves to the rotation time.
+ */
+export class MetricsPipeline {
+  #opts: PipelineOptions;
+  #current: Generation | undefined;
+  #count = 0;
+  #rotating = false;
+  #stopped = false;
+
+  constructor(opts: PipelineOptions) {
+    this.#opts = opts;
+  }
+
+  get generation(): number {
+    return this.#current?.number ?? 0;
+  }
+
+  start(): void {
+    this.#current = this.#build();
+  }
+
+  /** Runs a collection + export now (used at startup so data flows before the first interval). */
+  async collectNow(): Promise<void> {
+    await this.#current?.reader.forceFlush();
+  }
+
+  #build(): Generation {
+    const { resource, specs, source, delivery, intervalMs } = this.#opts;
+    const live = new LiveSeries();
+    const number = ++this.#count;
+    const exporter = new GenerationExporter(live, delivery, () => this.#afterExport(number));
+    const limit = this.#opts.cardinalityLimit ?? 20_000;
+    const reader = new PeriodicExportingMetricReader({
+      exporter,
+      exportIntervalMillis: intervalMs,
+      exportTimeoutMillis: intervalMs,
+      cardinalityLimits: { default: limit },
+    });
+    const provider = new MeterProvider({ resource, readers: [reader] });
+    const registration = registerCatalog(provider.getMeter(SCOPE), specs, source, live);
+    return { number, provider, reader, exporter, live, registration };
+  }
+
+  #afterExport(number: number): void {
+    const gen = this.#current;
+    if (!gen || gen.number !== number || this.#stopped) return;
+    this.#opts.onCycle?.(gen.live.liveCount);
+    if (this.#rotating) return;
+    const dead = gen.live.maxDeadPerInstrument();
+    if (dead < (this.#opts.maxDeadSeries ?? 1000)) return;
+    this.#rotating = true;
+    // Not from inside the reader's export: its shutdown waits for that very export to finish.
+    setImmediate(() => {
+      this.#rotate(gen, dead).finally(() => {
+        this.#rotating = false;
+      });
+    });
+  }
+
+  async #rotate(old: Generation, dead: number): Promise<void> {
+    if (this.#stopped) return;
+    this.#current = this.#build();
+    this.#opts.log.info({ generation: this.#current.number, deadSeries: dead }, 'replaced the meter provider to forget ended series');
+    await this.#retire(old);
+  }
+
+  async #retire(gen: Generation): Promise<void> {
+    gen.exporter.retired = true;
+    gen.registration.unregister();
+    try {
+      await gen.provider.shutdown();
+    } catch (err) {
+      this.#opts.log.debug({ err }, 'retired meter provider shutdown');
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    this.#stopped = true;
+    if (this.#current) await this.#retire(this.#current);
+    await this.#opts.delivery.shutdown();
+  }
+}
+
+/** A reader that only collects when asked (for --once). */
+class OnDemandReader extends MetricReader {
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
+
+/** One collection, filtered like the push path, without any exporter (for --once and tests). */
+export async function collectOnce(resource: Resource, specs: readonly MetricSpec[], source: SnapshotSource): Promise<ResourceMetrics> {
+  const reader = new OnDemandReader();
+  const provider = new MeterProvider({ resource, readers: [reader] });
+  const live = new LiveSeries();
+  registerCatalog(provider.getMeter(SCOPE), specs, source, live);
+  try {
+    const { resourceMetrics, errors } = await reader.collect();
+    if (errors.length > 0) throw errors[0];
+    return live.filter(resourceMetrics);
+  } finally {
+    await provider.shutdown();
+  }
+}

@@ -1,0 +1,30 @@
+import { hostname } from 'node:os';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import type { AgentConfig } from '../config/load.js';
+import type { MachineInfo } from '../machine/machine-info.js';
+
+/**
+ * The node's resource. service.name becomes `job` and service.instance.id becomes `instance` in
+ * Prometheus; everything else lands in target_info. Container identity is NOT here: one
+ * MeterProvider has one resource, so it travels on the data points.
+ */
+export function buildResource(
+  config: AgentConfig,
+  machine: MachineInfo | undefined,
+  env: NodeJS.ProcessEnv,
+  version: string,
+): Resource {
+  const nodeName = env.NODE_NAME || machine?.hostname || hostname();
+  const attrs: Record<string, string> = {
+    ...config.resource.attributes,
+    'service.name': config.resource.serviceName,
+    'service.instance.id': config.resource.serviceInstanceId || nodeName,
+    'service.version': version,
+    'host.name': nodeName,
+    'os.type': 'linux',
+  };
+  if (env.NODE_NAME) attrs['k8s.node.name'] = env.NODE_NAME;
+  if (machine?.machineId) attrs['host.id'] = machine.machineId;
+  if (machine?.kernelVersion) attrs['os.version'] = machine.kernelVersion;
+  return resourceFromAttributes(attrs);
+}

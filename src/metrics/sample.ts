@@ -1,0 +1,78 @@
+import type { CgroupStats } from '../cgroup/stats.js';
+
+/**
+ * What the metric catalog reads from. The collector builds these each cycle; the catalog only selects
+ * values from them. Everything is in base units already (seconds, bytes, counts).
+ */
+
+/** kubelet /metrics/cadvisor identity labels; "" where unknown, never missing. */
+export interface ContainerIdentity {
+  id: string;
+  name: string;
+  image: string;
+  container: string;
+  pod: string;
+  namespace: string;
+}
+
+export interface NetInterfaceSample {
+  name: string;
+  rxBytes: number;
+  rxPackets: number;
+  rxErrors: number;
+  rxDropped: number;
+  txBytes: number;
+  txPackets: number;
+  txErrors: number;
+  txDropped: number;
+}
+
+/** Writable-layer (or other) filesystem usage of a container, keyed by device. */
+export interface FsUsageSample {
+  device: string;
+  usageBytes?: number;
+  limitBytes?: number;
+  inodesTotal?: number;
+  inodesFree?: number;
+}
+
+export interface ContainerSample {
+  identity: ContainerIdentity;
+  cgroup?: CgroupStats;
+  /** Only on the series that owns the network namespace (the pod sandbox, or `/` for the host). */
+  network?: readonly NetInterfaceSample[];
+  fs?: readonly FsUsageSample[];
+  /** OOM kills counted for this container across restarts (CRI status transitions). */
+  oomEvents?: number;
+  startTimeSeconds?: number;
+  lastSeenSeconds: number;
+}
+
+/** Host facts for machine_* metrics (structurally satisfied by machine/machine-info.ts MachineInfo). */
+export interface MachineFacts {
+  cpuCores?: number;
+  physicalCores?: number;
+  sockets?: number;
+  memoryBytes?: number;
+  swapBytes?: number;
+  machineId?: string;
+  bootId?: string;
+  systemUuid?: string;
+}
+
+/** The agent's view of itself, for podpulse_* self-metrics. */
+export interface AgentStats {
+  lastCollectionSeconds?: number;
+  containers?: number;
+  series?: number;
+  exports: { success: number; failure: number };
+  exportRetries: number;
+  droppedPoints: number;
+  sourceErrors: Record<string, number>;
+  /** undefined when no runtime is configured or detected. */
+  criUp?: boolean;
+}
+
+export function newAgentStats(): AgentStats {
+  return { exports: { success: 0, failure: 0 }, exportRetries: 0, droppedPoints: 0, sourceErrors: {} };
+}
