@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { prometheusMetricName, type PrometheusMetricKind } from '../../src/export/prometheus-name.js';
+import { catalog } from '../../src/metrics/catalog.js';
+import { renderMetricsDoc } from '../../src/metrics/docs.js';
+import { enabledSpecs } from '../../src/metrics/enabled.js';
+import { newAgentStats, type ContainerSample } from '../../src/metrics/sample.js';
+import type { MetricSpec } from '../../src/metrics/spec.js';
+
+function promKind(s: MetricSpec): PrometheusMetricKind {
+  return s.instrument === 'counter' ? 'monotonic-counter' : s.instrument === 'gauge' ? 'gauge' : 'non-monotonic-counter';
+}
+
+/** Issue #2's required set plus the network/fs/oom names of the CRI issue: kubelet /metrics/cadvisor names. */
+const REQUIRED = [
+  'container_cpu_usage_seconds_total', 'container_cpu_user_seconds_total', 'container_cpu_system_seconds_total',
+  'container_cpu_cfs_periods_total', 'container_cpu_cfs_throttled_periods_total', 'container_cpu_cfs_throttled_seconds_total',
+  'container_memory_usage_bytes', 'container_memory_working_set_bytes', 'container_memory_rss', 'container_memory_cache',
+  'container_memory_swap', 'container_memory_mapped_file', 'container_memory_failcnt', 'container_memory_max_usage_bytes',
+  'container_spec_cpu_period', 'container_spec_cpu_quota', 'container_spec_cpu_shares', 'container_spec_memory_limit_bytes',
+  'container_fs_reads_bytes_total', 'container_fs_writes_bytes_total', 'container_fs_reads_total', 'container_fs_writes_total',
+  'container_threads', 'container_threads_max', 'container_processes', 'container_start_time_seconds', 'container_last_seen',
+  'container_pressure_cpu_waiting_seconds_total', 'container_pressure_cpu_stalled_seconds_total',
+  'container_pressure_memory_waiting_seconds_total', 'container_pressure_memory_stalled_seconds_total',
+  'container_pressure_io_waiting_seconds_total', 'container_pressure_io_stalled_seconds_total',
+  'machine_cpu_cores', 'machine_cpu_physical_cores', 'machine_cpu_sockets', 'machine_memory_bytes', 'machine_swap_bytes',
+  'container_network_receive_bytes_total', 'container_network_transmit_bytes_total',
+  'container_network_receive_packets_total', 'container_network_transmit_packets_total',
+  'container_network_receive_packets_dropped_total', 'container_network_transmit_packets_dropped_total',
+  'container_network_receive_errors_total', 'container_network_transmit_errors_total',
+  'container_fs_usage_bytes', 'container_fs_inodes_total', 'container_fs_inodes_free', 'container_oom_events_total',
+];
+
+describe('metric catalog', () => {
+  it('holds every required cAdvisor name exactly once', () => {
+    const names = catalog.map((s) => s.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const n of REQUIRED) expect(names, n).toContain(n);
+  });
+
+  it.each(catalog.map((s) => [s.name, s] as const))('%s keeps its name through the collector translation', (name, spec) => {
+    expect(prometheusMetricName(spec.name, spec.unit, promKind(spec))).toBe(name);
+  });
+
+  it.each(catalog.map((s) => [s.name, s] as const))('%s is well formed', (_name, s) => {
+    expect(s.description).toMatch(/^[A-Z].*\.$/);
+    expect(s.unit).not.toBe('1'); // a gauge with unit "1" would gain _ratio
+    expect(s.unit).toMatch(/^(s|By|\{[a-z_]+\})$/);
+    expect(s.name).toMatch(/^(container|machine|podpulse)_[a-z0-9_]+$|^up$/);
+    if (s.unit === 's') expect(s.name.split('_')).toContain('seconds');
+    if (s.unit === 'By') expect(s.name.split('_')).toContain('bytes');
+    if (s.instrument === 'counter') expect(s.name.endsWith('_total')).toBe(true);
+  });
+
+  it('returns no points, and never NaN, from an empty sample', () => {
+    const empty: ContainerSample = { identity: { id: '/', name: '', image: '', container: '', pod: '', namespace: '' }, lastSeenSeconds: 5 };
+    for (const s of catalog) {
+      const pts = s.entity === 'container' ? s.points(empty) : s.entity === 'machine' ? s.points({}) : s.points(newAgentStats());
+      for (const p of pts) {
+        expect(Number.isFinite(p.value), s.name).toBe(true);
+        for (const k of Object.keys(p.attributes ?? {})) expect(s.attributes, s.name).toContain(k);
+      }
+      if (s.entity === 'container' && s.name !== 'container_last_seen') expect(pts, s.name).toEqual([]);
+      if (s.entity === 'machine') expect(pts, s.name).toEqual([]);
+    }
+  });
+
+  it('emits CFS series only with a quota, and unlimited limits as 0 (cAdvisor convention)', () => {
+    const base = { identity: { id: '/x', name: '', image: '', container: '', pod: '', namespace: '' }, lastSeenSeconds: 1 };
+    const spec = (n: string) => catalog.find((s) => s.name === n) as Extract<MetricSpec, { entity: 'container' }>;
+    const noQuota = { ...base, cgroup: { cpu: { periods: 5, throttledPeriods: 2 }, cpuSpec: { quotaUs: null, periodUs: 100000 }, memory: { limitBytes: null } } };
+    const quota = { ...base, cgroup: { cpu: { periods: 5, throttledPeriods: 2 }, cpuSpec: { quotaUs: 50000, periodUs: 100000 } } };
+    expect(spec('container_cpu_cfs_periods_total').points(noQuota)).toEqual([]);
+    expect(spec('container_spec_cpu_quota').points(noQuota)).toEqual([]);
+    expect(spec('container_cpu_cfs_periods_total').points(quota)).toEqual([{ value: 5 }]);
+    expect(spec('container_cpu_cfs_throttled_periods_total').points(quota)).toEqual([{ value: 2 }]);
+    expect(spec('container_spec_cpu_quota').points(quota)).toEqual([{ value: 50000 }]);
+    expect(spec('container_spec_memory_limit_bytes').points(noQuota)).toEqual([{ value: 0 }]);
+  });
+
+  it('enables everything by default and honours groups and disabled names', () => {
+    const all = enabledSpecs(loadConfig([], {}).config.metrics);
+    expect(all).toHaveLength(catalog.filter((s) => s.enabled).length);
+    const some = enabledSpecs(loadConfig([], { PODPULSE_METRICS_GROUPS_NETWORK: 'false', PODPULSE_METRICS_DISABLED: 'container_last_seen' }).config.metrics);
+    expect(some.some((s) => s.group === 'network')).toBe(false);
+    expect(some.some((s) => s.name === 'container_last_seen')).toBe(false);
+    expect(some.length).toBe(all.length - 9);
+  });
+
+  it('docs/metrics.md is generated from the catalog (run `npm run docs` after changing it)', () => {
+    expect(readFileSync('docs/metrics.md', 'utf8')).toBe(renderMetricsDoc());
+  });
+});
