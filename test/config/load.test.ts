@@ -128,3 +128,11 @@ describe('loadConfig', () => {
     expect(config.export.otlp.endpoint).toBe('http://localhost:4317');
   });
 });
+
+describe('docs/config.md', () => {
+  it('is generated from the schema (run `npm run docs` after changing it)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { renderConfigDoc } = await import('../../src/config/docs.js');
+    expect(readFileSync('docs/config.md', 'utf8')).toBe(renderConfigDoc());
+  });
+});
