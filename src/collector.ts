@@ -57,6 +57,10 @@ export class Collector implements SnapshotSource {
     const livePaths = new Set<string>();
     const deviceName = (major: number, minor: number): string | undefined => this.#devices.get(`${major}:${minor}`);
     for (const t of targets) {
+      if (t.cgroupless) {
+        containers.push({ identity: t.identity, ...(t.oomEvents !== undefined ? { oomEvents: t.oomEvents } : {}) });
+        continue;
+      }
       let cgroup;
       try {
         cgroup = readCgroupStats(this.#deps.layout, t.cgroupPath, this.#deps.reader, { deviceName });
@@ -78,6 +82,7 @@ export class Collector implements SnapshotSource {
       }
       if (t.fs) sample.fs = t.fs;
       if (t.oomEvents !== undefined) sample.oomEvents = t.oomEvents;
+      if (t.restartCount !== undefined) sample.restartCount = t.restartCount;
       containers.push(sample);
     }
     for (const path of this.#startTimes.keys()) if (!livePaths.has(path)) this.#startTimes.delete(path);

@@ -12,6 +12,10 @@ export interface Target {
   oomEvents?: number;
   /** From the runtime when known; else the collector estimates it from the cgroup. */
   startTimeSeconds?: number;
+  /** The kubelet's restart count of this container (CRI annotation). */
+  restartCount?: number;
+  /** An exited container whose cgroup is gone: only runtime-derived series (OOM count) are reported. */
+  cgroupless?: boolean;
 }
 
 export interface TargetList {

@@ -504,7 +504,7 @@ export const catalog: readonly MetricSpec[] = [
     group: 'lifecycle',
     enabled: true,
     source: 'the collection time',
-    points: (s) => [{ value: s.lastSeenSeconds }],
+    points: (s) => one(s.lastSeenSeconds),
   }),
   // --- OOM ---
   container({
@@ -518,6 +518,18 @@ export const catalog: readonly MetricSpec[] = [
     enabled: true,
     source: 'CRI ContainerStatus reason "OOMKilled" transitions across restarts',
     points: (s) => one(s.oomEvents),
+  }),
+  container({
+    name: 'container_restart_count',
+    description: 'How many times the kubelet restarted this container, from the runtime annotation.',
+    unit: '{restart}',
+    instrument: 'gauge',
+    valueType: 'int',
+    attributes: [],
+    group: 'lifecycle',
+    enabled: true,
+    source: 'CRI annotation io.kubernetes.container.restartCount',
+    points: (s) => one(s.restartCount),
   }),
   ...pressureSpecs(),
   ...networkSpecs(),

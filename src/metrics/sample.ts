@@ -44,8 +44,10 @@ export interface ContainerSample {
   fs?: readonly FsUsageSample[];
   /** OOM kills counted for this container across restarts (CRI status transitions). */
   oomEvents?: number;
+  restartCount?: number;
   startTimeSeconds?: number;
-  lastSeenSeconds: number;
+  /** Undefined for an exited container that is reported only for its OOM count. */
+  lastSeenSeconds?: number;
 }
 
 /** Host facts for machine_* metrics (structurally satisfied by machine/machine-info.ts MachineInfo). */

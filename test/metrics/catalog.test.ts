@@ -62,6 +62,7 @@ describe('metric catalog', () => {
         for (const k of Object.keys(p.attributes ?? {})) expect(s.attributes, s.name).toContain(k);
       }
       if (s.entity === 'container' && s.name !== 'container_last_seen') expect(pts, s.name).toEqual([]);
+      if (s.name === 'container_last_seen') expect(pts).toEqual([{ value: 5 }]);
       if (s.entity === 'machine') expect(pts, s.name).toEqual([]);
     }
   });
