@@ -4,7 +4,9 @@ import { detectCgroupLayout } from './cgroup/detect.js';
 import type { CgroupLayout } from './cgroup/layout.js';
 import { Collector } from './collector.js';
 import type { AgentConfig } from './config/load.js';
-import { RawTargetProvider, type TargetProvider } from './discovery/target.js';
+import { CriConnector } from './discovery/cri-connector.js';
+import { CriInventory } from './discovery/inventory.js';
+import type { TargetProvider } from './discovery/target.js';
 import { AgentError } from './errors.js';
 import { Delivery, type DeliveryReport } from './export/delivery.js';
 import { createOtlpExporter } from './export/otlp-exporter.js';
@@ -39,6 +41,7 @@ export class Agent {
   #deps: AgentDeps;
   #pipeline: MetricsPipeline | undefined;
   #endpoint: PrometheusEndpoint | undefined;
+  #inventory: CriInventory | undefined;
 
   constructor(deps: AgentDeps) {
     this.#deps = deps;
@@ -64,17 +67,29 @@ export class Agent {
     this.specs = enabledSpecs(config.metrics);
     const targets =
       deps.targets ??
-      new RawTargetProvider(this.layout, {
-        parents: config.discovery.cgroupParents,
-        maxDepth: config.discovery.maxDepth,
-        maxCgroups: config.discovery.maxCgroups,
-      });
+      (this.#inventory = new CriInventory({
+        layout: this.layout,
+        raw: { parents: config.discovery.cgroupParents, maxDepth: config.discovery.maxDepth, maxCgroups: config.discovery.maxCgroups },
+        connector: new CriConnector({
+          endpoint: config.cri.endpoint,
+          rootfs: config.paths.rootfs,
+          timeoutMs: config.cri.timeoutMs,
+          statsTimeoutMs: config.cri.statsTimeoutMs,
+        }),
+        rootfs: config.paths.rootfs,
+        stats: this.stats,
+        log,
+      }));
     this.collector = new Collector({ layout: this.layout, reader, roots, targets, stats: this.stats, log });
   }
 
   /** One collection, returned instead of pushed (--once --print). */
-  collectOnce(): Promise<ResourceMetrics> {
-    return collectOnce(this.resource, this.specs, this.collector);
+  async collectOnce(): Promise<ResourceMetrics> {
+    try {
+      return await collectOnce(this.resource, this.specs, this.collector);
+    } finally {
+      await this.#inventory?.close();
+    }
   }
 
   /** Starts the periodic collect-and-push loop; the first cycle runs at once. */
@@ -142,5 +157,6 @@ export class Agent {
   async stop(): Promise<void> {
     await this.#pipeline?.shutdown();
     await this.#endpoint?.stop();
+    await this.#inventory?.close();
   }
 }
