@@ -8,5 +8,7 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 300_000,
+    // Starts one private containerd (as root) for the real-runtime suites and stops it afterwards.
+    globalSetup: ['test/global-setup.ts'],
   },
 });
