@@ -62,6 +62,14 @@ export interface MemoryStats {
   swapLimitBytes?: number | null;
   /** memory.events oom_kill (v2) / memory.oom_control oom_kill (v1): local to this memcg. */
   oomKills?: number;
+  /** memory.stat total_active_file (v1) / active_file (v2): container_memory_total_active_file_bytes. */
+  activeFileBytes?: number;
+  /** memory.stat total_inactive_file (v1) / inactive_file (v2): container_memory_total_inactive_file_bytes. */
+  inactiveFileBytes?: number;
+  /** memory.stat pgfault, cumulative (v1 plain key, as cAdvisor): container_memory_failures_total{failure_type="pgfault"}. */
+  pageFaults?: number;
+  /** memory.stat pgmajfault, cumulative: container_memory_failures_total{failure_type="pgmajfault"}. */
+  majorPageFaults?: number;
 }
 
 export interface BlockIoDevice {

@@ -346,6 +346,51 @@ export const catalog: readonly MetricSpec[] = [
     source: 'v1 memory.max_usage_in_bytes; v2 memory.peak (kernel >= 5.19)',
     points: (s) => one(s.cgroup?.memory?.maxUsageBytes),
   }),
+  container({
+    name: 'container_memory_total_active_file_bytes',
+    description: 'Current total active file in bytes.',
+    unit: 'By',
+    instrument: 'gauge',
+    valueType: 'int',
+    attributes: [],
+    group: 'memory',
+    enabled: true,
+    source: 'v1 memory.stat total_active_file; v2 memory.stat active_file',
+    points: (s) => one(s.cgroup?.memory?.activeFileBytes),
+  }),
+  container({
+    name: 'container_memory_total_inactive_file_bytes',
+    description: 'Current total inactive file in bytes.',
+    unit: 'By',
+    instrument: 'gauge',
+    valueType: 'int',
+    attributes: [],
+    group: 'memory',
+    enabled: true,
+    source: 'v1 memory.stat total_inactive_file; v2 memory.stat inactive_file',
+    points: (s) => one(s.cgroup?.memory?.inactiveFileBytes),
+  }),
+  container({
+    name: 'container_memory_failures_total',
+    description: 'Cumulative count of memory allocation failures (page faults).',
+    unit: '{failure}',
+    instrument: 'counter',
+    valueType: 'int',
+    attributes: ['failure_type', 'scope'],
+    group: 'memory',
+    enabled: true,
+    source: 'memory.stat pgfault / pgmajfault (both scopes carry the same number, as in cAdvisor)',
+    points: (s) => {
+      const m = s.cgroup?.memory;
+      if (!m) return NONE;
+      const out: Point[] = [];
+      for (const [type, v] of [['pgfault', m.pageFaults], ['pgmajfault', m.majorPageFaults]] as const) {
+        if (v === undefined) continue;
+        for (const scope of ['container', 'hierarchy']) out.push({ value: v, attributes: { failure_type: type, scope } });
+      }
+      return out;
+    },
+  }),
   // --- block IO ---
   container({
     name: 'container_fs_reads_bytes_total',

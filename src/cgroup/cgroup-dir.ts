@@ -1,0 +1,70 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { AgentError, GoneError, ParseError } from '../errors.js';
+import type { FileReader } from '../fs/file-reader.js';
+
+/**
+ * `cgroupPath` (relative to a hierarchy root: `/`, `/kubepods/burstable/pod<uid>/<id>`) under a mount dir.
+ * A `..` segment would step outside the hierarchy, so it is refused rather than resolved.
+ */
+export function cgroupDirOf(mountDir: string, cgroupPath: string): string {
+  if (cgroupPath.split('/').includes('..')) {
+    throw new AgentError('CGROUP_NOT_FOUND', `cgroup path must not contain "..": ${cgroupPath}`);
+  }
+  const dir = join(mountDir, cgroupPath);
+  return dir.length > 1 && dir.endsWith('/') ? dir.slice(0, -1) : dir;
+}
+
+/**
+ * The files of one cgroup directory during one read. Core files (present in every live cgroup of
+ * that controller) are read with `read`, whose GoneError means the cgroup vanished. Optional files
+ * (kernel- or configuration-dependent, or absent in the root cgroup) are read with `optional`; if
+ * any was missing, `confirm()` checks once that the directory still exists, so a cgroup removed
+ * halfway through a read ends as GoneError instead of a silently partial snapshot.
+ */
+export class CgroupDir {
+  readonly path: string;
+  readonly #reader: FileReader;
+  #missed = false;
+
+  constructor(reader: FileReader, path: string) {
+    this.#reader = reader;
+    this.path = path;
+  }
+
+  read(name: string): string {
+    return this.#reader.read(join(this.path, name));
+  }
+
+  optional(name: string): string | undefined {
+    const text = this.#reader.readOptional(join(this.path, name));
+    if (text === undefined) this.#missed = true;
+    return text;
+  }
+
+  confirm(): void {
+    if (this.#missed && !existsSync(this.path)) throw new GoneError(this.path);
+  }
+}
+
+/** Number of distinct pids in cgroup.procs (v1 does not promise the list is free of duplicates). */
+export function countProcs(text: string): number {
+  const pids = new Set<string>();
+  for (const line of text.split('\n')) {
+    const pid = line.trim();
+    if (pid === '') continue;
+    if (!/^\d+$/.test(pid)) throw new ParseError('cgroup.procs', `not a pid: ${JSON.stringify(pid)}`);
+    pids.add(pid);
+  }
+  return pids.size;
+}
+
+/** Drops `obj`'s undefined properties in place; undefined when nothing is left (absent is not zero). */
+export function compact<T extends object>(obj: T): T | undefined {
+  let any = false;
+  for (const key of Object.keys(obj) as (keyof T)[]) {
+    if (obj[key] === undefined) delete obj[key];
+    else any = true;
+  }
+  return any ? obj : undefined;
+}

@@ -1,0 +1,35 @@
+import type { FileReader } from '../fs/file-reader.js';
+import { cgroupDirOf } from './cgroup-dir.js';
+import type { CgroupLayout } from './layout.js';
+import type { CgroupReadOptions } from './read-options.js';
+import type { CgroupStats } from './stats.js';
+import { readCgroupV1 } from './v1/read.js';
+import { readCgroupV2, readPressure } from './v2/read.js';
+
+export type { CgroupReadOptions } from './read-options.js';
+export { cgroupStartTime } from './start-time.js';
+
+/**
+ * One cgroup's statistics, whatever the host's cgroup mode. `cgroupPath` is relative to each
+ * hierarchy root (`/`, `/kubepods/burstable/pod<uid>/<id>`).
+ *
+ * Hybrid hosts: everything comes from the v1 controllers, plus PSI from the cgroup2 mount, which
+ * has no controllers there but keeps live *.pressure files for every cgroup. Nothing else is taken
+ * from it (its cpu.stat duplicates cpuacct, and memory/io/pids files are absent).
+ *
+ * Throws GoneError when the cgroup vanished, ParseError when a known file holds a malformed value.
+ */
+export function readCgroupStats(
+  layout: CgroupLayout,
+  cgroupPath: string,
+  reader: FileReader,
+  opts: CgroupReadOptions = {},
+): CgroupStats {
+  if (layout.mode === 'v2') return readCgroupV2(layout, cgroupPath, reader, opts);
+  const stats = readCgroupV1(layout, cgroupPath, reader, opts);
+  if (layout.mode === 'hybrid' && layout.unified !== undefined) {
+    const pressure = readPressure(reader, cgroupDirOf(layout.unified, cgroupPath));
+    if (pressure) stats.pressure = pressure;
+  }
+  return stats;
+}

@@ -1,0 +1,148 @@
+import { parseFlatKeyed, parseLimitFile, parseStatFile, statOf } from '../parse.js';
+
+/**
+ * cgroup v1 memory controller.
+ * https://docs.kernel.org/admin-guide/cgroup-v1/memory.html
+ *   memory.usage_in_bytes   `74657792\n`
+ *   memory.limit_in_bytes   `9223372036854771712\n` (unlimited) or `268435456\n`
+ *   memory.stat             `cache 10579968\nrss 9445376\n…\ntotal_inactive_file 980107264\n`
+ *   memory.oom_control      `oom_kill_disable 0\nunder_oom 0\noom_kill 0\n`
+ */
+
+export function parseMemoryUsageInBytes(text: string): number {
+  return parseStatFile(text, 'memory.usage_in_bytes');
+}
+
+export function parseMemoryMaxUsageInBytes(text: string): number {
+  return parseStatFile(text, 'memory.max_usage_in_bytes');
+}
+
+export function parseMemoryFailcnt(text: string): number {
+  return parseStatFile(text, 'memory.failcnt');
+}
+
+/** null = unlimited (the LONG_MAX-page sentinel). */
+export function parseMemoryLimitInBytes(text: string): number | null {
+  return parseLimitFile(text, 'memory.limit_in_bytes');
+}
+
+/** memory+swap usage; the file exists only with swap accounting. */
+export function parseMemswUsageInBytes(text: string): number {
+  return parseStatFile(text, 'memory.memsw.usage_in_bytes');
+}
+
+/** memory+swap limit; null = unlimited. Exists only with swap accounting. */
+export function parseMemswLimitInBytes(text: string): number | null {
+  return parseLimitFile(text, 'memory.memsw.limit_in_bytes');
+}
+
+/** memory.use_hierarchy: `1` on current kernels, where non-hierarchical mode is deprecated. */
+export function parseMemoryUseHierarchy(text: string): boolean {
+  return parseStatFile(text, 'memory.use_hierarchy') === 1;
+}
+
+/** The memory.stat keys podpulse uses, plain (this cgroup only) and total_ (with descendants), in bytes or counts. */
+export interface MemoryStatV1 {
+  cache?: number;
+  rss?: number;
+  swap?: number;
+  mappedFile?: number;
+  activeFile?: number;
+  inactiveFile?: number;
+  pgfault?: number;
+  pgmajfault?: number;
+  totalCache?: number;
+  totalRss?: number;
+  totalSwap?: number;
+  totalMappedFile?: number;
+  totalActiveFile?: number;
+  totalInactiveFile?: number;
+}
+
+const MEMORY_STAT_V1_KEYS = {
+  cache: 'cache',
+  rss: 'rss',
+  swap: 'swap',
+  mappedFile: 'mapped_file',
+  activeFile: 'active_file',
+  inactiveFile: 'inactive_file',
+  pgfault: 'pgfault',
+  pgmajfault: 'pgmajfault',
+  totalCache: 'total_cache',
+  totalRss: 'total_rss',
+  totalSwap: 'total_swap',
+  totalMappedFile: 'total_mapped_file',
+  totalActiveFile: 'total_active_file',
+  totalInactiveFile: 'total_inactive_file',
+} as const satisfies Record<keyof MemoryStatV1, string>;
+
+/**
+ * v1 memory.stat. Keys vary by kernel, so values are looked up by name; absent keys stay undefined.
+ * Negative values (a known accounting bug) read as 0.
+ */
+export function parseMemoryStatV1(text: string): MemoryStatV1 {
+  const map = parseFlatKeyed(text);
+  const out: MemoryStatV1 = {};
+  for (const [field, key] of Object.entries(MEMORY_STAT_V1_KEYS) as [keyof MemoryStatV1, string][]) {
+    const value = statOf(map, key, 'memory.stat');
+    if (value !== undefined) out[field] = value;
+  }
+  return out;
+}
+
+export interface MemoryStatV1Selection {
+  rssBytes?: number;
+  cacheBytes?: number;
+  swapBytes?: number;
+  mappedFileBytes?: number;
+  activeFileBytes?: number;
+  inactiveFileBytes?: number;
+  pgfault?: number;
+  pgmajfault?: number;
+}
+
+/**
+ * Picks the values cAdvisor reports (setMemoryStats): rss/cache/swap/mapped_file from the total_ keys
+ * when the hierarchy is on (memory.use_hierarchy=1, always on modern kernels), else the plain keys.
+ * active/inactive_file always come from the total_ keys, matching usage_in_bytes, which is
+ * hierarchical; pgfault/pgmajfault always from the plain keys (cAdvisor reports those as-is).
+ */
+export function selectMemoryStatV1(stat: MemoryStatV1, hierarchical: boolean): MemoryStatV1Selection {
+  const picked: MemoryStatV1Selection = {
+    rssBytes: hierarchical ? stat.totalRss : stat.rss,
+    cacheBytes: hierarchical ? stat.totalCache : stat.cache,
+    swapBytes: hierarchical ? stat.totalSwap : stat.swap,
+    mappedFileBytes: hierarchical ? stat.totalMappedFile : stat.mappedFile,
+    activeFileBytes: stat.totalActiveFile,
+    inactiveFileBytes: stat.totalInactiveFile,
+    pgfault: stat.pgfault,
+    pgmajfault: stat.pgmajfault,
+  };
+  const out: MemoryStatV1Selection = {};
+  for (const key of Object.keys(picked) as (keyof MemoryStatV1Selection)[]) {
+    const value = picked[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+export interface MemoryOomControl {
+  oomKillDisable?: boolean;
+  underOom?: boolean;
+  /** OOM kills in this memcg (kernel >= 4.13); local, not hierarchical. */
+  oomKill?: number;
+}
+
+/** v1 memory.oom_control. */
+export function parseMemoryOomControl(text: string): MemoryOomControl {
+  const file = 'memory.oom_control';
+  const map = parseFlatKeyed(text);
+  const out: MemoryOomControl = {};
+  const disable = statOf(map, 'oom_kill_disable', file);
+  const under = statOf(map, 'under_oom', file);
+  const kills = statOf(map, 'oom_kill', file);
+  if (disable !== undefined) out.oomKillDisable = disable === 1;
+  if (under !== undefined) out.underOom = under === 1;
+  if (kills !== undefined) out.oomKill = kills;
+  return out;
+}

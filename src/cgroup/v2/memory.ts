@@ -1,0 +1,94 @@
+import { parseFlatKeyed, parseLimitFile, parseStatFile, statOf } from '../parse.js';
+
+/**
+ * cgroup v2 memory files. The root cgroup has none of memory.current, .max, .peak, .swap.current, .swap.max, .events;
+ * memory.stat does.
+ * https://docs.kernel.org/admin-guide/cgroup-v2.html#memory-interface-files
+ *   memory.current   `74657792\n`;  memory.max `max\n` or `268435456\n`;  memory.peak `80195584\n` (kernel >= 5.19)
+ *   memory.stat      `anon 52219904\nfile 20971520\n…\nfile_mapped 1216512\n…\ninactive_file 8806400\n`
+ *   memory.events    `low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\noom_group_kill 0\n`
+ */
+
+export function parseMemoryCurrent(text: string): number {
+  return parseStatFile(text, 'memory.current');
+}
+
+/** null = `max`. */
+export function parseMemoryMax(text: string): number | null {
+  return parseLimitFile(text, 'memory.max');
+}
+
+export function parseMemoryPeak(text: string): number {
+  return parseStatFile(text, 'memory.peak');
+}
+
+export function parseMemorySwapCurrent(text: string): number {
+  return parseStatFile(text, 'memory.swap.current');
+}
+
+/** null = `max`. */
+export function parseMemorySwapMax(text: string): number | null {
+  return parseLimitFile(text, 'memory.swap.max');
+}
+
+/** The memory.stat keys podpulse uses (bytes, except the pgfault/pgmajfault event counts). */
+export interface MemoryStatV2 {
+  anon?: number;
+  file?: number;
+  fileMapped?: number;
+  activeFile?: number;
+  inactiveFile?: number;
+  pgfault?: number;
+  pgmajfault?: number;
+}
+
+const MEMORY_STAT_V2_KEYS = {
+  anon: 'anon',
+  file: 'file',
+  fileMapped: 'file_mapped',
+  activeFile: 'active_file',
+  inactiveFile: 'inactive_file',
+  pgfault: 'pgfault',
+  pgmajfault: 'pgmajfault',
+} as const satisfies Record<keyof MemoryStatV2, string>;
+
+/** v2 memory.stat; keys are looked up by name (they change between kernels), the rest ignored. */
+export function parseMemoryStatV2(text: string): MemoryStatV2 {
+  const map = parseFlatKeyed(text);
+  const out: MemoryStatV2 = {};
+  for (const [field, key] of Object.entries(MEMORY_STAT_V2_KEYS) as [keyof MemoryStatV2, string][]) {
+    const value = statOf(map, key, 'memory.stat');
+    if (value !== undefined) out[field] = value;
+  }
+  return out;
+}
+
+export interface MemoryEvents {
+  low?: number;
+  high?: number;
+  max?: number;
+  oom?: number;
+  /** Processes killed by the OOM killer in this cgroup and (unless memory_localevents) below it. */
+  oomKill?: number;
+  oomGroupKill?: number;
+}
+
+const MEMORY_EVENTS_KEYS = {
+  low: 'low',
+  high: 'high',
+  max: 'max',
+  oom: 'oom',
+  oomKill: 'oom_kill',
+  oomGroupKill: 'oom_group_kill',
+} as const satisfies Record<keyof MemoryEvents, string>;
+
+/** v2 memory.events. */
+export function parseMemoryEvents(text: string): MemoryEvents {
+  const map = parseFlatKeyed(text);
+  const out: MemoryEvents = {};
+  for (const [field, key] of Object.entries(MEMORY_EVENTS_KEYS) as [keyof MemoryEvents, string][]) {
+    const value = statOf(map, key, 'memory.events');
+    if (value !== undefined) out[field] = value;
+  }
+  return out;
+}

@@ -1,0 +1,51 @@
+import { ParseError } from '../../errors.js';
+import { parseNestedKeyed, parseStat } from '../parse.js';
+
+/**
+ * Pressure stall information: cpu.pressure, memory.pressure, io.pressure (nested keyed).
+ * https://docs.kernel.org/accounting/psi.html#cgroup2-interface
+ *   `some avg10=0.00 avg60=0.12 avg300=0.05 total=2874566`
+ *   `full avg10=0.00 avg60=0.00 avg300=0.00 total=1035312`
+ * total is cumulative stall time in µs. cpu.pressure had only `some` before 5.13; since then it has a
+ * `full` line too, all zeros at the system level.
+ */
+
+export interface PressureLine {
+  avg10: number;
+  avg60: number;
+  avg300: number;
+  /** Cumulative stall time, µs. */
+  totalUs: number;
+}
+
+export interface Pressure {
+  some?: PressureLine;
+  full?: PressureLine;
+}
+
+const AVG = /^\d+(\.\d+)?$/;
+
+function avgOf(fields: Map<string, string>, key: string, file: string): number {
+  const token = fields.get(key);
+  if (token === undefined || !AVG.test(token)) {
+    throw new ParseError(file, `${key}: not a percentage: ${JSON.stringify(token)}`);
+  }
+  return Number(token);
+}
+
+/** Any of the three *.pressure files; `file` names it in errors. Unknown line kinds are ignored. */
+export function parsePressure(text: string, file = 'cpu.pressure'): Pressure {
+  const out: Pressure = {};
+  for (const line of parseNestedKeyed(text)) {
+    if (line.key !== 'some' && line.key !== 'full') continue;
+    const total = line.fields.get('total');
+    if (total === undefined) throw new ParseError(file, `${line.key}: no total=`);
+    out[line.key] = {
+      avg10: avgOf(line.fields, 'avg10', file),
+      avg60: avgOf(line.fields, 'avg60', file),
+      avg300: avgOf(line.fields, 'avg300', file),
+      totalUs: parseStat(total, file),
+    };
+  }
+  return out;
+}

@@ -1,0 +1,298 @@
+import { rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GoneError, ParseError } from '../../../src/errors.js';
+import { FileReader } from '../../../src/fs/file-reader.js';
+import type { CgroupLayout } from '../../../src/cgroup/layout.js';
+import { cgroupStartTime, readCgroupStats } from '../../../src/cgroup/read.js';
+import { readCgroupV1 } from '../../../src/cgroup/v1/read.js';
+import { removeTree, writeTree, type Tree } from '../../helpers/tmp-tree.js';
+
+const CID = '/kubepods/burstable/pod1234/abcd';
+
+function cpuacct(o: Tree = {}): Tree {
+  return {
+    'cpuacct.usage': '6387143214\n',
+    'cpuacct.stat': 'user 500\nsystem 120\n',
+    'cpuacct.usage_percpu': '3000000000 3387143214 \n',
+    'cgroup.procs': '100\n',
+    ...o,
+  };
+}
+
+function cpu(o: Tree = {}): Tree {
+  return {
+    'cpu.stat': 'nr_periods 128\nnr_throttled 126\nthrottled_time 6188467083\nnr_bursts 0\nburst_time 0\n',
+    'cpu.cfs_quota_us': '50000\n',
+    'cpu.cfs_period_us': '100000\n',
+    'cpu.shares': '512\n',
+    'cgroup.procs': '100\n101\n101\n',
+    ...o,
+  };
+}
+
+function memory(o: Tree = {}): Tree {
+  return {
+    'memory.usage_in_bytes': '74657792\n',
+    'memory.limit_in_bytes': '268435456\n',
+    'memory.max_usage_in_bytes': '80195584\n',
+    'memory.failcnt': '3\n',
+    'memory.use_hierarchy': '1\n',
+    'memory.stat':
+      'cache 100\nrss 200\nmapped_file 300\nswap 400\ninactive_file 500\nactive_file 600\npgfault 700\npgmajfault 8\n' +
+      'total_cache 20979712\ntotal_rss 52658176\ntotal_mapped_file 4096\ntotal_swap 0\n' +
+      'total_inactive_file 8192\ntotal_active_file 12288\ntotal_pgfault 9999\ntotal_pgmajfault 99\n',
+    'memory.memsw.limit_in_bytes': '9223372036854771712\n',
+    'memory.oom_control': 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n',
+    'cgroup.procs': '100\n',
+    ...o,
+  };
+}
+
+const pids = (o: Tree = {}): Tree => ({ 'pids.current': '3\n', 'pids.max': 'max\n', 'cgroup.procs': '100\n', ...o });
+
+function blkio(o: Tree = {}): Tree {
+  return {
+    'blkio.throttle.io_service_bytes_recursive': '254:0 Read 109051904\n254:0 Write 8392704\n254:0 Total 117444608\n8:0 Read 512\n8:0 Total 512\nTotal 117445120\n',
+    'blkio.throttle.io_serviced_recursive': '254:0 Read 832\n254:0 Write 64\n254:0 Total 896\n8:0 Read 1\n8:0 Total 1\nTotal 897\n',
+    'blkio.throttle.io_service_bytes': '254:0 Read 1\n254:0 Write 1\nTotal 2\n',
+    'blkio.throttle.io_serviced': '254:0 Read 1\n254:0 Write 1\nTotal 2\n',
+    'cgroup.procs': '100\n',
+    ...o,
+  };
+}
+
+const PSI = (some: number, full: number) =>
+  `some avg10=1.00 avg60=0.50 avg300=0.10 total=${some}\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=${full}\n`;
+
+/** A hybrid host like this machine: one mount per v1 controller, cgroup2 at unified/. */
+function hybridTree(container: { cpuacct?: Tree; cpu?: Tree; memory?: Tree; pids?: Tree; blkio?: Tree; unified?: Tree } = {}): Tree {
+  return {
+    cpuacct: { ...cpuacct(), kubepods: { burstable: { pod1234: { abcd: container.cpuacct ?? cpuacct() } } } },
+    cpu: { ...cpu(), kubepods: { burstable: { pod1234: { abcd: container.cpu ?? cpu() } } } },
+    memory: { ...memory(), kubepods: { burstable: { pod1234: { abcd: container.memory ?? memory() } } } },
+    pids: { 'cgroup.procs': '1\n', kubepods: { burstable: { pod1234: { abcd: container.pids ?? pids() } } } },
+    blkio: { ...blkio(), kubepods: { burstable: { pod1234: { abcd: container.blkio ?? blkio() } } } },
+    unified: {
+      'cpu.stat': 'usage_usec 999999999\nuser_usec 1\nsystem_usec 1\n',
+      'cpu.pressure': PSI(1000, 0),
+      kubepods: {
+        burstable: {
+          pod1234: {
+            abcd: container.unified ?? {
+              'cpu.stat': 'usage_usec 999999999\nuser_usec 1\nsystem_usec 1\n',
+              'cgroup.procs': '100\n',
+              'cpu.pressure': PSI(2500000, 1250000),
+              'memory.pressure': PSI(0, 0),
+              'io.pressure': PSI(40, 30),
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+function hybridLayout(root: string): CgroupLayout {
+  const v1 = new Map(['cpuacct', 'cpu', 'memory', 'pids', 'blkio'].map((c) => [c, join(root, c)]));
+  v1.set('name=systemd', join(root, 'systemd'));
+  return { mode: 'hybrid', v1, unified: join(root, 'unified') };
+}
+
+const v1Only = (layout: CgroupLayout): CgroupLayout => ({ mode: 'v1', v1: layout.v1 });
+
+describe('readCgroupV1 / readCgroupStats on v1 temp trees', () => {
+  const reader = new FileReader();
+  let root = '';
+  afterEach(() => removeTree(root));
+
+  it('reads a container on a hybrid host (cpu and cpuacct apart), PSI from the unified mount only', () => {
+    root = writeTree(hybridTree());
+    const disks = new Map([['254:0', '/dev/vda']]);
+    const s = readCgroupStats(hybridLayout(root), CID, reader, {
+      deviceName: (major, minor) => disks.get(`${major}:${minor}`),
+    });
+    expect(s).toEqual({
+      cpu: {
+        usageSeconds: 6.387143214,
+        userSeconds: 5,
+        systemSeconds: 1.2,
+        periods: 128,
+        throttledPeriods: 126,
+        throttledSeconds: 6.188467083,
+      },
+      cpuSpec: { quotaUs: 50000, periodUs: 100000, shares: 512 },
+      memory: {
+        usageBytes: 74657792,
+        workingSetBytes: 74657792 - 8192,
+        rssBytes: 52658176,
+        cacheBytes: 20979712,
+        swapBytes: 0,
+        mappedFileBytes: 4096,
+        maxUsageBytes: 80195584,
+        failcnt: 3,
+        limitBytes: 268435456,
+        swapLimitBytes: null,
+        oomKills: 1,
+        activeFileBytes: 12288,
+        inactiveFileBytes: 8192,
+        pageFaults: 700,
+        majorPageFaults: 8,
+      },
+      io: [
+        { major: 8, minor: 0, device: '8:0', readBytes: 512, reads: 1 },
+        { major: 254, minor: 0, device: '/dev/vda', readBytes: 109051904, writeBytes: 8392704, reads: 832, writes: 64 },
+      ],
+      pids: { current: 3, max: null },
+      pressure: {
+        cpu: { someSeconds: 2.5, fullSeconds: 1.25 },
+        memory: { someSeconds: 0, fullSeconds: 0 },
+        io: { someSeconds: 0.00004, fullSeconds: 0.00003 },
+      },
+      // cgroup.procs of the cpu hierarchy, duplicates counted once.
+      processes: 2,
+    });
+  });
+
+  it('v1 mode reads no PSI; USER_HZ is configurable', () => {
+    root = writeTree(hybridTree());
+    const s = readCgroupStats(v1Only(hybridLayout(root)), CID, reader, { userHz: 250 });
+    expect(s.pressure).toBeUndefined();
+    expect(s.cpu?.userSeconds).toBe(2);
+    expect(s.cpu?.systemSeconds).toBe(0.48);
+  });
+
+  it('joined cpu,cpuacct mount: both controllers from one directory', () => {
+    root = writeTree({ 'cpu,cpuacct': { x: { ...cpu(), ...cpuacct(), 'cgroup.procs': '5\n6\n' } } });
+    const dir = join(root, 'cpu,cpuacct');
+    const layout: CgroupLayout = { mode: 'v1', v1: new Map([['cpu', dir], ['cpuacct', dir]]) };
+    const s = readCgroupV1(layout, '/x', reader);
+    expect(s.cpu?.usageSeconds).toBe(6.387143214);
+    expect(s.cpu?.periods).toBe(128);
+    expect(s.processes).toBe(2);
+    expect(s.memory).toBeUndefined();
+    expect(s.io).toBeUndefined();
+  });
+
+  it('root cgroup: no pids files, no memsw files; limits read as unlimited', () => {
+    const rootMemory = memory({ 'memory.limit_in_bytes': '9223372036854771712\n' });
+    delete rootMemory['memory.memsw.limit_in_bytes'];
+    root = writeTree({ ...hybridTree(), memory: rootMemory });
+    const s = readCgroupStats(hybridLayout(root), '/', reader);
+    expect(s.pids).toBeUndefined();
+    expect(s.memory?.limitBytes).toBeNull();
+    expect(s.memory).not.toHaveProperty('swapLimitBytes');
+    expect(s.cpuSpec?.quotaUs).toBe(50000);
+    expect(s.pressure).toEqual({ cpu: { someSeconds: 0.001, fullSeconds: 0 } });
+  });
+
+  it('use_hierarchy=0 selects the plain memory.stat keys; working set still uses total_inactive_file', () => {
+    root = writeTree(hybridTree({ memory: memory({ 'memory.use_hierarchy': '0\n' }) }));
+    const m = readCgroupStats(hybridLayout(root), CID, reader).memory!;
+    expect([m.rssBytes, m.cacheBytes, m.swapBytes, m.mappedFileBytes]).toEqual([200, 100, 400, 300]);
+    expect(m.workingSetBytes).toBe(74657792 - 8192);
+  });
+
+  it('working set clamps at 0 (v1 usage_in_bytes is approximate and can fall below total_inactive_file)', () => {
+    root = writeTree(hybridTree({ memory: memory({ 'memory.usage_in_bytes': '4096\n' }) }));
+    expect(readCgroupStats(hybridLayout(root), CID, reader).memory?.workingSetBytes).toBe(0);
+  });
+
+  it('falls back to the non-recursive blkio files; "Total 0" gives an empty device list', () => {
+    const plainOnly = blkio();
+    delete plainOnly['blkio.throttle.io_service_bytes_recursive'];
+    delete plainOnly['blkio.throttle.io_serviced_recursive'];
+    root = writeTree(hybridTree({ blkio: plainOnly }));
+    expect(readCgroupStats(hybridLayout(root), CID, reader).io).toEqual([
+      { major: 254, minor: 0, device: '254:0', readBytes: 1, writeBytes: 1, reads: 1, writes: 1 },
+    ]);
+    removeTree(root);
+    root = writeTree(
+      hybridTree({
+        blkio: blkio({ 'blkio.throttle.io_service_bytes_recursive': 'Total 0\n', 'blkio.throttle.io_serviced_recursive': 'Total 0\n' }),
+      }),
+    );
+    expect(readCgroupStats(hybridLayout(root), CID, reader).io).toEqual([]);
+  });
+
+  it('keeps nanosecond counters exact past 2^53', () => {
+    root = writeTree(hybridTree({ cpuacct: cpuacct({ 'cpuacct.usage': '9007199254740993\n' }) }));
+    // Correctly rounded 9007199.254740993 s; Number(9007199254740993)/1e9 would already be off.
+    expect(readCgroupStats(hybridLayout(root), CID, reader).cpu?.usageSeconds).toBe(9007199.254740993);
+  });
+
+  it('a vanished container → GoneError from the first file', () => {
+    root = writeTree(hybridTree());
+    expect(() => readCgroupStats(hybridLayout(root), '/kubepods/burstable/pod1234/gone', reader)).toThrow(GoneError);
+  });
+
+  it('a hierarchy removed mid-read (runc rmdirs them one by one) → GoneError, even if only optional files were missed', () => {
+    root = writeTree(hybridTree());
+    const pidsDir = join(root, 'pids', CID);
+    class RemovingReader extends FileReader {
+      override read(path: string): string {
+        const text = super.read(path);
+        if (path.endsWith('cpuacct.usage')) rmSync(pidsDir, { recursive: true });
+        return text;
+      }
+    }
+    expect(() => readCgroupStats(hybridLayout(root), CID, new RemovingReader())).toThrow(GoneError);
+  });
+
+  it('missing PSI in the unified mount leaves pressure undefined', () => {
+    root = writeTree(hybridTree({ unified: {} }));
+    expect(readCgroupStats(hybridLayout(root), CID, reader).pressure).toBeUndefined();
+  });
+
+  it('a malformed known value propagates as ParseError naming the file', () => {
+    root = writeTree(hybridTree({ memory: memory({ 'memory.stat': 'total_rss twelve\n' }) }));
+    expect(() => readCgroupStats(hybridLayout(root), CID, reader)).toThrow(ParseError);
+    expect(() => readCgroupStats(hybridLayout(root), CID, reader)).toThrow(/^memory\.stat: /);
+  });
+});
+
+describe('cgroupStartTime', () => {
+  let root = '';
+  afterEach(() => removeTree(root));
+
+  it('takes the earliest mtime over every hierarchy dir and its cgroup.clone_children / cgroup.events', () => {
+    root = writeTree(hybridTree());
+    const layout = hybridLayout(root);
+    const dirs = ['cpuacct', 'cpu', 'memory', 'pids', 'blkio', 'unified'].map((h) => join(root, h, CID));
+    for (const d of dirs) utimesSync(d, 2_000_000_000, 2_000_000_000);
+    utimesSync(dirs[2]!, 1_900_000_000, 1_900_000_123.5);
+    expect(cgroupStartTime(layout, CID)).toBe(1_900_000_123.5);
+
+    // The dir's mtime moves when a child is created; the marker file keeps the creation time.
+    const marker = join(dirs[1]!, 'cgroup.clone_children');
+    writeFileSync(marker, '0\n');
+    utimesSync(dirs[1]!, 2_000_000_000, 2_000_000_000);
+    utimesSync(marker, 1_800_000_000, 1_800_000_000);
+    expect(cgroupStartTime(layout, CID)).toBe(1_800_000_000);
+  });
+
+  it('undefined when the cgroup exists nowhere', () => {
+    root = writeTree(hybridTree());
+    expect(cgroupStartTime(hybridLayout(root), '/kubepods/none')).toBeUndefined();
+  });
+});
+
+describe('cgroups present in only some v1 hierarchies', () => {
+  const reader = new FileReader();
+  let root = '';
+  afterEach(() => removeTree(root));
+
+  it('reads what exists (a memory-only cgroup has memory stats and no cpu)', () => {
+    root = writeTree({ memory: { ...memory(), supervisor: { job1: memory() } }, cpu: cpu(), cpuacct: cpuacct(), pids: {}, blkio: {} });
+    const stats = readCgroupStats(v1Only(hybridLayout(root)), '/supervisor/job1', reader);
+    expect(stats.memory?.usageBytes).toBe(74657792);
+    expect(stats.cpu).toBeUndefined();
+    expect(stats.cpuSpec).toBeUndefined();
+    expect(stats.processes).toBe(1);
+  });
+
+  it('is GoneError when the cgroup exists in no hierarchy', () => {
+    root = writeTree({ memory: memory(), cpu: cpu(), cpuacct: cpuacct(), pids: {}, blkio: {} });
+    expect(() => readCgroupStats(v1Only(hybridLayout(root)), '/nowhere', reader)).toThrow(GoneError);
+  });
+});

@@ -1,0 +1,133 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AgentError, GoneError, ParseError } from '../../../src/errors.js';
+import { FileReader } from '../../../src/fs/file-reader.js';
+import type { CgroupLayout } from '../../../src/cgroup/layout.js';
+import { readCgroupV2 } from '../../../src/cgroup/v2/read.js';
+import { removeTree, writeTree, type Tree } from '../../helpers/tmp-tree.js';
+
+const PSI_ZERO = 'some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n';
+
+/** A complete leaf cgroup with every controller enabled. */
+function leaf(overrides: Tree = {}): Tree {
+  return {
+    'cgroup.procs': '10\n11\n',
+    'cpu.stat': 'usage_usec 3000000\nuser_usec 2000000\nsystem_usec 1000000\nnr_periods 5\nnr_throttled 1\nthrottled_usec 2500\n',
+    'cpu.max': '25000 100000\n',
+    'cpu.weight': '100\n',
+    'memory.current': '1048576\n',
+    'memory.max': '2097152\n',
+    'memory.stat': 'anon 524288\nfile 409600\nfile_mapped 4096\nactive_file 8192\ninactive_file 401408\n',
+    'memory.swap.current': '4096\n',
+    'memory.swap.max': '0\n',
+    'memory.events': 'low 0\nhigh 0\nmax 4\noom 2\noom_kill 2\n',
+    'io.stat': '',
+    'pids.current': '2\n',
+    'pids.max': '100\n',
+    'cpu.pressure': PSI_ZERO,
+    'memory.pressure': PSI_ZERO,
+    'io.pressure': PSI_ZERO,
+    ...overrides,
+  };
+}
+
+describe('readCgroupV2 on temp trees', () => {
+  const reader = new FileReader();
+  let root = '';
+  const layoutOf = (dir: string): CgroupLayout => ({ mode: 'v2', v1: new Map(), unified: dir });
+  afterEach(() => removeTree(root));
+
+  it('reads a full leaf; memory.peak absent (kernel < 5.19) leaves maxUsageBytes undefined', () => {
+    root = writeTree({ c: leaf() });
+    const s = readCgroupV2(layoutOf(root), '/c', reader);
+    expect(s.cpu).toEqual({
+      usageSeconds: 3,
+      userSeconds: 2,
+      systemSeconds: 1,
+      periods: 5,
+      throttledPeriods: 1,
+      throttledSeconds: 0.0025,
+    });
+    expect(s.cpuSpec).toEqual({ periodUs: 100000, quotaUs: 25000, shares: 2597 });
+    expect(s.memory).toEqual({
+      usageBytes: 1048576,
+      workingSetBytes: 1048576 - 401408,
+      rssBytes: 524288,
+      cacheBytes: 409600,
+      swapBytes: 4096,
+      mappedFileBytes: 4096,
+      limitBytes: 2097152,
+      swapLimitBytes: 0,
+      oomKills: 2,
+      activeFileBytes: 8192,
+      inactiveFileBytes: 401408,
+    });
+    expect(s.memory).not.toHaveProperty('maxUsageBytes');
+    expect(s.pids).toEqual({ current: 2, max: 100 });
+    expect(s.processes).toBe(2);
+  });
+
+  it('a cgroup without enabled controllers has only base cpu.stat, PSI and processes', () => {
+    root = writeTree({
+      c: { 'cgroup.procs': '7\n', 'cpu.stat': 'usage_usec 10\nuser_usec 6\nsystem_usec 4\n', 'cpu.pressure': PSI_ZERO },
+    });
+    expect(readCgroupV2(layoutOf(root), '/c', reader)).toEqual({
+      cpu: { usageSeconds: 0.00001, userSeconds: 0.000006, systemSeconds: 0.000004 },
+      pressure: { cpu: { someSeconds: 0, fullSeconds: 0 } },
+      processes: 1,
+    });
+  });
+
+  it('working set clamps at 0 when inactive_file exceeds usage', () => {
+    root = writeTree({ c: leaf({ 'memory.current': '4096\n', 'memory.stat': 'inactive_file 8192\n' }) });
+    expect(readCgroupV2(layoutOf(root), '/c', reader).memory?.workingSetBytes).toBe(0);
+  });
+
+  it('only the root emulates memory.current from anon+file', () => {
+    const noCurrent = leaf();
+    delete noCurrent['memory.current'];
+    root = writeTree({ ...noCurrent, c: noCurrent });
+    expect(readCgroupV2(layoutOf(root), '/', reader).memory?.usageBytes).toBe(524288 + 409600);
+    const child = readCgroupV2(layoutOf(root), '/c', reader).memory;
+    expect(child?.usageBytes).toBeUndefined();
+    expect(child?.workingSetBytes).toBeUndefined();
+    expect(child?.rssBytes).toBe(524288);
+  });
+
+  it('vanished cgroup → GoneError', () => {
+    root = writeTree({ c: leaf() });
+    expect(() => readCgroupV2(layoutOf(root), '/gone', reader)).toThrow(GoneError);
+  });
+
+  it('a cgroup removed halfway through the read is GoneError, not a partial snapshot', () => {
+    root = writeTree({ c: leaf() });
+    const dir = join(root, 'c');
+    // Removes the cgroup right after its first file was read, as rmdir by the runtime would.
+    class RemovingReader extends FileReader {
+      override read(path: string): string {
+        const text = super.read(path);
+        if (path.endsWith('cpu.stat')) rmSync(dir, { recursive: true });
+        return text;
+      }
+    }
+    expect(() => readCgroupV2(layoutOf(root), '/c', new RemovingReader())).toThrow(GoneError);
+  });
+
+  it('a malformed known value propagates as ParseError naming the file', () => {
+    root = writeTree({ c: leaf({ 'memory.max': 'lots\n' }) });
+    try {
+      readCgroupV2(layoutOf(root), '/c', reader);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ParseError);
+      expect((err as ParseError).file).toBe('memory.max');
+    }
+  });
+
+  it('refuses a layout without a cgroup2 mount and a path with ..', () => {
+    root = writeTree({ c: leaf() });
+    expect(() => readCgroupV2({ mode: 'v2', v1: new Map() }, '/c', reader)).toThrow(AgentError);
+    expect(() => readCgroupV2(layoutOf(root), '/c/../../etc', reader)).toThrow(/must not contain/);
+  });
+});
