@@ -1,0 +1,159 @@
+import type { ContainerRuntime } from '../runtime.js';
+import type {
+  Container,
+  ContainerStatsSample,
+  Pod,
+  PodStatsSample,
+  RuntimeStatus,
+  RuntimeVersion,
+} from '../types.js';
+import { CriConnection } from './connection.js';
+import {
+  toContainer,
+  toContainerFromStatus,
+  toContainerStats,
+  toPod,
+  toPodFromStatus,
+  toPodStats,
+  toRuntimeStatus,
+  toRuntimeVersion,
+} from './convert.js';
+import type {
+  ContainerMsg,
+  ContainerStatsMsg,
+  ContainerStatusResponseMsg,
+  PodSandboxMsg,
+  PodSandboxStatsMsg,
+  PodSandboxStatusResponseMsg,
+  StatusResponseMsg,
+  VersionResponseMsg,
+} from './proto-types.js';
+
+export interface CriRuntimeOptions {
+  /** `unix:///run/containerd/containerd.sock` or a bare absolute socket path. */
+  endpoint: string;
+  /** Deadline of every list/status call, ms. Default 5000. */
+  timeoutMs?: number;
+  /**
+   * Deadline of the stats calls, ms. Default 15000: containerd 1.6 needed ~1 s for
+   * ListContainerStats and ~7 s for ListPodSandboxStats at 250 pods on 2 cores.
+   */
+  statsTimeoutMs?: number;
+  /** Largest response accepted, bytes. Default 16 MiB. */
+  maxReceiveMessageBytes?: number;
+}
+
+/**
+ * ContainerRuntime over the CRI v1 gRPC API (containerd, CRI-O) on a unix socket.
+ *
+ * Every call carries a deadline and rejects with RuntimeCallError (`CRI_UNAVAILABLE` when the
+ * socket is missing or refuses, `CRI_CALL` otherwise, with the gRPC status name and rpc in
+ * the error). The channel reconnects by itself after a runtime restart. Call close() when done.
+ *
+ * ```ts
+ * const cri = new CriRuntime({ endpoint: 'unix:///run/containerd/containerd.sock' });
+ * for (const c of await cri.listContainers()) console.log(c.name, c.state);
+ * cri.close();
+ * ```
+ */
+export class CriRuntime implements ContainerRuntime {
+  readonly #conn: CriConnection;
+  readonly #timeoutMs: number;
+  readonly #statsTimeoutMs: number;
+
+  constructor(opts: CriRuntimeOptions) {
+    const timeoutMs = opts.timeoutMs ?? 5000;
+    const statsTimeoutMs = opts.statsTimeoutMs ?? 15_000;
+    if (!(timeoutMs > 0) || !(statsTimeoutMs > 0)) {
+      throw new RangeError('CriRuntime: timeoutMs and statsTimeoutMs must be greater than 0');
+    }
+    this.#timeoutMs = timeoutMs;
+    this.#statsTimeoutMs = statsTimeoutMs;
+    this.#conn = new CriConnection({
+      endpoint: opts.endpoint,
+      ...(opts.maxReceiveMessageBytes !== undefined && { maxReceiveMessageBytes: opts.maxReceiveMessageBytes }),
+    });
+  }
+
+  /** The gRPC target in use, `unix:///…`. */
+  get endpoint(): string {
+    return this.#conn.endpoint;
+  }
+
+  async version(): Promise<RuntimeVersion> {
+    const res = await this.#conn.call<VersionResponseMsg>('runtime', 'Version', { version: 'v1' }, this.#timeoutMs);
+    return toRuntimeVersion(res);
+  }
+
+  async status(): Promise<RuntimeStatus> {
+    const res = await this.#conn.call<StatusResponseMsg>('runtime', 'Status', { verbose: false }, this.#timeoutMs);
+    return toRuntimeStatus(res);
+  }
+
+  async listPods(): Promise<Pod[]> {
+    const res = await this.#conn.call<{ items: PodSandboxMsg[] }>('runtime', 'ListPodSandbox', {}, this.#timeoutMs);
+    return res.items.map(toPod);
+  }
+
+  async listContainers(): Promise<Container[]> {
+    const res = await this.#conn.call<{ containers: ContainerMsg[] }>('runtime', 'ListContainers', {}, this.#timeoutMs);
+    return res.containers.map(toContainer);
+  }
+
+  async podStatus(podId: string): Promise<Pod> {
+    const res = await this.#conn.call<PodSandboxStatusResponseMsg>(
+      'runtime',
+      'PodSandboxStatus',
+      { pod_sandbox_id: podId, verbose: true },
+      this.#timeoutMs,
+    );
+    return toPodFromStatus(res);
+  }
+
+  async containerStatus(containerId: string): Promise<Container> {
+    const res = await this.#conn.call<ContainerStatusResponseMsg>(
+      'runtime',
+      'ContainerStatus',
+      { container_id: containerId, verbose: true },
+      this.#timeoutMs,
+    );
+    const c = toContainerFromStatus(res);
+    if (c.podId === '') {
+      // ContainerStatus has no sandbox id field; runtimes whose verbose info lacks it still
+      // list it, so ask once more rather than hand out a container without its pod.
+      const listed = await this.#conn.call<{ containers: ContainerMsg[] }>(
+        'runtime',
+        'ListContainers',
+        { filter: { id: containerId } },
+        this.#timeoutMs,
+      );
+      c.podId = listed.containers[0]?.pod_sandbox_id ?? '';
+    }
+    return c;
+  }
+
+  async listContainerStats(): Promise<ContainerStatsSample[]> {
+    const res = await this.#conn.call<{ stats: ContainerStatsMsg[] }>('runtime', 'ListContainerStats', {}, this.#statsTimeoutMs);
+    return res.stats.map(toContainerStats);
+  }
+
+  async listPodSandboxStats(): Promise<PodStatsSample[]> {
+    const res = await this.#conn.call<{ stats: PodSandboxStatsMsg[] }>('runtime', 'ListPodSandboxStats', {}, this.#statsTimeoutMs);
+    return res.stats.map(toPodStats);
+  }
+
+  async podSandboxStats(podId: string): Promise<PodStatsSample> {
+    const res = await this.#conn.call<{ stats: PodSandboxStatsMsg | null }>(
+      'runtime',
+      'PodSandboxStats',
+      { pod_sandbox_id: podId },
+      this.#statsTimeoutMs,
+    );
+    if (!res.stats) return { id: podId, containers: [] };
+    return toPodStats(res.stats);
+  }
+
+  close(): void {
+    this.#conn.close();
+  }
+}

@@ -1,0 +1,139 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { RuntimeCallError } from '../runtime-error.js';
+import { parseCriEndpoint } from './endpoint.js';
+
+/**
+ * api.proto sits next to this module in src/ (vitest, tsx) and, once the build copied it, in
+ * dist/src/. The second candidate lets a dist build without that copy step still run from a
+ * checkout.
+ */
+const PROTO_CANDIDATES = [
+  new URL('./api.proto', import.meta.url),
+  new URL('../../../../src/runtime/cri/api.proto', import.meta.url),
+];
+
+export function criProtoPath(): string {
+  for (const url of PROTO_CANDIDATES) {
+    const path = fileURLToPath(url);
+    if (existsSync(path)) return path;
+  }
+  throw new Error(
+    `CRI api.proto not found (looked at ${PROTO_CANDIDATES.map((u) => fileURLToPath(u)).join(', ')}); ` +
+      'the build must copy src/**/*.proto next to the compiled files',
+  );
+}
+
+/** proto-loader options every CRI user in podpulse shares (see proto-types.ts for the shapes). */
+export const CRI_LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: true,
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
+
+interface RuntimeV1 {
+  RuntimeService: grpc.ServiceClientConstructor;
+  ImageService: grpc.ServiceClientConstructor;
+}
+
+/** Loads runtime.v1 from api.proto (each caller loads its own copy: no module-level cache). */
+export function loadCriPackage(): RuntimeV1 {
+  const def = protoLoader.loadSync(criProtoPath(), CRI_LOADER_OPTIONS);
+  const root = grpc.loadPackageDefinition(def) as unknown as { runtime: { v1: RuntimeV1 } };
+  return root.runtime.v1;
+}
+
+export interface CriConnectionOptions {
+  /** `unix:///run/containerd/containerd.sock` or a bare absolute socket path. */
+  endpoint: string;
+  /** Largest response accepted, bytes. Default 16 MiB (containerd's own send limit). */
+  maxReceiveMessageBytes?: number;
+}
+
+export type CriService = 'runtime' | 'image';
+
+type UnaryMethod = (
+  req: unknown,
+  meta: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null, res: unknown) => void,
+) => grpc.ClientUnaryCall;
+
+const UNREACHABLE = /ENOENT|ECONNREFUSED|EACCES|ENOTSOCK|No connection established/;
+
+/** Maps a grpc-js failure to RuntimeCallError; `rpc` and the endpoint go into the message. */
+export function toRuntimeCallError(err: unknown, rpc: string, endpoint: string): RuntimeCallError {
+  const e = err as Partial<grpc.ServiceError>;
+  const code = typeof e.code === 'number' ? e.code : grpc.status.UNKNOWN;
+  const statusName = grpc.status[code] ?? `CODE_${code}`;
+  const details = e.details ?? e.message ?? String(err);
+  // A missing or dead socket surfaces as UNAVAILABLE; the regexp also catches the same
+  // conditions reported under another status by older grpc-js versions.
+  const unreachable = code === grpc.status.UNAVAILABLE || (code === grpc.status.UNKNOWN && UNREACHABLE.test(details));
+  return new RuntimeCallError(
+    unreachable ? 'CRI_UNAVAILABLE' : 'CRI_CALL',
+    rpc,
+    statusName,
+    `CRI ${rpc} on ${endpoint} failed: ${statusName} (${code}): ${details}`,
+    { cause: err },
+  );
+}
+
+/**
+ * One gRPC channel to a CRI runtime with promise-returning unary calls, each under a deadline.
+ * Shared by CriRuntime (the agent) and CriAdmin (tests); nothing outside src/runtime/cri uses it.
+ */
+export class CriConnection {
+  readonly endpoint: string;
+  readonly #runtime: grpc.Client;
+  readonly #image: grpc.Client;
+  #closed = false;
+
+  constructor(opts: CriConnectionOptions) {
+    const { target } = parseCriEndpoint(opts.endpoint);
+    this.endpoint = target;
+    const v1 = loadCriPackage();
+    const creds = grpc.credentials.createInsecure();
+    const channelOptions: grpc.ChannelOptions = {
+      'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? 16 * 1024 * 1024,
+      // A local socket comes back within seconds of a runtime restart; grpc-js would otherwise
+      // back off up to 2 minutes between reconnect attempts and fail every call meanwhile.
+      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.max_reconnect_backoff_ms': 5000,
+    };
+    this.#runtime = new v1.RuntimeService(target, creds, channelOptions);
+    // Same target and options: grpc-js shares one subchannel (socket) between both clients.
+    this.#image = new v1.ImageService(target, creds, channelOptions);
+  }
+
+  /** Unary call `rpc` on `service` with a deadline of `timeoutMs`; rejects with RuntimeCallError. */
+  call<Res>(service: CriService, rpc: string, request: object, timeoutMs: number): Promise<Res> {
+    if (this.#closed) {
+      return Promise.reject(
+        new RuntimeCallError('CRI_UNAVAILABLE', rpc, 'CANCELLED', `CRI ${rpc} on ${this.endpoint}: connection closed`),
+      );
+    }
+    const client = service === 'runtime' ? this.#runtime : this.#image;
+    const method = (client as unknown as Record<string, UnaryMethod | undefined>)[rpc];
+    if (typeof method !== 'function') {
+      return Promise.reject(new Error(`CRI ${rpc} is not declared in api.proto (${service} service)`));
+    }
+    return new Promise<Res>((resolve, reject) => {
+      method.call(client, request, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+        if (err) reject(toRuntimeCallError(err, rpc, this.endpoint));
+        else resolve(res as Res);
+      });
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#runtime.close();
+    this.#image.close();
+  }
+}
