@@ -1,0 +1,245 @@
+/**
+ * podpulse against a REAL containerd with real kubelet-like pods (test/global-setup.ts starts it as
+ * root). Every figure is checked against two independent oracles read at nearly the same instant:
+ * the kernel's own cgroup files, and containerd's ListContainerStats.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent } from '../../src/agent.js';
+import { loadConfig } from '../../src/config/load.js';
+import { toJsonPoints } from '../../src/export/json-points.js';
+import { CriRuntime } from '../../src/runtime/cri/client.js';
+import type { ContainerStatsSample } from '../../src/runtime/types.js';
+import { oomVictim, TestPods, workloads, type TestPod } from '../helpers/pods.js';
+import { runtimeOrSkip } from '../helpers/runtime-env.js';
+
+const gate = runtimeOrSkip();
+const NS = 'podpulse-e2e';
+const MIB = 1024 * 1024;
+
+type JsonPoint = { name: string; type: string; unit: string; attributes: Record<string, string>; value: number };
+
+function agentFor(socket: string, extra: string[] = []): Agent {
+  const { config } = loadConfig(['--cri-endpoint', socket, '--discovery-cgroup-parents', 'kubepods', ...extra], {});
+  return new Agent({ config, env: {}, log: pino({ level: 'silent' }) });
+}
+
+async function collect(socket: string): Promise<JsonPoint[]> {
+  return toJsonPoints(await agentFor(socket).collectOnce()) as JsonPoint[];
+}
+
+function pick(points: JsonPoint[], name: string, match: Record<string, string>): JsonPoint[] {
+  return points.filter((p) => p.name === name && Object.entries(match).every(([k, v]) => p.attributes[k] === v));
+}
+
+function one(points: JsonPoint[], name: string, match: Record<string, string>): JsonPoint {
+  const found = pick(points, name, match);
+  expect(found, `${name} ${JSON.stringify(match)}`).toHaveLength(1);
+  return found[0] as JsonPoint;
+}
+
+function within(actual: number, expected: number, ratio: number): void {
+  expect(Math.abs(actual - expected), `${actual} vs ${expected}`).toBeLessThanOrEqual(Math.abs(expected) * ratio);
+}
+
+function kv(text: string): Map<string, number> {
+  return new Map(text.trim().split('\n').map((l) => l.split(/\s+/) as [string, string]).map(([k, v]) => [k, Number(v)]));
+}
+
+describe.skipIf(gate.skip)(gate.title('podpulse on a real containerd'), () => {
+  let pods: TestPods;
+  let cri: CriRuntime;
+  let socket = '';
+  let workload: TestPod;
+  let hostnet: TestPod;
+  let oomer: TestPod;
+  const cid = (pod: TestPod, name: string): { id: string; cgroup: string } => {
+    const c = pod.containers.find((x) => x.name === name);
+    if (!c) throw new Error(`no container ${name}`);
+    return c;
+  };
+  const read = (controller: string, cgroup: string, file: string): string => readFileSync(join(pods.cgroupDir(controller, cgroup), file), 'utf8');
+  const kernelWorkingSet = (cgroup: string): number =>
+    Number(read('memory', cgroup, 'memory.usage_in_bytes')) - (kv(read('memory', cgroup, 'memory.stat')).get('total_inactive_file') ?? 0);
+  const kernelCpuSeconds = (cgroup: string): number => Number(read('cpuacct', cgroup, 'cpuacct.usage')) / 1e9;
+
+  beforeAll(async () => {
+    const rt = gate.get();
+    socket = rt.socket;
+    pods = new TestPods(rt);
+    cri = new CriRuntime({ endpoint: rt.socket });
+    const started = performance.now();
+    workload = await pods.createPod({
+      name: 'workload',
+      namespace: NS,
+      qos: 'burstable',
+      labels: { app: 'demo' },
+      containers: [
+        { name: 'cpu-burner', command: workloads.cpuLoop(), cpuQuota: 50_000, cpuPeriod: 100_000, cpuShares: 512 },
+        {
+          name: 'mem-holder',
+          // 20 MiB of shmem (page cache), an 8 MiB file in the writable layer, then 50 MiB held by awk.
+          command: [
+            'sh',
+            '-c',
+            'dd if=/dev/zero of=/dev/shm/fill bs=1M count=20 2>/dev/null; dd if=/dev/zero of=/data.bin bs=1M count=8 2>/dev/null; ' +
+              `exec awk 'BEGIN { s = sprintf("%${50 * MIB}s", "x"); system("sleep infinity") }'`,
+          ],
+          memoryLimitBytes: 256 * MIB,
+          cpuShares: 256,
+        },
+        { name: 'net-gen', command: workloads.pingGateway(rt.gateway, 3000, 0.2, 1000) },
+      ],
+    });
+    hostnet = await pods.createPod({ name: 'hostnet', namespace: NS, qos: 'besteffort', hostNetwork: true, containers: [{ name: 'sleeper', command: workloads.sleep() }] });
+    oomer = await pods.createPod({ name: 'oomer', namespace: NS, qos: 'burstable', containers: [oomVictim()] });
+    // Let the workloads reach steady state: awk's 50 MiB allocated, the OOM victim killed.
+    const victim = cid(oomer, 'oom-victim').id;
+    for (let i = 0; i < 100; i++) {
+      const s = await cri.containerStatus(victim);
+      if (s.state === 'exited') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    for (let i = 0; i < 100; i++) {
+      const rss = kv(read('memory', cid(workload, 'mem-holder').cgroup, 'memory.stat')).get('total_rss') ?? 0;
+      if (rss > 50 * MIB) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    console.log(`[e2e] pods up and steady in ${Math.round(performance.now() - started)} ms`);
+  });
+
+  afterAll(async () => {
+    await pods?.removeAll();
+    pods?.close();
+    cri?.close();
+  });
+
+  it('labels every container, sandbox and pod cgroup exactly as kubelet /metrics/cadvisor does', async () => {
+    const points = await collect(socket);
+    const image = gate.get().image;
+    for (const c of workload.containers) {
+      const p = one(points, 'container_memory_working_set_bytes', { id: c.cgroup });
+      expect(p.attributes).toEqual({ id: c.cgroup, name: c.id, image, container: c.name, pod: 'workload', namespace: NS });
+    }
+    const sandbox = one(points, 'container_memory_working_set_bytes', { id: workload.sandboxCgroup });
+    expect(sandbox.attributes).toEqual({ id: workload.sandboxCgroup, name: workload.id, image, container: '', pod: 'workload', namespace: NS });
+    const podLevel = one(points, 'container_memory_working_set_bytes', { id: workload.cgroup });
+    expect(podLevel.attributes).toEqual({ id: workload.cgroup, name: '', image: '', container: '', pod: 'workload', namespace: NS });
+    const root = one(points, 'container_memory_working_set_bytes', { id: '/' });
+    expect(root.attributes).toEqual({ id: '/', name: '', image: '', container: '', pod: '', namespace: '' });
+    // kubernetes-mixin's image!="" / container!="" filters keep exactly the three workload containers of this pod.
+    const mixin = pick(points, 'container_memory_working_set_bytes', { pod: 'workload' }).filter((p) => p.attributes.image !== '' && p.attributes.container !== '');
+    expect(mixin.map((p) => p.attributes.container).sort()).toEqual(['cpu-burner', 'mem-holder', 'net-gen']);
+  });
+
+  it('matches the kernel and containerd for working set, CPU and the writable layer (within 2 %)', async () => {
+    const mem = cid(workload, 'mem-holder');
+    const burner = cid(workload, 'cpu-burner');
+    const wsBefore = kernelWorkingSet(mem.cgroup);
+    const cpuBefore = kernelCpuSeconds(burner.cgroup);
+    const points = await collect(socket);
+    const cpuAfter = kernelCpuSeconds(burner.cgroup);
+    const wsAfter = kernelWorkingSet(mem.cgroup);
+    const stats = new Map<string, ContainerStatsSample>((await cri.listContainerStats()).map((s) => [s.id, s]));
+
+    const ws = one(points, 'container_memory_working_set_bytes', { id: mem.cgroup }).value;
+    within(ws, (wsBefore + wsAfter) / 2, 0.02);
+    within(ws, stats.get(mem.id)?.memoryWorkingSetBytes ?? NaN, 0.02);
+    expect(ws).toBeGreaterThan(50 * MIB);
+    expect(one(points, 'container_memory_rss', { id: mem.cgroup }).value).toBeGreaterThan(50 * MIB);
+    expect(one(points, 'container_memory_cache', { id: mem.cgroup }).value).toBeGreaterThanOrEqual(20 * MIB);
+    expect(one(points, 'container_spec_memory_limit_bytes', { id: mem.cgroup }).value).toBe(256 * MIB);
+
+    const cpu = one(points, 'container_cpu_usage_seconds_total', { id: burner.cgroup, cpu: 'total' }).value;
+    expect(cpu).toBeGreaterThanOrEqual(cpuBefore);
+    expect(cpu).toBeLessThanOrEqual(cpuAfter);
+    within(cpu, Number(stats.get(burner.id)?.cpuUsageCoreNanoSeconds ?? NaN) / 1e9, 0.02);
+
+    // containerd measures snapshot usage on its own schedule (about every 10 s); wait for a figure.
+    let layer = stats.get(mem.id)?.writableLayer;
+    for (let i = 0; i < 60 && layer?.usedBytes === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      layer = (await cri.listContainerStats()).find((s) => s.id === mem.id)?.writableLayer;
+    }
+    expect(layer?.usedBytes).toBeGreaterThanOrEqual(8 * MIB);
+    const fsPoints = await collect(socket);
+    const layerAfter = (await cri.listContainerStats()).find((s) => s.id === mem.id)?.writableLayer;
+    expect(layerAfter?.usedBytes).toBe(layer?.usedBytes);
+    const fs = one(fsPoints, 'container_fs_usage_bytes', { id: mem.cgroup });
+    expect(fs.attributes.device).toBe(layer?.mountpoint);
+    within(fs.value, layer?.usedBytes ?? NaN, 0.02);
+    expect(one(fsPoints, 'container_fs_inodes_total', { id: mem.cgroup }).value).toBeGreaterThan(0);
+    expect(one(fsPoints, 'container_fs_inodes_free', { id: mem.cgroup }).value).toBeGreaterThan(0);
+    console.log(
+      `[e2e] working set podpulse=${ws} kernel=${wsBefore}..${wsAfter} containerd=${stats.get(mem.id)?.memoryWorkingSetBytes}; ` +
+        `cpu podpulse=${cpu.toFixed(4)} kernel=${cpuBefore.toFixed(4)}..${cpuAfter.toFixed(4)} containerd=${(Number(stats.get(burner.id)?.cpuUsageCoreNanoSeconds) / 1e9).toFixed(4)}; ` +
+        `writable layer podpulse=${fs.value} containerd=${layer?.usedBytes}`,
+    );
+  });
+
+  it('shows the 0.5-core quota: spec, CFS periods and rising throttling', async () => {
+    const burner = cid(workload, 'cpu-burner');
+    const first = await collect(socket);
+    await new Promise((r) => setTimeout(r, 1500));
+    const second = await collect(socket);
+    expect(one(first, 'container_spec_cpu_quota', { id: burner.cgroup }).value).toBe(50_000);
+    expect(one(first, 'container_spec_cpu_period', { id: burner.cgroup }).value).toBe(100_000);
+    expect(one(first, 'container_spec_cpu_shares', { id: burner.cgroup }).value).toBe(512);
+    const t1 = one(first, 'container_cpu_cfs_throttled_periods_total', { id: burner.cgroup }).value;
+    const t2 = one(second, 'container_cpu_cfs_throttled_periods_total', { id: burner.cgroup }).value;
+    const p1 = one(first, 'container_cpu_cfs_periods_total', { id: burner.cgroup }).value;
+    const p2 = one(second, 'container_cpu_cfs_periods_total', { id: burner.cgroup }).value;
+    expect(t2 - t1).toBeGreaterThan(5);
+    expect((t2 - t1) / (p2 - p1)).toBeGreaterThan(0.5);
+    expect(one(second, 'container_cpu_cfs_throttled_seconds_total', { id: burner.cgroup }).value).toBeGreaterThan(0);
+    // Without a quota there are no CFS series at all (cAdvisor's rule).
+    expect(pick(second, 'container_cpu_cfs_periods_total', { id: cid(workload, 'net-gen').cgroup })).toEqual([]);
+    // CPU rate over the window is about half a core.
+    const c1 = one(first, 'container_cpu_usage_seconds_total', { id: burner.cgroup }).value;
+    const c2 = one(second, 'container_cpu_usage_seconds_total', { id: burner.cgroup }).value;
+    const l1 = one(first, 'container_last_seen', { id: burner.cgroup }).value;
+    const l2 = one(second, 'container_last_seen', { id: burner.cgroup }).value;
+    const rate = (c2 - c1) / (l2 - l1);
+    expect(rate).toBeGreaterThan(0.3);
+    expect(rate).toBeLessThan(0.6);
+  });
+
+  it('reports pod network on the sandbox only, with eth0 traffic rising, and none for a host-network pod', async () => {
+    const first = await collect(socket);
+    await new Promise((r) => setTimeout(r, 1200));
+    const second = await collect(socket);
+    const rx1 = one(first, 'container_network_receive_bytes_total', { id: workload.sandboxCgroup, interface: 'eth0' }).value;
+    const rx2 = one(second, 'container_network_receive_bytes_total', { id: workload.sandboxCgroup, interface: 'eth0' }).value;
+    const tx1 = one(first, 'container_network_transmit_bytes_total', { id: workload.sandboxCgroup, interface: 'eth0' }).value;
+    const tx2 = one(second, 'container_network_transmit_bytes_total', { id: workload.sandboxCgroup, interface: 'eth0' }).value;
+    expect(rx2).toBeGreaterThan(rx1);
+    expect(tx2 - tx1).toBeGreaterThan(5 * 1000); // ≥ 5 pings of 1000 bytes
+    for (const name of ['receive_bytes', 'receive_packets', 'receive_errors', 'receive_packets_dropped', 'transmit_bytes', 'transmit_packets', 'transmit_errors', 'transmit_packets_dropped']) {
+      expect(pick(second, `container_network_${name}_total`, { id: workload.sandboxCgroup, interface: 'eth0' })).toHaveLength(1);
+    }
+    // Skipped interfaces, and no network series on containers (only the netns owner reports it).
+    const podNet = pick(second, 'container_network_receive_bytes_total', { pod: 'workload' });
+    expect(podNet.map((p) => p.attributes.interface)).toEqual(['eth0']);
+    expect(podNet.every((p) => p.attributes.container === '')).toBe(true);
+    // The host-network pod would otherwise show the node's eth0 as its own traffic.
+    expect(second.filter((p) => p.name.startsWith('container_network_') && p.attributes.pod === 'hostnet')).toEqual([]);
+    expect(one(second, 'container_memory_working_set_bytes', { id: hostnet.sandboxCgroup }).attributes.pod).toBe('hostnet');
+  });
+
+  it('counts the OOM kill of a container whose cgroup is already gone', async () => {
+    const victim = cid(oomer, 'oom-victim');
+    const status = await cri.containerStatus(victim.id);
+    expect(status).toMatchObject({ state: 'exited', reason: 'OOMKilled', exitCode: 137 });
+    const points = await collect(socket);
+    const oom = one(points, 'container_oom_events_total', { pod: 'oomer', container: 'oom-victim' });
+    expect(oom.value).toBe(1);
+    expect(oom.attributes).toMatchObject({ name: victim.id, namespace: NS, image: gate.get().image });
+    // Running containers report 0, not nothing.
+    expect(one(points, 'container_oom_events_total', { id: cid(workload, 'cpu-burner').cgroup }).value).toBe(0);
+    // The gone cgroup yields no made-up memory or CPU series.
+    expect(pick(points, 'container_memory_working_set_bytes', { container: 'oom-victim' })).toEqual([]);
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * A long-running agent pushing to a real OTLP/gRPC receiver while pods come and go on a real
+ * containerd, and while containerd itself restarts.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent } from '../../src/agent.js';
+import { loadConfig } from '../../src/config/load.js';
+import { flattenRequest, startOtlpReceiver, type FlatRequest, type OtlpReceiver } from '../helpers/otlp-receiver.js';
+import { TestPods, workloads, type TestPod } from '../helpers/pods.js';
+import { runtimeOrSkip } from '../helpers/runtime-env.js';
+
+const gate = runtimeOrSkip();
+const NS = 'podpulse-lifecycle';
+const RESTART = fileURLToPath(new URL('../harness/restart-containerd.sh', import.meta.url));
+
+/** Newest point time in a request, in ns: when that cycle was collected. */
+function collectedAt(req: FlatRequest): bigint {
+  let t = 0n;
+  for (const m of req.metrics) for (const p of m.points) if (p.timeUnixNano > t) t = p.timeUnixNano;
+  return t;
+}
+
+function podsIn(req: FlatRequest, metric = 'container_memory_working_set_bytes'): Set<string> {
+  const out = new Set<string>();
+  for (const m of req.metrics) if (m.name === metric) for (const p of m.points) out.add(String(p.attributes.pod));
+  return out;
+}
+
+function gauge(req: FlatRequest, name: string): number | undefined {
+  return req.metrics.find((m) => m.name === name)?.points[0]?.value;
+}
+
+describe.skipIf(gate.skip)(gate.title('a running agent on a real containerd'), () => {
+  let receiver: OtlpReceiver;
+  let agent: Agent;
+  let pods: TestPods;
+  let steady: TestPod;
+
+  /** Waits for the first request collected at or after `sinceNs` that satisfies `ok`. */
+  async function nextRequest(sinceNs: bigint, ok: (r: FlatRequest) => boolean = () => true, timeoutMs = 15_000): Promise<FlatRequest> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = receiver.requests.map(flattenRequest).find((r) => collectedAt(r) >= sinceNs && ok(r));
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error('no matching export arrived in time');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
+
+  beforeAll(async () => {
+    const rt = gate.get();
+    pods = new TestPods(rt);
+    steady = await pods.createPod({ name: 'steady', namespace: NS, qos: 'besteffort', containers: [{ name: 'sleeper', command: workloads.sleep() }] });
+    receiver = await startOtlpReceiver();
+    const { config } = loadConfig(
+      ['--cri-endpoint', rt.socket, '--discovery-cgroup-parents', 'kubepods', '--collection-interval', '1s', '--export-otlp-endpoint', receiver.url],
+      {},
+    );
+    agent = new Agent({ config, env: {}, log: pino({ level: 'silent' }) });
+    await agent.start();
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    await receiver?.stop();
+    await pods?.removeAll();
+    pods?.close();
+  });
+
+  it('a deleted pod is absent from the next export', async () => {
+    const pod = await pods.createPod({ name: 'ephemeral', namespace: NS, qos: 'besteffort', containers: [{ name: 'sleeper', command: workloads.sleep() }] });
+    const seen = await nextRequest(nowNs(), (r) => podsIn(r).has('ephemeral'));
+    expect(podsIn(seen)).toContain('steady');
+    await pods.removePod(pod.id);
+    const removedAt = nowNs();
+    const after = await nextRequest(removedAt);
+    for (const m of after.metrics) {
+      expect(m.points.filter((p) => p.attributes.pod === 'ephemeral'), m.name).toEqual([]);
+    }
+    expect(podsIn(after)).toContain('steady');
+    const lag = Number(collectedAt(after) - removedAt) / 1e6;
+    console.log(`[lifecycle] pod removed; first export collected ${lag.toFixed(0)} ms later has no series for it`);
+  });
+
+  it('survives a containerd restart: keeps collecting, reconnects, sees new pods', async () => {
+    const dir = gate.get().dir;
+    const before = await nextRequest(nowNs());
+    expect(gauge(before, 'podpulse_cri_up')).toBe(1);
+    execFileSync(RESTART, [dir], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 60_000 });
+    const restartedAt = nowNs();
+    // The test's own CRI client saw its connection dropped too: its first call may fail once.
+    let fresh: TestPod | undefined;
+    for (let attempt = 0; !fresh; attempt++) {
+      try {
+        fresh = await pods.createPod({ name: 'after-restart', namespace: NS, qos: 'besteffort', containers: [{ name: 'sleeper', command: workloads.sleep() }] });
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    const after = await nextRequest(restartedAt, (r) => gauge(r, 'podpulse_cri_up') === 1 && podsIn(r).has('after-restart'), 20_000);
+    // The pod that ran through the restart keeps its series and its labels.
+    const ws = after.metrics.find((m) => m.name === 'container_memory_working_set_bytes');
+    const steadyCtr = ws?.points.find((p) => p.attributes.pod === 'steady' && p.attributes.container === 'sleeper');
+    expect(steadyCtr?.attributes).toMatchObject({ id: steady.containers[0]?.cgroup, name: steady.containers[0]?.id, namespace: NS });
+    expect(podsIn(after)).toContain('after-restart');
+    await pods.removePod(fresh.id);
+  });
+});
