@@ -137,6 +137,11 @@ export class CriInventory implements TargetProvider {
     }
     this.#lastReason = reason;
     this.#up = false;
+    // A fresh client next cycle: grpc-js would otherwise back off reconnecting for up to two minutes.
+    if ((err as { code?: string }).code === 'CRI_UNAVAILABLE') {
+      this.#runtime?.close();
+      this.#runtime = undefined;
+    }
     this.#opts.stats.criUp = false;
     this.#opts.stats.sourceErrors.cri = (this.#opts.stats.sourceErrors.cri ?? 0) + 1;
   }

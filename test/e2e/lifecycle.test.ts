@@ -3,6 +3,9 @@
  * containerd, and while containerd itself restarts.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,5 +112,41 @@ describe.skipIf(gate.skip)(gate.title('a running agent on a real containerd'), (
     expect(steadyCtr?.attributes).toMatchObject({ id: steady.containers[0]?.cgroup, name: steady.containers[0]?.id, namespace: NS });
     expect(podsIn(after)).toContain('after-restart');
     await pods.removePod(fresh.id);
+  });
+
+  it('starts without a runtime socket, collects raw cgroups, and connects once the socket appears', async () => {
+    const rt = gate.get();
+    const dir = mkdtempSync(join(tmpdir(), 'podpulse-late-socket-'));
+    const link = join(dir, 'containerd.sock');
+    const late = await startOtlpReceiver();
+    const { config } = loadConfig(
+      ['--cri-endpoint', link, '--discovery-cgroup-parents', 'kubepods', '--collection-interval', '1s', '--export-otlp-endpoint', late.url],
+      {},
+    );
+    const lateAgent = new Agent({ config, env: {}, log: pino({ level: 'silent' }) });
+    const steadyId = steady.containers[0]?.cgroup;
+    const steadyLabels = (r: FlatRequest) =>
+      r.metrics.find((m) => m.name === 'container_memory_working_set_bytes')?.points.find((p) => p.attributes.id === steadyId)?.attributes;
+    try {
+      await lateAgent.start();
+      await late.waitForRequests(1, 10_000);
+      const first = flattenRequest(late.requests[0] as never);
+      expect(gauge(first, 'podpulse_cri_up')).toBe(0);
+      expect(steadyLabels(first)).toMatchObject({ id: steadyId, pod: '', container: '' }); // raw cgroup, no identity yet
+      symlinkSync(rt.socket, link);
+      const since = nowNs();
+      const deadline = Date.now() + 15_000;
+      let labelled: FlatRequest | undefined;
+      while (!labelled && Date.now() < deadline) {
+        labelled = late.requests.map(flattenRequest).find((r) => collectedAt(r) >= since && gauge(r, 'podpulse_cri_up') === 1);
+        if (!labelled) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(labelled, 'an export after the socket appeared').toBeDefined();
+      expect(steadyLabels(labelled as FlatRequest)).toMatchObject({ id: steadyId, pod: 'steady', container: 'sleeper', namespace: NS });
+    } finally {
+      await lateAgent.stop();
+      await late.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
