@@ -1,4 +1,5 @@
 import type { CgroupStats } from '../cgroup/stats.js';
+import type { MachineInfo } from '../machine/machine-info.js';
 
 /**
  * What the metric catalog reads from. The collector builds these each cycle; the catalog only selects
@@ -50,17 +51,8 @@ export interface ContainerSample {
   lastSeenSeconds?: number;
 }
 
-/** Host facts for machine_* metrics (structurally satisfied by machine/machine-info.ts MachineInfo). */
-export interface MachineFacts {
-  cpuCores?: number;
-  physicalCores?: number;
-  sockets?: number;
-  memoryBytes?: number;
-  swapBytes?: number;
-  machineId?: string;
-  bootId?: string;
-  systemUuid?: string;
-}
+/** Host facts for machine_* metrics and their machine_id / system_uuid / boot_id labels. */
+export type MachineFacts = Pick<MachineInfo, 'cpuCores' | 'physicalCores' | 'sockets' | 'memoryBytes' | 'swapBytes' | 'machineId' | 'bootId' | 'systemUuid'>;
 
 /** The agent's view of itself, for podpulse_* self-metrics. */
 export interface AgentStats {
