@@ -1,0 +1,32 @@
+# podpulse container image (multi-stage).
+#
+#   docker build -t podpulse:dev .
+#
+# Base images are pinned to an exact Node release (the one the project is developed and tested on).
+# Both stages are Debian bookworm so that any native module built by `npm ci` matches the runtime libc.
+
+# --- build: compile TypeScript to dist/ -----------------------------------------------------------
+FROM node:20.20.2-bookworm-slim AS build
+WORKDIR /src
+# Manifests first: the dependency layer is reused until package*.json change.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+# .dockerignore keeps node_modules, dist, tests and docs out of the context.
+COPY . .
+RUN npm run build
+
+# --- runtime: production dependencies and dist/ only ----------------------------------------------
+FROM node:20.20.2-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /src/dist ./dist
+# Default configuration; compose and the DaemonSet mount their own over it.
+COPY config/podpulse.yaml /etc/podpulse/podpulse.yaml
+# Runs as root (uid 0) on purpose: the containerd socket is root:root 0660. Deployments drop every
+# capability except SYS_PTRACE and mount the host paths read-only (see docker-compose.yml and
+# deploy/kubernetes/daemonset.yaml).
+USER 0
+# The same entry as `npm start` (node dist/src/main.js --config …), without the build check.
+CMD ["node", "dist/src/main.js", "--config", "/etc/podpulse/podpulse.yaml"]
