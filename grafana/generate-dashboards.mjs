@@ -174,8 +174,10 @@ const containers = dashboard('podpulse-containers', 'podpulse / Containers',
     timeseries('OOM kills', 'Processes killed by the OOM killer, per interval.', 'short', [
       target(`sum by (${BY}) (increase(container_oom_events_total{${CC}}[$__rate_interval]))`, L),
     ], { min: 0, bars: true }),
-    table('OOM kills in the time range', 'Containers with at least one OOM kill in the selected range.', 'short', [
-      target(`sum by (${BY}) (increase(container_oom_events_total{${CC}}[$__range])) > 0`, ''),
+    // podpulse counts OOM kills per pod and container name across restarts, on the newest instance: a
+    // series often starts at its count (new container id), which increase() would not see.
+    table('OOM kills in the time range', 'Containers with OOM kills: the count now minus the count at the start of the range (kills of containers that appeared within the range count in full).', 'short', [
+      target(`(sum by (${BY}) (container_oom_events_total{${CC}}) - sum by (${BY}) (container_oom_events_total{${CC}} offset $__range)) > 0 or (sum by (${BY}) (container_oom_events_total{${CC}}) > 0 unless sum by (${BY}) (container_oom_events_total{${CC}} offset $__range))`, ''),
     ]),
     timeseries('Memory usage and peak', 'Total usage (including all page cache) and the peak usage recorded by the cgroup.', 'bytes', [
       target(`sum by (${BY}) (container_memory_usage_bytes{${CC}})`, `usage ${L}`),

@@ -68,5 +68,6 @@ export interface AgentStats {
 }
 
 export function newAgentStats(): AgentStats {
-  return { exports: { success: 0, failure: 0 }, exportRetries: 0, droppedPoints: 0, sourceErrors: {} };
+  // Every source starts at 0 so rate() and alerts see the series before the first error.
+  return { exports: { success: 0, failure: 0 }, exportRetries: 0, droppedPoints: 0, sourceErrors: { cgroup: 0, proc: 0, cri: 0 } };
 }
