@@ -57,6 +57,11 @@ function tokenize(expr: string): Token[] {
       const t = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(expr.slice(i))![0];
       out.push({ kind: 'ident', text: t });
       i += t.length;
+    } else if (c === '$') {
+      // A Grafana variable standing for a duration or value (`offset $__range`): not a selector.
+      const t = /^\$(\{[^}]*\}|[a-zA-Z_][a-zA-Z0-9_]*)/.exec(expr.slice(i))?.[0] ?? c;
+      out.push({ kind: 'number', text: t });
+      i += t.length;
     } else {
       out.push({ kind: 'punct', text: c });
       i++;
