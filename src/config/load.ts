@@ -212,8 +212,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     throw new ConfigError('export.otlp.tls.cert and export.otlp.tls.key must be set together (mTLS)');
   }
   if (config.export.otlp.timeoutMs > config.collection.intervalMs) {
-    // An export must end before the next cycle starts; the SDK would clamp it silently, we say so.
-    warnings.push(
+    // An export must end before the next cycle starts. Clamp; say so only if the user chose the timeout.
+    if (parseDuration(conf.default('export.otlp.timeout' as never)) !== config.export.otlp.timeoutMs) warnings.push(
       `export.otlp.timeout (${config.export.otlp.timeoutMs}ms) is longer than collection.interval; using ${config.collection.intervalMs}ms`,
     );
     config.export.otlp.timeoutMs = config.collection.intervalMs;

@@ -49,7 +49,9 @@ function grpcCode(error: unknown): number | undefined {
 
 export function describeExportError(error: unknown): string {
   const code = grpcCode(error);
-  const details = (error as { details?: string; message?: string } | undefined)?.details ?? (error as Error | undefined)?.message ?? String(error);
+  const raw = (error as { details?: string; message?: string } | undefined)?.details ?? (error as Error | undefined)?.message ?? String(error);
+  // grpc-js appends an empty "Resolution note:" and nests "Error: " prefixes; keep the useful part.
+  const details = raw.replace(/\s*Resolution note:\s*$/, '').replace(/Last error: Error: /, 'last error: ').trim().replace(/\.$/, '');
   return code === undefined ? details : `${STATUS_NAMES[code] ?? code}: ${details}`;
 }
 

@@ -104,11 +104,14 @@ describe('loadConfig', () => {
     expect(configError(() => loadConfig(['--config', file], {}))).toMatch(/is not valid YAML/);
   });
 
-  it('--print implies --once; clamps the export timeout to the interval with a warning', () => {
+  it('--print implies --once; clamps the export timeout to the interval, warning only for a chosen timeout', () => {
     const { cli, config, warnings } = loadConfig(['--print', 'json', '--collection-interval', '2s'], {});
     expect(cli).toMatchObject({ once: true, print: 'json' });
     expect(config.export.otlp.timeoutMs).toBe(2000);
-    expect(warnings.join()).toMatch(/export\.otlp\.timeout/);
+    expect(warnings).toEqual([]);
+    const chosen = loadConfig(['--collection-interval', '2s', '--export-otlp-timeout', '5s'], {});
+    expect(chosen.config.export.otlp.timeoutMs).toBe(2000);
+    expect(chosen.warnings.join()).toMatch(/export\.otlp\.timeout \(5000ms\) is longer than collection\.interval/);
   });
 
   it('warns about PODPULSE_ variables that match no key', () => {
