@@ -104,6 +104,7 @@ export class Delivery implements PushMetricExporter {
     const deadline = this.#now() + this.#opts.retryBudgetMs;
     let attempts = 0;
     let reason: string | undefined;
+    let refused = false;
     while (this.#queue.length > 0) {
       const head = this.#queue[0] as ResourceMetrics;
       const r = await this.#sendWithRetry(otlp, head, deadline);
@@ -117,11 +118,12 @@ export class Delivery implements PushMetricExporter {
         // The collector refused the data itself: sending it again would be refused again.
         this.#queue.shift();
         this.#opts.stats.droppedPoints += countPoints(head);
+        if (head === rm) refused = true;
         continue;
       }
       break;
     }
-    const delivered = !this.#queue.includes(rm);
+    const delivered = !refused && !this.#queue.includes(rm);
     if (delivered) this.#opts.stats.exports.success++;
     else this.#opts.stats.exports.failure++;
     return delivered

@@ -1,0 +1,130 @@
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { AggregationTemporality, DataPointType, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { describe, expect, it } from 'vitest';
+import { Delivery, describeExportError, type DeliveryReport } from '../../src/export/delivery.js';
+import { newAgentStats } from '../../src/metrics/sample.js';
+
+/** A snapshot with `n` points, tagged so the test can tell snapshots apart. */
+function snapshot(tag: number, n = 2): ResourceMetrics {
+  return {
+    resource: resourceFromAttributes({ tag }),
+    scopeMetrics: [
+      {
+        scope: { name: 'podpulse' },
+        metrics: [
+          {
+            descriptor: { name: 'g', description: '', unit: '', type: 'OBSERVABLE_GAUGE', valueType: 1 } as never,
+            aggregationTemporality: AggregationTemporality.CUMULATIVE,
+            dataPointType: DataPointType.GAUGE,
+            dataPoints: Array.from({ length: n }, (_, i) => ({ startTime: [0, 0], endTime: [0, 0], attributes: { i }, value: tag })),
+          },
+        ],
+      },
+    ],
+  } as ResourceMetrics;
+}
+
+/** Answers each export from a script of gRPC status codes (0 = OK); records what it was sent. */
+class ScriptedExporter implements PushMetricExporter {
+  sent: number[] = [];
+  constructor(public script: number[]) {}
+  export(rm: ResourceMetrics, done: (r: ExportResult) => void): void {
+    this.sent.push(rm.resource.attributes.tag as number);
+    const code = this.script.shift() ?? 0;
+    done(code === 0 ? { code: ExportResultCode.SUCCESS } : { code: ExportResultCode.FAILED, error: Object.assign(new Error('x'), { code, details: `status ${code}` }) });
+  }
+  async forceFlush() {}
+  async shutdown() {}
+}
+
+function delivery(otlp: ScriptedExporter | undefined, replaySnapshots = 2, retryBudgetMs = 1000) {
+  const stats = newAgentStats();
+  const reports: DeliveryReport[] = [];
+  let now = 0;
+  const d = new Delivery({
+    ...(otlp ? { otlp } : {}),
+    replaySnapshots,
+    retryBudgetMs,
+    stats,
+    onReport: (r) => reports.push(r),
+    now: () => now,
+    sleep: async (ms) => {
+      now += ms; // virtual time: backoff without waiting
+    },
+  });
+  const send = (rm: ResourceMetrics) => new Promise<ExportResult>((resolve) => d.export(rm, resolve));
+  return { d, stats, reports, send };
+}
+
+describe('Delivery', () => {
+  it('retries UNAVAILABLE within the cycle budget and counts the retries', async () => {
+    const otlp = new ScriptedExporter([14, 14, 0]);
+    const { stats, reports, send } = delivery(otlp);
+    expect((await send(snapshot(1))).code).toBe(ExportResultCode.SUCCESS);
+    expect(otlp.sent).toEqual([1, 1, 1]);
+    expect(stats.exportRetries).toBe(2);
+    expect(stats.exports).toEqual({ success: 1, failure: 0 });
+    expect(reports[0]).toMatchObject({ outcome: 'ok', attempts: 3, queued: 0 });
+  });
+
+  it('gives up at the budget, keeps the snapshot and replays it oldest first once the collector is back', async () => {
+    const otlp = new ScriptedExporter(Array(50).fill(14));
+    const { stats, reports, send } = delivery(otlp, 5, 600);
+    expect((await send(snapshot(1))).code).toBe(ExportResultCode.FAILED);
+    expect(reports[0]).toMatchObject({ outcome: 'failed', queued: 1, reason: 'UNAVAILABLE: status 14' });
+    await send(snapshot(2));
+    otlp.script = [];
+    otlp.sent = [];
+    expect((await send(snapshot(3))).code).toBe(ExportResultCode.SUCCESS);
+    expect(otlp.sent).toEqual([1, 2, 3]);
+    expect(stats.exports).toEqual({ success: 1, failure: 2 });
+    expect(stats.droppedPoints).toBe(0);
+  });
+
+  it('bounds the replay queue, dropping the oldest and counting its points', async () => {
+    const otlp = new ScriptedExporter(Array(100).fill(14));
+    const { stats, d, send } = delivery(otlp, 2, 0);
+    for (let t = 1; t <= 5; t++) await send(snapshot(t, 3));
+    expect(d.queued).toBe(3); // replaySnapshots + the current one
+    expect(stats.droppedPoints).toBe(2 * 3);
+    otlp.script = [];
+    otlp.sent = [];
+    await send(snapshot(6, 3));
+    expect(otlp.sent).toEqual([4, 5, 6]);
+  });
+
+  it('drops data the collector refuses (INVALID_ARGUMENT) instead of resending it forever', async () => {
+    const otlp = new ScriptedExporter([3]);
+    const { stats, d, reports, send } = delivery(otlp);
+    expect((await send(snapshot(1, 4))).code).toBe(ExportResultCode.FAILED);
+    expect(reports[0]).toMatchObject({ outcome: 'failed', reason: 'INVALID_ARGUMENT: status 3', queued: 0 });
+    expect(stats.droppedPoints).toBe(4);
+    expect(stats.exports).toEqual({ success: 0, failure: 1 });
+    expect(d.queued).toBe(0);
+    expect(otlp.sent).toEqual([1]);
+  });
+
+  it('does not retry RESOURCE_EXHAUSTED at once, but keeps it for the next cycle', async () => {
+    const otlp = new ScriptedExporter([8]);
+    const { d, send } = delivery(otlp);
+    expect((await send(snapshot(1))).code).toBe(ExportResultCode.FAILED);
+    expect(otlp.sent).toEqual([1]);
+    expect(d.queued).toBe(1);
+  });
+
+  it('reports "disabled" and still feeds the snapshot hook when OTLP is off', async () => {
+    const { reports, send } = delivery(undefined);
+    expect((await send(snapshot(1))).code).toBe(ExportResultCode.SUCCESS);
+    expect(reports[0]).toMatchObject({ outcome: 'disabled', points: 2 });
+  });
+
+  it('describes grpc-js errors without their noise', () => {
+    const e = Object.assign(new Error('14 UNAVAILABLE'), {
+      code: 14,
+      details: 'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:4317. Resolution note: ',
+    });
+    expect(describeExportError(e)).toBe('UNAVAILABLE: No connection established. last error: connect ECONNREFUSED 127.0.0.1:4317');
+    expect(describeExportError(new Error('Concurrent export limit reached'))).toBe('Concurrent export limit reached');
+  });
+});
