@@ -147,7 +147,9 @@ export class Agent {
     if (r.outcome === 'failed') {
       log.warn(
         { ...fields, reason: r.reason },
-        `export to ${config.export.otlp.endpoint} failed: ${r.reason}; ${r.queued} snapshot(s) kept, retrying next cycle`,
+        r.queued > 0
+          ? `export to ${config.export.otlp.endpoint} failed: ${r.reason}; ${r.queued} snapshot(s) kept, retrying next cycle`
+          : `export to ${config.export.otlp.endpoint} refused: ${r.reason}; the snapshot was dropped`,
       );
     } else {
       log.info(fields, 'cycle');
