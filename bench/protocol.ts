@@ -1,0 +1,81 @@
+import type { CgroupLayout, CgroupMode } from '../src/cgroup/layout.js';
+import type { MachineRoots } from '../src/machine/machine-info.js';
+
+/**
+ * What the bench's parent process (which owns the fake containers) and the measuring worker (a fresh
+ * process per container count, so its RSS and heap belong to that count alone) say to each other.
+ */
+
+/** One fake container: its cgroup path (relative to every hierarchy root) and a pid in its own netns. */
+export interface BenchTarget {
+  index: number;
+  cgroupPath: string;
+  netPid: number;
+}
+
+/** CgroupLayout without the Map, which IPC's JSON serialization would drop. */
+export interface LayoutMessage {
+  mode: CgroupMode;
+  v1: [string, string][];
+  unified?: string;
+}
+
+export function layoutToMessage(layout: CgroupLayout): LayoutMessage {
+  return { mode: layout.mode, v1: [...layout.v1.entries()], ...(layout.unified !== undefined ? { unified: layout.unified } : {}) };
+}
+
+export function layoutFromMessage(m: LayoutMessage): CgroupLayout {
+  return { mode: m.mode, v1: new Map(m.v1), ...(m.unified !== undefined ? { unified: m.unified } : {}) };
+}
+
+export interface WorkerRequest {
+  layout: LayoutMessage;
+  roots: MachineRoots;
+  targets: BenchTarget[];
+  cycles: number;
+  warmup: number;
+}
+
+/** Per measured cycle, for the whole cycle (not yet divided by the container count). */
+export interface CycleSamples {
+  cpuUs: number[];
+  wallMs: number[];
+}
+
+export interface FullSamples extends CycleSamples {
+  /** Part of cpuUs spent inside Collector.collect (the read). */
+  readCpuUs: number[];
+  /** Part of cpuUs spent in ProtobufMetricsSerializer.serializeRequest. */
+  encodeCpuUs: number[];
+}
+
+export interface MemoryFigures {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+}
+
+export interface WorkerResult {
+  n: number;
+  /** Per container per cycle, counted in an unmeasured cycle by a counting FileReader. */
+  files: { opened: number; absent: number; proc: number };
+  /** What one snapshot held: proves every container was read. */
+  snapshot: { containers: number; withCgroup: number; withNetwork: number; interfaces: string[]; sourceErrors: Record<string, number> };
+  /** The same files the collector opens, read with no parsing (Node's I/O floor for this file set). */
+  raw: CycleSamples;
+  read: CycleSamples;
+  full: FullSamples;
+  series: { total: number; perContainer: number; nonContainer: number; metrics: number; otlpBytes: number };
+  memory: {
+    start: MemoryFigures;
+    afterRead: MemoryFigures;
+    afterFull: MemoryFigures;
+    /** After a forced full GC at the end (worker runs with --expose-gc). */
+    retained?: MemoryFigures;
+    /** Peak RSS of the worker (getrusage ru_maxrss), bytes. */
+    maxRss: number;
+  };
+}
+
+export type WorkerReply = { ok: true; result: WorkerResult } | { ok: false; error: string };

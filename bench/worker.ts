@@ -1,0 +1,250 @@
+import { createHash } from 'node:crypto';
+import type { Attributes } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
+import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { Collector } from '../src/collector.js';
+import { loadConfig } from '../src/config/load.js';
+import type { Target, TargetProvider } from '../src/discovery/target.js';
+import { GoneError } from '../src/errors.js';
+import { Delivery } from '../src/export/delivery.js';
+import { MetricsPipeline } from '../src/export/pipeline.js';
+import { buildResource } from '../src/export/resource.js';
+import { FileReader } from '../src/fs/file-reader.js';
+import { createLogger } from '../src/log.js';
+import { readMachineInfo, type MachineInfo } from '../src/machine/machine-info.js';
+import { enabledSpecs } from '../src/metrics/enabled.js';
+import type { Snapshot, SnapshotSource } from '../src/metrics/instruments.js';
+import { newAgentStats } from '../src/metrics/sample.js';
+import { podpulseVersion } from '../src/version.js';
+import {
+  layoutFromMessage,
+  type BenchTarget,
+  type CycleSamples,
+  type FullSamples,
+  type MemoryFigures,
+  type WorkerReply,
+  type WorkerRequest,
+  type WorkerResult,
+} from './protocol.js';
+import { cpuMicros } from './stats.js';
+
+/**
+ * One container count, measured in a process of its own (forked by collect.bench.ts) so the RSS and
+ * heap figures belong to this count alone. Gets the targets over IPC, answers with the samples.
+ */
+
+/** Counts every open the collector makes (readOptional goes through read). */
+class CountingReader extends FileReader {
+  opened = 0;
+  absent = 0;
+  proc = 0;
+  paths: string[] = [];
+  constructor(private readonly procRoot: string) {
+    super();
+  }
+
+  override read(path: string): string {
+    this.opened++;
+    this.paths.push(path);
+    if (path.startsWith(this.procRoot + '/')) this.proc++;
+    try {
+      return super.read(path);
+    } catch (err) {
+      if (err instanceof GoneError) this.absent++;
+      throw err;
+    }
+  }
+}
+
+/** What the CRI inventory would hand the collector for a running container that owns its pod's netns. */
+function toTarget(t: BenchTarget, startedAt: number): Target {
+  const id = createHash('sha256').update(t.cgroupPath).digest('hex');
+  return {
+    cgroupPath: t.cgroupPath,
+    identity: {
+      id: t.cgroupPath,
+      name: id,
+      image: 'docker.io/library/busybox:1.36',
+      container: 'app',
+      pod: `bench-pod-${t.index}`,
+      namespace: 'podpulse-bench',
+    },
+    netPid: t.netPid,
+    oomEvents: 0,
+    restartCount: 0,
+    startTimeSeconds: startedAt,
+  };
+}
+
+function memory(): MemoryFigures {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external };
+}
+
+/** The OTLP/gRPC exporter's encoding step without the network: protobuf bytes, then success. */
+class EncodingExporter implements PushMetricExporter {
+  cpuUs = 0;
+  bytes = 0;
+  last: ResourceMetrics | undefined;
+
+  export(rm: ResourceMetrics, done: (result: ExportResult) => void): void {
+    const c0 = cpuMicros();
+    const body = ProtobufMetricsSerializer.serializeRequest(rm);
+    this.cpuUs += cpuMicros() - c0;
+    this.bytes = body?.length ?? 0;
+    this.last = rm;
+    done({ code: ExportResultCode.SUCCESS });
+  }
+
+  async forceFlush(): Promise<void> {}
+  async shutdown(): Promise<void> {}
+}
+
+async function measure(req: WorkerRequest): Promise<WorkerResult> {
+  const start = memory();
+  const n = req.targets.length;
+  const layout = layoutFromMessage(req.layout);
+  const { roots } = req;
+  const startedAt = Date.now() / 1000;
+  const targetList = req.targets.map((t) => toTarget(t, startedAt));
+  const targets: TargetProvider = { list: async () => ({ targets: targetList, truncated: false }) };
+  const log = createLogger('warn');
+  const stats = newAgentStats();
+
+  // Files per container: one unmeasured cycle after the first, which also reads the host's facts.
+  const counting = new CountingReader(roots.procRoot);
+  const probe = new Collector({ layout, reader: counting, roots, targets, stats: newAgentStats(), log });
+  await probe.collect();
+  counting.opened = counting.absent = counting.proc = 0;
+  counting.paths = [];
+  const snap: Snapshot = await probe.collect();
+  const files = { opened: counting.opened / n, absent: counting.absent / n, proc: counting.proc / n };
+  const interfaces = new Set<string>();
+  for (const c of snap.containers) for (const i of c.network ?? []) interfaces.add(i.name);
+  const snapshot = {
+    containers: snap.containers.length,
+    withCgroup: snap.containers.filter((c) => c.cgroup !== undefined).length,
+    withNetwork: snap.containers.filter((c) => c.network !== undefined).length,
+    interfaces: [...interfaces].sort(),
+    sourceErrors: snap.agent.sourceErrors,
+  };
+
+  // RAW: the very files the collector opened in that cycle, read by a FileReader of their own with no
+  // parsing: Node's I/O floor for podpulse's file set, under the load this run saw.
+  const rawReader = new FileReader();
+  const rawPaths = counting.paths;
+  const raw: CycleSamples = { cpuUs: [], wallMs: [] };
+  for (let i = 0; i < req.warmup + req.cycles; i++) {
+    const c0 = cpuMicros();
+    const w0 = performance.now();
+    for (const p of rawPaths) rawReader.readOptional(p);
+    const cpu = cpuMicros() - c0;
+    const wall = performance.now() - w0;
+    if (i >= req.warmup) {
+      raw.cpuUs.push(cpu);
+      raw.wallMs.push(wall);
+    }
+  }
+
+  // READ: what the collector does per cycle, alone.
+  const collector = new Collector({ layout, reader: new FileReader(), roots, targets, stats, log });
+  const read: CycleSamples = { cpuUs: [], wallMs: [] };
+  for (let i = 0; i < req.warmup + req.cycles; i++) {
+    const c0 = cpuMicros();
+    const w0 = performance.now();
+    await collector.collect();
+    const cpu = cpuMicros() - c0;
+    const wall = performance.now() - w0;
+    if (i >= req.warmup) {
+      read.cpuUs.push(cpu);
+      read.wallMs.push(wall);
+    }
+  }
+  const afterRead = memory();
+
+  // FULL: the agent's push path (MetricsPipeline + Delivery) with the encoding exporter at the end.
+  let readCpu = 0;
+  const timedSource: SnapshotSource = {
+    collect: async () => {
+      const c0 = cpuMicros();
+      try {
+        return await collector.collect();
+      } finally {
+        readCpu += cpuMicros() - c0;
+      }
+    },
+  };
+  const config = loadConfig([], {}).config;
+  let machine: MachineInfo | undefined;
+  try {
+    machine = readMachineInfo(roots, new FileReader());
+  } catch {
+    machine = undefined;
+  }
+  const encoder = new EncodingExporter();
+  const pipeline = new MetricsPipeline({
+    resource: buildResource(config, machine, {}, podpulseVersion()),
+    specs: enabledSpecs(config.metrics),
+    source: timedSource,
+    delivery: new Delivery({ otlp: encoder, replaySnapshots: 0, retryBudgetMs: 0, stats }),
+    // Cycles are driven by collectNow(); the reader's own timer must never fire during the run.
+    intervalMs: 3_600_000,
+    log,
+    // The pipeline's default (20,000 per instrument) would overflow only far above N=1000.
+    cardinalityLimit: Math.max(20_000, n * 16),
+  });
+  pipeline.start();
+  const full: FullSamples = { cpuUs: [], wallMs: [], readCpuUs: [], encodeCpuUs: [] };
+  for (let i = 0; i < req.warmup + req.cycles; i++) {
+    readCpu = 0;
+    encoder.cpuUs = 0;
+    const c0 = cpuMicros();
+    const w0 = performance.now();
+    await pipeline.collectNow();
+    const cpu = cpuMicros() - c0;
+    const wall = performance.now() - w0;
+    if (i >= req.warmup) {
+      full.cpuUs.push(cpu);
+      full.wallMs.push(wall);
+      full.readCpuUs.push(readCpu);
+      full.encodeCpuUs.push(encoder.cpuUs);
+    }
+  }
+  const afterFull = memory();
+  const series = countSeries(encoder.last, new Set(req.targets.map((t) => t.cgroupPath)), n, encoder.bytes);
+  encoder.last = undefined; // the agent keeps no exported snapshot once it is delivered
+  // What stays once garbage is collected (the steady-state footprint), and the peak the OS saw.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const retained = gc ? memory() : undefined;
+  const maxRss = process.resourceUsage().maxRSS * 1024;
+  await pipeline.shutdown();
+  return { n, files, snapshot, raw, read, full, series, memory: { start, afterRead, afterFull, ...(retained ? { retained } : {}), maxRss } };
+}
+
+function countSeries(rm: ResourceMetrics | undefined, ids: ReadonlySet<string>, n: number, otlpBytes: number): WorkerResult['series'] {
+  if (!rm) throw new Error('the pipeline exported nothing');
+  let total = 0;
+  let container = 0;
+  let metrics = 0;
+  for (const sm of rm.scopeMetrics) {
+    for (const m of sm.metrics) {
+      metrics++;
+      for (const p of m.dataPoints) {
+        total++;
+        const id = (p.attributes as Attributes)['id'];
+        if (typeof id === 'string' && ids.has(id)) container++;
+      }
+    }
+  }
+  return { total, perContainer: container / n, nonContainer: total - container, metrics, otlpBytes };
+}
+
+process.once('message', (req: WorkerRequest) => {
+  const reply = (r: WorkerReply) => process.send?.(r, () => process.disconnect());
+  measure(req).then(
+    (result) => reply({ ok: true, result }),
+    (err: unknown) => reply({ ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
+  );
+});
