@@ -126,7 +126,7 @@ export class MetricsPipeline {
     if (!gen || gen.number !== number || this.#stopped) return;
     this.#opts.onCycle?.(gen.live.liveCount);
     if (this.#rotating) return;
-    const dead = gen.live.maxDeadPerInstrument();
+    const dead = gen.live.maxDeadPerInstrument;
     if (dead < (this.#opts.maxDeadSeries ?? 1000)) return;
     this.#rotating = true;
     // Not from inside the reader's export: its shutdown waits for that very export to finish.
