@@ -62,12 +62,16 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   // The SDK's export timer is unref'd; this handle keeps the process alive until a signal arrives.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   await new Promise<void>((resolve) => {
+    let stopping = false;
+    // A second signal (npm forwarding it, a repeated Ctrl-C) must not kill the shutdown half-way.
     const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
       log.info({ signal }, 'shutting down');
       resolve();
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
   });
   clearInterval(keepAlive);
   await agent.stop();

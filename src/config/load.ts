@@ -114,6 +114,31 @@ export function parseArgv(argv: readonly string[]): { cli: CliOptions; convictAr
   return { cli, convictArgs };
 }
 
+/**
+ * `<key>: unknown key: value was <v>; allowed under <section>: a, b` — the same shape as bad-value
+ * lines. Names the first unknown segment, so a misspelt section is reported as the section.
+ */
+function unknownKeyLine(key: string, loaded: unknown): string {
+  const parts = key.split('.');
+  const sections = new Set<string>();
+  for (const { path } of leafPaths()) {
+    const segs = path.split('.');
+    for (let i = 1; i < segs.length; i++) sections.add(segs.slice(0, i).join('.'));
+  }
+  let depth = parts.length - 1;
+  while (depth > 0 && !sections.has(parts.slice(0, depth).join('.'))) depth--;
+  const parent = parts.slice(0, depth).join('.');
+  const bad = parts.slice(0, depth + 1);
+  let value: unknown = loaded;
+  for (const p of bad) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[p] : undefined;
+  const siblings = new Set<string>();
+  for (const { path } of leafPaths()) {
+    if (parent === '' || path.startsWith(parent + '.')) siblings.add(path.slice(parent === '' ? 0 : parent.length + 1).split('.')[0] as string);
+  }
+  const where = parent === '' ? 'at the top level' : `under ${parent}`;
+  return `${bad.join('.')}: unknown key: value was ${JSON.stringify(value)}; allowed ${where}: ${[...siblings].join(', ')}`;
+}
+
 function readConfigFile(path: string): unknown {
   let text: string;
   try {
@@ -149,7 +174,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     throw new ConfigError(
       (err as Error).message
         .split('\n')
-        .map((line) => line.replace(/^configuration param '([^']+)' not declared in the schema$/, "unknown key '$1' (see --help for the keys)"))
+        .map((line) => {
+          const m = /^configuration param '([^']+)' not declared in the schema$/.exec(line);
+          return m?.[1] ? unknownKeyLine(m[1], conf.getProperties()) : line;
+        })
         .join('\n'),
     );
   }

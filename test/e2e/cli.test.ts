@@ -1,0 +1,389 @@
+/**
+ * The command line as the README documents it, run through `npm start --silent -- …` on this host:
+ * the two --print formats (stdout carries only data, logs go to stderr), the strict config errors
+ * (exit 2, one line per problem), secret masking in --print-config, --help against the schema, and
+ * the long-running mode with no collector listening (one failure line per cycle, clean SIGTERM).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { leafPaths } from '../../src/config/schema.js';
+import { catalog } from '../../src/metrics/catalog.js';
+import { closedPort, ensureBuilt, killAllStarted, runCli, startCli } from '../helpers/cli.js';
+
+const catalogNames = new Set(catalog.map((s) => s.name));
+const CRI_OFF = ['--cri-endpoint', '/nonexistent.sock'];
+/** What scripts/ensure-built.mjs prints when another edit made dist/ stale: not the agent's output. */
+const BUILD_LINE = /^podpulse: (building \(npm run build\)\.\.\.|build failed)$/;
+
+beforeAll(() => ensureBuilt());
+afterEach(async () => {
+  await killAllStarted();
+});
+
+/** The mount point of a cgroup v1 controller, from this process's mountinfo (fields per proc(5)). */
+function cgroupV1Mount(controller: string): string {
+  const found = findCgroupV1Mount(controller);
+  if (found === undefined) throw new Error(`no cgroup v1 mount with controller ${controller} in /proc/self/mountinfo`);
+  return found;
+}
+
+function findCgroupV1Mount(controller: string): string | undefined {
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const [pre, post] = line.split(' - ');
+    if (!pre || !post) continue;
+    const [fstype, , superOptions] = post.split(' ');
+    if (fstype === 'cgroup' && superOptions?.split(',').includes(controller)) return pre.split(' ')[4] as string;
+  }
+  return undefined;
+}
+
+interface MemorySample {
+  atMs: number;
+  usage: number;
+  workingSet: number;
+}
+
+/** cAdvisor's v1 working set of the root cgroup: usage_in_bytes - total_inactive_file (>= 0). */
+function rootMemory(dir: string): MemorySample {
+  const usage = Number(readFileSync(join(dir, 'memory.usage_in_bytes'), 'utf8'));
+  const inactive = Number(/^total_inactive_file (\d+)$/m.exec(readFileSync(join(dir, 'memory.stat'), 'utf8'))?.[1]);
+  return { atMs: Date.now(), usage, workingSet: Math.max(0, usage - inactive) };
+}
+
+interface JsonLine {
+  name: string;
+  type: string;
+  unit: string;
+  attributes: Record<string, unknown>;
+  value: number;
+}
+
+function agentStderrLines(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => l !== '' && !BUILD_LINE.test(l));
+}
+
+describe('npm start -- --once --print json', () => {
+  it('prints only JSON points on stdout, logs as JSON on stderr, and the root working set matches the kernel', async () => {
+    const memDir = cgroupV1Mount('memory');
+    const samples: MemorySample[] = [rootMemory(memDir)];
+    const poll = setInterval(() => samples.push(rootMemory(memDir)), 10);
+    let run;
+    try {
+      run = await runCli(['--once', '--print', 'json', ...CRI_OFF], { env: { NODE_NAME: undefined } });
+    } finally {
+      clearInterval(poll);
+    }
+    samples.push(rootMemory(memDir));
+    expect(run.code, run.stderr).toBe(0);
+    for (const s of samples) expect(Number.isFinite(s.workingSet) && s.usage > 0, JSON.stringify(s)).toBe(true);
+
+    const lines = run.stdout.split('\n');
+    expect(lines.pop()).toBe(''); // newline-terminated
+    expect(lines.length).toBeGreaterThan(50);
+    const points = lines.map((l) => JSON.parse(l) as JsonLine);
+    for (const p of points) {
+      expect(Object.keys(p).sort()).toEqual(['attributes', 'name', 'type', 'unit', 'value']);
+      expect(catalogNames.has(p.name), p.name).toBe(true);
+      expect(['gauge', 'counter', 'updowncounter']).toContain(p.type);
+      expect(Number.isFinite(p.value), p.name).toBe(true);
+    }
+    for (const l of agentStderrLines(run.stderr)) {
+      const log = JSON.parse(l) as { level?: unknown; msg?: unknown; name?: unknown };
+      expect(typeof log.level, l).toBe('number');
+      expect(typeof log.msg, l).toBe('string');
+      expect(log.name).toBe('podpulse');
+    }
+
+    const root = (name: string): JsonLine => {
+      const hits = points.filter((p) => p.name === name && p.attributes.id === '/');
+      expect(hits, name).toHaveLength(1);
+      return hits[0] as JsonLine;
+    };
+    const workingSet = root('container_memory_working_set_bytes');
+    expect(workingSet).toMatchObject({ type: 'gauge', unit: 'By' });
+    const usage = root('container_memory_usage_bytes').value;
+    // container_last_seen is the collection time: compare with the kernel sampled around it. The
+    // samples before and after alone are not enough: npm and the agent themselves add ~50 MB to
+    // the root cgroup while they run, ~10 % on a small VM.
+    const collectedMs = root('container_last_seen').value * 1000;
+    expect(collectedMs).toBeGreaterThanOrEqual((samples[0] as MemorySample).atMs);
+    expect(collectedMs).toBeLessThanOrEqual((samples[samples.length - 1] as MemorySample).atMs);
+    const near = samples.filter((s) => Math.abs(s.atMs - collectedMs) <= 250);
+    expect(near.length, `no kernel sample within 250 ms of the collection (${samples.length} samples)`).toBeGreaterThan(0);
+    const lo = (pick: (s: MemorySample) => number): number => Math.min(...near.map(pick)) * 0.95;
+    const hi = (pick: (s: MemorySample) => number): number => Math.max(...near.map(pick)) * 1.05;
+    expect(workingSet.value).toBeGreaterThanOrEqual(lo((s) => s.workingSet));
+    expect(workingSet.value).toBeLessThanOrEqual(hi((s) => s.workingSet));
+    expect(usage).toBeGreaterThanOrEqual(lo((s) => s.usage));
+    expect(usage).toBeLessThanOrEqual(hi((s) => s.usage));
+    // The working set is usage minus inactive file, so it must sit clearly below usage here.
+    expect(workingSet.value).toBeLessThan(usage);
+  });
+});
+
+/** Prometheus text exposition format 0.0.4, checked line by line. */
+const METRIC_NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
+const HELP_RE = new RegExp(`^# HELP (${METRIC_NAME}) (.*)$`);
+const TYPE_RE = new RegExp(`^# TYPE (${METRIC_NAME}) (counter|gauge|untyped|summary|histogram)$`);
+const SAMPLE_RE = new RegExp(`^(${METRIC_NAME})(?:\\{(.*)\\})? (\\S+)$`);
+const LABEL_RE = /^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\n"])*)"(?:,|$)/;
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+function parseExposition(text: string): { types: Map<string, string>; samples: Sample[] } {
+  const types = new Map<string, string>();
+  const samples: Sample[] = [];
+  const closed = new Set<string>();
+  let current: string | undefined;
+  const lines = text.split('\n');
+  expect(lines.pop()).toBe('');
+  for (const line of lines) {
+    let m: RegExpExecArray | null;
+    if ((m = HELP_RE.exec(line))) continue;
+    if ((m = TYPE_RE.exec(line))) {
+      const name = m[1] as string;
+      expect(types.has(name), `second TYPE line for ${name}`).toBe(false);
+      if (current) closed.add(current);
+      types.set(name, m[2] as string);
+      current = name;
+      continue;
+    }
+    m = SAMPLE_RE.exec(line);
+    expect(m, `not a valid exposition line: ${line}`).not.toBeNull();
+    const [, name, labelText = '', valueText] = m as RegExpExecArray as unknown as [string, string, string | undefined, string];
+    expect(name, `sample outside its family: ${line}`).toBe(current);
+    expect(closed.has(name)).toBe(false);
+    const labels: Record<string, string> = {};
+    let rest = labelText;
+    while (rest !== '') {
+      const lm = LABEL_RE.exec(rest);
+      expect(lm, `bad label set in: ${line}`).not.toBeNull();
+      const [whole, label, value] = lm as RegExpExecArray;
+      expect(label as string in labels, `duplicate label ${label} in: ${line}`).toBe(false);
+      labels[label as string] = (value as string).replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\');
+      rest = rest.slice((whole as string).length);
+    }
+    const value = valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : Number(valueText);
+    expect(valueText === 'NaN' || !Number.isNaN(value), `bad value in: ${line}`).toBe(true);
+    samples.push({ name, labels, value });
+  }
+  return { types, samples };
+}
+
+describe('npm start -- --once --print prometheus', () => {
+  it('prints valid exposition text with job="cadvisor", instance=<node> and the cAdvisor names', async () => {
+    const run = await runCli(['--once', '--print', 'prometheus', ...CRI_OFF], { env: { NODE_NAME: undefined } });
+    expect(run.code, run.stderr).toBe(0);
+    const { types, samples } = parseExposition(run.stdout);
+
+    const series = new Set(samples.map((s) => `${s.name}${JSON.stringify(Object.entries(s.labels).sort())}`));
+    expect(series.size, 'duplicate series').toBe(samples.length);
+    for (const s of samples) {
+      expect(s.labels.job, `${s.name} job`).toBe('cadvisor');
+      expect(s.labels.instance, `${s.name} instance`).toBe(hostname());
+    }
+    for (const name of types.keys()) {
+      if (name !== 'target_info') expect(catalogNames.has(name), `${name} is not a catalog name`).toBe(true);
+    }
+    expect(types.get('container_cpu_usage_seconds_total')).toBe('counter');
+    expect(types.get('container_memory_working_set_bytes')).toBe('gauge');
+    expect(types.get('container_memory_failcnt')).toBe('gauge');
+    expect(types.get('machine_memory_bytes')).toBe('gauge');
+    expect(types.get('up')).toBe('gauge');
+    expect(types.get('target_info')).toBe('gauge');
+
+    const cpuRoot = samples.filter((s) => s.name === 'container_cpu_usage_seconds_total' && s.labels.id === '/');
+    expect(cpuRoot).toHaveLength(1);
+    expect(cpuRoot[0]?.labels).toEqual({
+      container: '',
+      cpu: 'total',
+      id: '/',
+      image: '',
+      instance: hostname(),
+      job: 'cadvisor',
+      name: '',
+      namespace: '',
+      pod: '',
+    });
+    expect(cpuRoot[0]?.value).toBeGreaterThan(0);
+    expect(samples.find((s) => s.name === 'up')?.value).toBe(1);
+    const targetInfo = samples.find((s) => s.name === 'target_info');
+    expect(targetInfo?.labels).toMatchObject({ os_type: 'linux', host_name: hostname() });
+  });
+});
+
+describe('configuration errors', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'podpulse-cli-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a bad flag value: exit 2 and one stderr line naming the key, the value and what is allowed', async () => {
+    const run = await runCli(['--collection-interval', 'often']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    const lines = agentStderrLines(run.stderr);
+    expect(lines, run.stderr).toHaveLength(1);
+    const line = lines[0] as string;
+    expect(line).toContain('collection.interval');
+    expect(line).toContain('"often"');
+    expect(line).toMatch(/500ms|10s/);
+  });
+
+  it('an unknown key in the YAML file: exit 2 and one stderr line naming the key, the value and what is allowed', async () => {
+    const file = join(dir, 'typo.yaml');
+    writeFileSync(file, 'collection:\n  intervall: 5s\n');
+    const run = await runCli(['--config', file]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    const lines = agentStderrLines(run.stderr);
+    expect(lines, run.stderr).toHaveLength(1);
+    const line = lines[0] as string;
+    expect(line).toContain('collection.intervall');
+    expect(line, 'the line should name the value that was given').toContain('5s');
+    // What is allowed: at least the key the user most likely meant.
+    expect(line, 'the line should name the allowed key(s)').toMatch(/allowed[^\n]*\binterval\b/);
+  });
+});
+
+describe('npm start -- --print-config', () => {
+  it('masks OTLP headers given in the environment', async () => {
+    const run = await runCli(['--print-config'], {
+      env: { PODPULSE_EXPORT_OTLP_HEADERS: 'authorization=secret', PODPULSE_COLLECTION_INTERVAL: '7s' },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).not.toContain('secret');
+    expect(run.stderr).not.toContain('secret');
+    const printed = JSON.parse(run.stdout) as { collection: { interval: unknown }; export: { otlp: { headers: unknown } } };
+    // The environment was read (the interval proves it) and the header is there, but masked.
+    expect(printed.collection.interval).toBe(7000);
+    expect(printed.export.otlp.headers).toBe('[Sensitive]');
+  });
+});
+
+describe('npm start -- --help', () => {
+  it('lists every config key with its flag and environment variable', async () => {
+    const run = await runCli(['--help']);
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.split('\n');
+    const leaves = leafPaths();
+    expect(leaves.length).toBeGreaterThan(20);
+    for (const { path, leaf } of leaves) {
+      expect(lines, path).toContain(`  ${path}`);
+      expect(run.stdout, path).toContain(`--${leaf.arg}`);
+      expect(run.stdout, path).toContain(leaf.env as string);
+    }
+  });
+});
+
+describe('npm start with no collector listening', () => {
+  it('keeps collecting, logs one UNAVAILABLE failure per cycle, and exits 0 on SIGTERM leaving no process', async () => {
+    const port = await closedPort();
+    const endpoint = `http://127.0.0.1:${port}`;
+    const t0 = Date.now();
+    const agent = startCli(['--export-otlp-endpoint', endpoint, '--collection-interval', '1s', ...CRI_OFF]);
+    // The CRI warning (nonexistent socket) also says "failed: UNAVAILABLE"; count the export's lines.
+    const failures = (): string[] =>
+      agent.stderrLines().filter((l) => l.includes('failed') && l.includes('UNAVAILABLE') && l.includes(endpoint));
+    await agent.waitForStderr(() => failures().length >= 2, 20_000);
+    const wait = 4000 - (Date.now() - t0);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const elapsedS = (Date.now() - t0) / 1000;
+
+    expect(agent.running, 'npm start exited on its own').toBe(true);
+    expect(agent.groupAlive()).toBe(true);
+    const lines = failures();
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    // One line per cycle, not per retry: never more lines than cycles, and each cycle keeps one more snapshot.
+    expect(lines.length).toBeLessThanOrEqual(Math.ceil(elapsedS) + 1);
+    const parsed = lines.map((l) => JSON.parse(l) as { msg: string; queued: number; export: string });
+    for (const p of parsed) {
+      expect(p.export).toBe('failed');
+      expect(p.msg).toContain(endpoint);
+    }
+    const queued = parsed.map((p) => p.queued);
+    expect(queued).toEqual([...queued].sort((a, b) => a - b));
+    expect(new Set(queued).size).toBe(queued.length);
+    expect(agent.stdout).toBe('');
+
+    const result = await agent.stop('SIGTERM', 15_000);
+    expect(result.stderr).toContain('shutting down');
+    expect(
+      { code: result.code, signal: result.signal, groupEmpty: result.groupEmpty },
+      `npm start after SIGTERM to its process group; stderr tail:\n${result.stderr.split('\n').slice(-4).join('\n')}`,
+    ).toEqual({ code: 0, signal: null, groupEmpty: true });
+  });
+});
+
+/** Sum of the `Read` lines of a blkio.throttle.io_service_bytes* file (all devices). */
+function blkioReadBytes(file: string): number {
+  let sum = 0;
+  for (const m of readFileSync(file, 'utf8').matchAll(/^\d+:\d+ Read (\d+)$/gm)) sum += Number(m[1]);
+  return sum;
+}
+
+const blkioMount = findCgroupV1Mount('blkio');
+const blkioGate =
+  process.getuid?.() !== 0 ? 'not root' : blkioMount === undefined ? 'no cgroup v1 blkio mount' : '';
+
+describe.skipIf(blkioGate !== '')(
+  `root block I/O counter on cgroup v1${blkioGate ? ` (skipped: ${blkioGate})` : ''}`,
+  () => {
+    it('container_fs_reads_bytes_total{id="/"} does not fall when a cgroup that did I/O is removed', async () => {
+      const mount = blkioMount as string;
+      const rootFile = join(mount, 'blkio.throttle.io_service_bytes_recursive');
+      const child = join(mount, `podpulse-e2e-blkio-${process.pid}`);
+      const rootReads = async (): Promise<number> => {
+        const run = await runCli(['--once', '--print', 'json', ...CRI_OFF]);
+        expect(run.code, run.stderr).toBe(0);
+        const points = run.stdout
+          .split('\n')
+          .filter((l) => l !== '')
+          .map((l) => JSON.parse(l) as JsonLine)
+          .filter((p) => p.name === 'container_fs_reads_bytes_total' && p.attributes.id === '/');
+        expect(points.length).toBeGreaterThan(0);
+        return points.reduce((n, p) => n + p.value, 0);
+      };
+
+      mkdirSync(child);
+      let childReads: number;
+      let before: number;
+      let kernelBefore: number;
+      try {
+        // Direct I/O bypasses the page cache, so the read really reaches the disk and is charged
+        // to the child cgroup.
+        const dd = spawnSync(
+          'sh',
+          ['-c', `echo $$ > ${child}/cgroup.procs && exec dd if=${process.execPath} of=/dev/null bs=1M iflag=direct status=none`],
+          { encoding: 'utf8', timeout: 30_000 },
+        );
+        expect(dd.status, dd.stderr).toBe(0);
+        childReads = blkioReadBytes(join(child, 'blkio.throttle.io_service_bytes_recursive'));
+        expect(childReads).toBeGreaterThan(10 * 1024 * 1024);
+        before = await rootReads();
+        kernelBefore = blkioReadBytes(rootFile);
+      } finally {
+        if (existsSync(child)) rmdirSync(child);
+      }
+      // The kernel frees the removed cgroup's stats asynchronously; give it time to.
+      const deadline = Date.now() + 10_000;
+      while (blkioReadBytes(rootFile) > kernelBefore - childReads / 2 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const after = await rootReads();
+      expect(
+        after,
+        `root reads fell from ${before} to ${after} after removing a cgroup that read ${childReads} bytes ` +
+          `(kernel root ${rootFile}: ${kernelBefore} -> ${blkioReadBytes(rootFile)})`,
+      ).toBeGreaterThanOrEqual(before);
+    });
+  },
+);
