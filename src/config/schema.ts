@@ -138,7 +138,7 @@ export function envName(keyPath: string): string {
 }
 
 export function argName(keyPath: string): string {
-  return keyPath.replace(/([a-z])([A-Z])/g, '$1-$2').replace(/\./g, '-').toLowerCase();
+  return keyPath.replace(/([a-z])([A-Z])/g, '$1-$2').replace(/[._]/g, '-').toLowerCase();
 }
 
 export const schema = decorate(tree, []);
