@@ -1,5 +1,6 @@
 import type { CgroupLayout } from './cgroup/layout.js';
-import { cgroupStartTime, readCgroupStats } from './cgroup/read.js';
+import { cgroupStartTime, readCgroup, type CgroupReadOptions, type CgroupSpec } from './cgroup/read.js';
+import type { CgroupStats } from './cgroup/stats.js';
 import type { TargetProvider } from './discovery/target.js';
 import { AgentError, GoneError } from './errors.js';
 import type { FileReader } from './fs/file-reader.js';
@@ -21,6 +22,8 @@ export interface CollectorDeps {
   now?: () => number;
   /** Host facts and device names rarely change: re-read them this often. */
   slowRefreshMs?: number;
+  /** A cgroup's limits and shares (CgroupSpec) rarely change: re-read them this often; default 60 s. */
+  specRefreshMs?: number;
 }
 
 const WARN_EVERY_MS = 10 * 60_000;
@@ -38,6 +41,8 @@ export class Collector implements SnapshotSource {
   #machine: MachineInfo | undefined;
   #slowReadAt = -Infinity;
   #startTimes = new Map<string, number>();
+  /** Per cgroup path: its spec and when it was read (the now() clock). */
+  #specs = new Map<string, { spec: CgroupSpec; readAtMs: number }>();
   #warnedAt = new Map<string, number>();
 
   constructor(deps: CollectorDeps) {
@@ -52,10 +57,11 @@ export class Collector implements SnapshotSource {
     this.#refreshSlowFacts();
     const { targets, truncated } = await this.#deps.targets.list();
     if (truncated) this.#warn('discovery', 'raw cgroup discovery reached discovery.maxCgroups; deeper or later cgroups are not reported');
-    const nowSeconds = this.#now() / 1000;
+    const nowMs = this.#now();
+    const nowSeconds = nowMs / 1000;
     const containers: ContainerSample[] = [];
     const livePaths = new Set<string>();
-    const deviceName = (major: number, minor: number): string | undefined => this.#devices.get(`${major}:${minor}`);
+    const readOpts: CgroupReadOptions = { deviceName: (major, minor) => this.#devices.get(`${major}:${minor}`) };
     for (const t of targets) {
       if (t.cgroupless) {
         containers.push({ identity: t.identity, ...(t.oomEvents !== undefined ? { oomEvents: t.oomEvents } : {}) });
@@ -63,7 +69,7 @@ export class Collector implements SnapshotSource {
       }
       let cgroup;
       try {
-        cgroup = readCgroupStats(this.#deps.layout, t.cgroupPath, this.#deps.reader, { deviceName });
+        cgroup = this.#readCgroup(t.cgroupPath, nowMs, readOpts);
       } catch (err) {
         if (err instanceof GoneError) {
           this.#deps.log.debug({ cgroup: t.cgroupPath }, 'cgroup vanished during the read; skipped');
@@ -86,6 +92,7 @@ export class Collector implements SnapshotSource {
       containers.push(sample);
     }
     for (const path of this.#startTimes.keys()) if (!livePaths.has(path)) this.#startTimes.delete(path);
+    for (const path of this.#specs.keys()) if (!livePaths.has(path)) this.#specs.delete(path);
     const seconds = (performance.now() - started) / 1000;
     stats.lastCollectionSeconds = seconds;
     stats.containers = containers.length;
@@ -106,6 +113,21 @@ export class Collector implements SnapshotSource {
     } catch (err) {
       this.#sourceError('proc', 'diskstats', err);
     }
+  }
+
+  /**
+   * Reads the spec files only on a cgroup's first read and once they are specRefreshMs old. A clock
+   * that stepped back also counts as old, so a wall-clock correction cannot freeze the cached spec.
+   */
+  #readCgroup(cgroupPath: string, nowMs: number, opts: CgroupReadOptions): CgroupStats {
+    const cached = this.#specs.get(cgroupPath);
+    const age = cached === undefined ? -1 : nowMs - cached.readAtMs;
+    if (cached !== undefined && age >= 0 && age < (this.#deps.specRefreshMs ?? 60_000)) {
+      return readCgroup(this.#deps.layout, cgroupPath, this.#deps.reader, { ...opts, spec: cached.spec }).stats;
+    }
+    const { stats, spec } = readCgroup(this.#deps.layout, cgroupPath, this.#deps.reader, opts);
+    this.#specs.set(cgroupPath, { spec, readAtMs: nowMs });
+    return stats;
   }
 
   #startTime(cgroupPath: string): number | undefined {

@@ -1,3 +1,5 @@
+import type { CgroupSpec } from './spec.js';
+
 /** What the cgroup readers need from the host besides the files. */
 export interface CgroupReadOptions {
   /**
@@ -7,6 +9,11 @@ export interface CgroupReadOptions {
   deviceName?: (major: number, minor: number) => string | undefined;
   /** USER_HZ, ticks per second of cpuacct.stat (sysconf(_SC_CLK_TCK)); default 100. */
   userHz?: number;
+  /**
+   * The cgroup's spec from an earlier read (`CgroupRead.spec`). Its files are then not read; its
+   * values go into the stats as they are. Without it, the spec is read.
+   */
+  spec?: CgroupSpec;
 }
 
 export function deviceLabel(opts: CgroupReadOptions, major: number, minor: number): string {

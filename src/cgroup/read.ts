@@ -2,16 +2,19 @@ import type { FileReader } from '../fs/file-reader.js';
 import { cgroupDirOf } from './cgroup-dir.js';
 import type { CgroupLayout } from './layout.js';
 import type { CgroupReadOptions } from './read-options.js';
+import type { CgroupRead } from './spec.js';
 import type { CgroupStats } from './stats.js';
 import { readCgroupV1 } from './v1/read.js';
 import { readCgroupV2, readPressure } from './v2/read.js';
 
 export type { CgroupReadOptions } from './read-options.js';
+export type { CgroupRead, CgroupSpec } from './spec.js';
 export { cgroupStartTime } from './start-time.js';
 
 /**
- * One cgroup's statistics, whatever the host's cgroup mode. `cgroupPath` is relative to each
- * hierarchy root (`/`, `/kubepods/burstable/pod<uid>/<id>`).
+ * One cgroup's statistics, and its spec, whatever the host's cgroup mode. `cgroupPath` is relative
+ * to each hierarchy root (`/`, `/kubepods/burstable/pod<uid>/<id>`). Pass the returned spec back in
+ * `opts.spec` to skip the files of values that rarely change (see CgroupSpec).
  *
  * Hybrid hosts: everything comes from the v1 controllers, plus PSI from the cgroup2 mount, which
  * has no controllers there but keeps live *.pressure files for every cgroup. Nothing else is taken
@@ -19,17 +22,28 @@ export { cgroupStartTime } from './start-time.js';
  *
  * Throws GoneError when the cgroup vanished, ParseError when a known file holds a malformed value.
  */
+export function readCgroup(
+  layout: CgroupLayout,
+  cgroupPath: string,
+  reader: FileReader,
+  opts: CgroupReadOptions = {},
+): CgroupRead {
+  if (layout.mode === 'v2') return readCgroupV2(layout, cgroupPath, reader, opts);
+  const read = readCgroupV1(layout, cgroupPath, reader, opts);
+  if (layout.mode === 'hybrid' && layout.unified !== undefined && read.spec.pressure !== false) {
+    const pressure = readPressure(reader, cgroupDirOf(layout.unified, cgroupPath));
+    if (pressure) read.stats.pressure = pressure;
+    if (opts.spec === undefined) read.spec.pressure = pressure !== undefined;
+  }
+  return read;
+}
+
+/** readCgroup without the spec: for one-off reads. */
 export function readCgroupStats(
   layout: CgroupLayout,
   cgroupPath: string,
   reader: FileReader,
   opts: CgroupReadOptions = {},
 ): CgroupStats {
-  if (layout.mode === 'v2') return readCgroupV2(layout, cgroupPath, reader, opts);
-  const stats = readCgroupV1(layout, cgroupPath, reader, opts);
-  if (layout.mode === 'hybrid' && layout.unified !== undefined) {
-    const pressure = readPressure(reader, cgroupDirOf(layout.unified, cgroupPath));
-    if (pressure) stats.pressure = pressure;
-  }
-  return stats;
+  return readCgroup(layout, cgroupPath, reader, opts).stats;
 }

@@ -24,7 +24,11 @@ export interface CpuStats {
   /** v1 cpuacct.stat user ticks / USER_HZ; v2 cpu.stat user_usec. */
   userSeconds?: number;
   systemSeconds?: number;
-  /** cpu.stat nr_periods / nr_throttled / throttled_time (v1 ns) or throttled_usec (v2). */
+  /**
+   * cpu.stat nr_periods / nr_throttled / throttled_time (v1 ns) or throttled_usec (v2). v1 reads
+   * cpu.stat only when the cgroup has a CFS quota: without one the bandwidth timer does not run,
+   * and no metric reports these then (cAdvisor emits the CFS series only under a quota).
+   */
   periods?: number;
   throttledPeriods?: number;
   throttledSeconds?: number;
@@ -60,8 +64,6 @@ export interface MemoryStats {
   limitBytes?: number | null;
   /** memory.memsw.limit_in_bytes (v1) / memory.swap.max (v2); null = unlimited. */
   swapLimitBytes?: number | null;
-  /** memory.events oom_kill (v2) / memory.oom_control oom_kill (v1): local to this memcg. */
-  oomKills?: number;
   /** memory.stat total_active_file (v1) / active_file (v2): container_memory_total_active_file_bytes. */
   activeFileBytes?: number;
   /** memory.stat total_inactive_file (v1) / inactive_file (v2): container_memory_total_inactive_file_bytes. */

@@ -39,10 +39,8 @@ describe('host-v1 fixture (real capture)', () => {
         usageSeconds: 93.575004926,
         userSeconds: 61.82,
         systemSeconds: 31.75,
-        periods: 0,
-        throttledPeriods: 0,
-        throttledSeconds: 0,
       },
+      // No CFS quota, so cpu.stat is not read: no periods or throttling.
       cpuSpec: { quotaUs: null, periodUs: 100000, shares: 1024 },
       memory: {
         usageBytes: 2086146048,
@@ -55,7 +53,6 @@ describe('host-v1 fixture (real capture)', () => {
         failcnt: 0,
         limitBytes: null,
         swapLimitBytes: null,
-        oomKills: 0,
         activeFileBytes: 522715136,
         inactiveFileBytes: 1443078144,
         pageFaults: 65648,
@@ -94,7 +91,6 @@ describe('host-v1 fixture (real capture)', () => {
         failcnt: 0,
         limitBytes: null,
         swapLimitBytes: null,
-        oomKills: 0,
         activeFileBytes: 8192,
         inactiveFileBytes: 0,
         pageFaults: 833,

@@ -12,7 +12,9 @@ import {
   parseStatBigInt,
   parseStatFile,
   parseUnsigned,
+  pickFlatKeyed,
   singleToken,
+  statOf,
 } from '../../src/cgroup/parse.js';
 
 describe('singleToken', () => {
@@ -133,6 +135,50 @@ describe('parseFlatKeyed', () => {
   it('empty file → empty map', () => {
     expect(parseFlatKeyed('').size).toBe(0);
     expect(parseFlatKeyed('\n').size).toBe(0);
+  });
+});
+
+describe('pickFlatKeyed', () => {
+  const wanted = new Map([
+    ['rss', 'rss'],
+    ['total_rss', 'totalRss'],
+    ['pgfault', 'pgfault'],
+  ] as const);
+  /** What parseFlatKeyed + statOf give for the same keys: pickFlatKeyed must agree with it. */
+  const viaMap = (text: string) => {
+    const map = parseFlatKeyed(text);
+    const out: Record<string, number> = {};
+    for (const [key, field] of wanted) {
+      const v = statOf(map, key, 'memory.stat');
+      if (v !== undefined) out[field] = v;
+    }
+    return out;
+  };
+
+  it.each([
+    ['rss 5\ncache 6\ntotal_rss 7\n', { rss: 5, totalRss: 7 }],
+    ['rss 5\ntotal_rss 7', { rss: 5, totalRss: 7 }],
+    ['', {}],
+    ['\n\n', {}],
+    // Leading blanks, tabs, doubled or trailing blanks, CR: split the general way.
+    ['  rss 5\n\trss_huge 1\ntotal_rss\t7\npgfault  9 \r\n', { rss: 5, totalRss: 7, pgfault: 9 }],
+    // Lines without exactly two fields are skipped, even for a wanted key; a repeated key keeps its last value.
+    ['rss 5 6\nrss\ntotal_rss 1\ntotal_rss 2\n', { totalRss: 2 }],
+    // A key that only starts like a wanted one is another key.
+    ['rss_huge 3\ntotal_rss_huge 4\n', {}],
+    // A tab before the first space: the key is what precedes the tab.
+    ['total_rss\t5 \nrss\t6 x\n', { totalRss: 5 }],
+    // Negative and u64-wrapped values (kernel bugs) read as 0, as everywhere.
+    ['rss -4096\ntotal_rss 18446744073709547520\n', { rss: 0, totalRss: 0 }],
+  ])('%j', (text, want) => {
+    expect(pickFlatKeyed(text, wanted, 'memory.stat')).toEqual(want);
+    expect(viaMap(text)).toEqual(want);
+  });
+
+  it('a malformed wanted value throws ParseError naming the file; an unwanted one is not looked at', () => {
+    expect(() => pickFlatKeyed('cache 1\ntotal_rss 12kB\n', wanted, 'memory.stat')).toThrow(/^memory\.stat: /);
+    expect(() => pickFlatKeyed('\ttotal_rss x\n', wanted, 'memory.stat')).toThrow(ParseError);
+    expect(pickFlatKeyed('cache ???\nrss 1\n', wanted, 'memory.stat')).toEqual({ rss: 1 });
   });
 });
 

@@ -48,10 +48,11 @@ const stages = new Map<string, Instruction[]>();
   }
 }
 
-/** The node entry of `npm start` ("node scripts/ensure-built.mjs && node dist/src/main.js --config …"). */
+/** The node entry of `npm start` ("node scripts/ensure-built.mjs && exec node dist/src/main.js --config …"). */
 function npmStartEntry(): string[] {
   const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> };
-  const parts = pkg.scripts.start!.split('&&').map((s) => s.trim().split(/\s+/));
+  // `exec` hands the shell's pid to node, so signals reach the agent directly.
+  const parts = pkg.scripts.start!.split('&&').map((s) => s.trim().replace(/^exec\s+/, '').split(/\s+/));
   const main = parts.find((p) => p[0] === 'node' && p[1]?.startsWith('dist/'));
   if (!main) throw new Error(`no "node dist/…" step in npm start: ${pkg.scripts.start}`);
   return main;

@@ -1,4 +1,4 @@
-import { parseFlatKeyed, parseLimitFile, parseStatFile, statOf } from '../parse.js';
+import { parseFlatKeyed, parseLimitFile, parseStatFile, pickFlatKeyed, statOf } from '../parse.js';
 
 /**
  * cgroup v1 memory controller.
@@ -59,35 +59,30 @@ export interface MemoryStatV1 {
   totalInactiveFile?: number;
 }
 
-const MEMORY_STAT_V1_KEYS = {
-  cache: 'cache',
-  rss: 'rss',
-  swap: 'swap',
-  mappedFile: 'mapped_file',
-  activeFile: 'active_file',
-  inactiveFile: 'inactive_file',
-  pgfault: 'pgfault',
-  pgmajfault: 'pgmajfault',
-  totalCache: 'total_cache',
-  totalRss: 'total_rss',
-  totalSwap: 'total_swap',
-  totalMappedFile: 'total_mapped_file',
-  totalActiveFile: 'total_active_file',
-  totalInactiveFile: 'total_inactive_file',
-} as const satisfies Record<keyof MemoryStatV1, string>;
+/** Kernel key → field. */
+const MEMORY_STAT_V1_KEYS: ReadonlyMap<string, keyof MemoryStatV1> = new Map([
+  ['cache', 'cache'],
+  ['rss', 'rss'],
+  ['swap', 'swap'],
+  ['mapped_file', 'mappedFile'],
+  ['active_file', 'activeFile'],
+  ['inactive_file', 'inactiveFile'],
+  ['pgfault', 'pgfault'],
+  ['pgmajfault', 'pgmajfault'],
+  ['total_cache', 'totalCache'],
+  ['total_rss', 'totalRss'],
+  ['total_swap', 'totalSwap'],
+  ['total_mapped_file', 'totalMappedFile'],
+  ['total_active_file', 'totalActiveFile'],
+  ['total_inactive_file', 'totalInactiveFile'],
+]);
 
 /**
  * v1 memory.stat. Keys vary by kernel, so values are looked up by name; absent keys stay undefined.
  * Negative values (a known accounting bug) read as 0.
  */
 export function parseMemoryStatV1(text: string): MemoryStatV1 {
-  const map = parseFlatKeyed(text);
-  const out: MemoryStatV1 = {};
-  for (const [field, key] of Object.entries(MEMORY_STAT_V1_KEYS) as [keyof MemoryStatV1, string][]) {
-    const value = statOf(map, key, 'memory.stat');
-    if (value !== undefined) out[field] = value;
-  }
-  return out;
+  return pickFlatKeyed(text, MEMORY_STAT_V1_KEYS, 'memory.stat');
 }
 
 export interface MemoryStatV1Selection {

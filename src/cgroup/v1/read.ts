@@ -5,7 +5,8 @@ import { CgroupDir, cgroupDirOf, compact, countProcs } from '../cgroup-dir.js';
 import type { CgroupLayout } from '../layout.js';
 import { nsToSeconds } from '../parse.js';
 import { deviceLabel, type CgroupReadOptions } from '../read-options.js';
-import type { BlockIoDevice, CgroupStats, CpuSpec, CpuStats, MemoryStats, PidsStats } from '../stats.js';
+import type { CgroupRead, CgroupSpec } from '../spec.js';
+import type { BlockIoDevice, CgroupStats, CpuStats, MemoryStats, PidsStats } from '../stats.js';
 import { parseBlkioThrottle, type BlkioThrottleDevice } from './blkio.js';
 import { parseCfsPeriodUs, parseCfsQuotaUs, parseCpuShares, parseCpuStatV1 } from './cpu.js';
 import { parseCpuacctStat, parseCpuacctUsage } from './cpuacct.js';
@@ -13,7 +14,6 @@ import {
   parseMemoryFailcnt,
   parseMemoryLimitInBytes,
   parseMemoryMaxUsageInBytes,
-  parseMemoryOomControl,
   parseMemoryStatV1,
   parseMemoryUsageInBytes,
   parseMemoryUseHierarchy,
@@ -23,39 +23,36 @@ import {
 import { parsePidsCurrent, parsePidsMax } from './pids.js';
 
 /**
+ * The controllers podpulse reads. Other hierarchies (cpuset, devices, name=systemd, ...) are used
+ * only for cgroup.procs, and only when the cgroup is in none of these.
+ */
+const CONTROLLERS = ['cpuacct', 'cpu', 'memory', 'pids', 'blkio'] as const;
+
+/**
  * One cgroup's statistics from the v1 hierarchies in `layout.v1` (controllers not mounted are
- * skipped). Throws GoneError when the cgroup is gone, ParseError on a malformed known value.
- * The first file read is cpuacct.usage (or the first mounted controller's core file), so a cgroup
- * that vanished before the read fails fast.
+ * skipped), and its spec. With `opts.spec` the spec files are not read and the existing
+ * hierarchies are not checked. Throws GoneError when the cgroup is gone, ParseError on a malformed
+ * known value. The first file read is cpuacct.usage (or the first mounted controller's core file),
+ * so a cgroup that vanished before the read fails fast.
  */
 export function readCgroupV1(
   layout: CgroupLayout,
   cgroupPath: string,
   reader: FileReader,
   opts: CgroupReadOptions = {},
-): CgroupStats {
-  const dirs = new Map<string, CgroupDir | null>();
-  // A cgroup need not exist in every hierarchy (systemd or a supervisor may create it in memory
-  // only), so each controller is read only where its directory exists, as cAdvisor's raw handler
-  // does. A directory that disappears after this check still ends the read with GoneError.
+): CgroupRead {
+  const dirs = hierarchyDirs(layout, cgroupPath, reader, opts.spec?.v1Hierarchies);
+  if (dirs.size === 0) throw new GoneError(cgroupPath);
   const dirOf = (controller: string): CgroupDir | undefined => {
     const mount = layout.v1.get(controller);
-    if (mount === undefined) return undefined;
-    let dir = dirs.get(mount);
-    if (dir === undefined) {
-      const path = cgroupDirOf(mount, cgroupPath);
-      dir = existsSync(path) ? new CgroupDir(reader, path) : null;
-      dirs.set(mount, dir);
-    }
-    return dir ?? undefined;
+    return mount === undefined ? undefined : dirs.get(mount);
   };
-
-  const stats: CgroupStats = {};
   const cpuacct = dirOf('cpuacct');
   const cpu = dirOf('cpu');
   const memory = dirOf('memory');
   const pids = dirOf('pids');
   const blkio = dirOf('blkio');
+  const stats: CgroupStats = {};
 
   const cpuStats: CpuStats = {};
   if (cpuacct !== undefined) {
@@ -64,33 +61,30 @@ export function readCgroupV1(
     cpuStats.userSeconds = stat.userSeconds;
     cpuStats.systemSeconds = stat.systemSeconds;
   }
-  if (cpu !== undefined) {
-    const stat = parseCpuStatV1(cpu.read('cpu.stat'));
-    cpuStats.periods = stat.nrPeriods;
-    cpuStats.throttledPeriods = stat.nrThrottled;
-    cpuStats.throttledSeconds = stat.throttledTimeNs === undefined ? undefined : nsToSeconds(stat.throttledTimeNs);
-    const spec: CpuSpec = {
-      quotaUs: parseCfsQuotaUs(cpu.read('cpu.cfs_quota_us')),
-      periodUs: parseCfsPeriodUs(cpu.read('cpu.cfs_period_us')),
-      shares: parseCpuShares(cpu.read('cpu.shares')),
-    };
-    stats.cpuSpec = spec;
+  const spec = opts.spec ?? readSpecV1(dirs, cpu, memory, pids);
+  if (cpu !== undefined && spec.cpu !== undefined) {
+    stats.cpuSpec = { ...spec.cpu };
+    if (spec.cpu.quotaUs !== undefined && spec.cpu.quotaUs !== null) {
+      const stat = parseCpuStatV1(cpu.read('cpu.stat'));
+      cpuStats.periods = stat.nrPeriods;
+      cpuStats.throttledPeriods = stat.nrThrottled;
+      cpuStats.throttledSeconds = stat.throttledTimeNs === undefined ? undefined : nsToSeconds(stat.throttledTimeNs);
+    }
   }
   const cpuOut = compact(cpuStats);
   if (cpuOut) stats.cpu = cpuOut;
 
   if (memory !== undefined) {
-    const memOut = compact(readMemory(memory));
+    const memOut = compact(readMemory(memory, spec));
     if (memOut) stats.memory = memOut;
   }
 
   if (pids !== undefined) {
-    // The root cgroup has neither file.
+    // The root cgroup has no pids.current.
     const current = pids.optional('pids.current');
-    const max = pids.optional('pids.max');
     const pidsOut = compact<PidsStats>({
       current: current === undefined ? undefined : parsePidsCurrent(current),
-      max: max === undefined ? undefined : parsePidsMax(max),
+      max: spec.pidsMax,
     });
     if (pidsOut) stats.pids = pidsOut;
   }
@@ -101,24 +95,81 @@ export function readCgroupV1(
   }
 
   // cAdvisor counts processes in the cpu hierarchy; any hierarchy lists the same ones.
-  const firstMount = layout.v1.keys().next().value;
-  const procsDir = cpu ?? cpuacct ?? memory ?? pids ?? blkio ?? (firstMount === undefined ? undefined : dirOf(firstMount));
+  const procsDir = cpu ?? cpuacct ?? memory ?? pids ?? blkio ?? dirs.values().next().value;
   if (procsDir !== undefined) stats.processes = countProcs(procsDir.read('cgroup.procs'));
 
-  const present = [...dirs.values()].filter((d): d is CgroupDir => d !== null);
-  if (present.length === 0) throw new GoneError(cgroupPath);
-  for (const dir of present) dir.confirm();
-  return stats;
+  for (const dir of dirs.values()) dir.confirm();
+  return { stats, spec };
 }
 
-function readMemory(dir: CgroupDir): MemoryStats {
+/**
+ * The cgroup's directory in each hierarchy that holds it, by mount dir. `known` (from an earlier
+ * read) names those hierarchies. Without it, each one is checked with existsSync before any file
+ * is read. This check cannot be replaced by "a failed first read of a controller means the cgroup
+ * is not in that hierarchy": runc removes a container's directories one hierarchy at a time, so a
+ * cgroup removed halfway through a read would then yield a partial snapshot instead of GoneError.
+ */
+function hierarchyDirs(
+  layout: CgroupLayout,
+  cgroupPath: string,
+  reader: FileReader,
+  known: ReadonlySet<string> | undefined,
+): Map<string, CgroupDir> {
+  const dirs = new Map<string, CgroupDir>();
+  const add = (mount: string): void => {
+    if (dirs.has(mount) || (known !== undefined && !known.has(mount))) return;
+    const path = cgroupDirOf(mount, cgroupPath);
+    if (known === undefined && !existsSync(path)) return;
+    dirs.set(mount, new CgroupDir(reader, path));
+  };
+  for (const controller of CONTROLLERS) {
+    const mount = layout.v1.get(controller);
+    if (mount !== undefined) add(mount);
+  }
+  // In none of them (raw discovery walks the first hierarchy when memory, cpu and cpuacct are not
+  // mounted): cgroup.procs from the first hierarchy, which lists the same processes.
+  if (dirs.size === 0) {
+    const first = layout.v1.values().next().value;
+    if (first !== undefined) add(first);
+  }
+  return dirs;
+}
+
+/** The spec files of the hierarchies that hold the cgroup. */
+function readSpecV1(
+  dirs: ReadonlyMap<string, CgroupDir>,
+  cpu: CgroupDir | undefined,
+  memory: CgroupDir | undefined,
+  pids: CgroupDir | undefined,
+): CgroupSpec {
+  const spec: CgroupSpec = { v1Hierarchies: new Set(dirs.keys()) };
+  if (cpu !== undefined) {
+    spec.cpu = {
+      quotaUs: parseCfsQuotaUs(cpu.read('cpu.cfs_quota_us')),
+      periodUs: parseCfsPeriodUs(cpu.read('cpu.cfs_period_us')),
+      shares: parseCpuShares(cpu.read('cpu.shares')),
+    };
+  }
+  if (memory !== undefined) {
+    spec.memoryLimitBytes = parseMemoryLimitInBytes(memory.read('memory.limit_in_bytes'));
+    // Exists only with swap accounting (swapaccount=1), and not in the root cgroup.
+    const memsw = memory.optional('memory.memsw.limit_in_bytes');
+    if (memsw !== undefined) spec.swapLimitBytes = parseMemswLimitInBytes(memsw);
+    // A missing knob reads as on: non-hierarchical mode is deprecated and current kernels fix it at 1.
+    const useHierarchy = memory.optional('memory.use_hierarchy');
+    spec.memoryHierarchical = useHierarchy === undefined ? true : parseMemoryUseHierarchy(useHierarchy);
+  }
+  if (pids !== undefined) {
+    // The root cgroup has no pids.max.
+    const max = pids.optional('pids.max');
+    if (max !== undefined) spec.pidsMax = parsePidsMax(max);
+  }
+  return spec;
+}
+
+function readMemory(dir: CgroupDir, spec: CgroupSpec): MemoryStats {
   const usage = parseMemoryUsageInBytes(dir.read('memory.usage_in_bytes'));
-  const useHierarchy = dir.optional('memory.use_hierarchy');
-  // A missing knob reads as on: non-hierarchical mode is deprecated and current kernels fix it at 1.
-  const hierarchical = useHierarchy === undefined ? true : parseMemoryUseHierarchy(useHierarchy);
-  const stat = selectMemoryStatV1(parseMemoryStatV1(dir.read('memory.stat')), hierarchical);
-  const memswLimit = dir.optional('memory.memsw.limit_in_bytes');
-  const oom = parseMemoryOomControl(dir.read('memory.oom_control'));
+  const stat = selectMemoryStatV1(parseMemoryStatV1(dir.read('memory.stat')), spec.memoryHierarchical ?? true);
   const inactive = stat.inactiveFileBytes;
   return {
     usageBytes: usage,
@@ -129,9 +180,8 @@ function readMemory(dir: CgroupDir): MemoryStats {
     mappedFileBytes: stat.mappedFileBytes,
     maxUsageBytes: parseMemoryMaxUsageInBytes(dir.read('memory.max_usage_in_bytes')),
     failcnt: parseMemoryFailcnt(dir.read('memory.failcnt')),
-    limitBytes: parseMemoryLimitInBytes(dir.read('memory.limit_in_bytes')),
-    swapLimitBytes: memswLimit === undefined ? undefined : parseMemswLimitInBytes(memswLimit),
-    oomKills: oom.oomKill,
+    limitBytes: spec.memoryLimitBytes,
+    swapLimitBytes: spec.swapLimitBytes,
     activeFileBytes: stat.activeFileBytes,
     inactiveFileBytes: inactive,
     pageFaults: stat.pgfault,

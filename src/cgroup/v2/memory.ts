@@ -1,4 +1,4 @@
-import { parseFlatKeyed, parseLimitFile, parseStatFile, statOf } from '../parse.js';
+import { parseFlatKeyed, parseLimitFile, parseStatFile, pickFlatKeyed, statOf } from '../parse.js';
 
 /**
  * cgroup v2 memory files. The root cgroup has none of memory.current, .max, .peak, .swap.current, .swap.max, .events;
@@ -42,25 +42,20 @@ export interface MemoryStatV2 {
   pgmajfault?: number;
 }
 
-const MEMORY_STAT_V2_KEYS = {
-  anon: 'anon',
-  file: 'file',
-  fileMapped: 'file_mapped',
-  activeFile: 'active_file',
-  inactiveFile: 'inactive_file',
-  pgfault: 'pgfault',
-  pgmajfault: 'pgmajfault',
-} as const satisfies Record<keyof MemoryStatV2, string>;
+/** Kernel key → field. */
+const MEMORY_STAT_V2_KEYS: ReadonlyMap<string, keyof MemoryStatV2> = new Map([
+  ['anon', 'anon'],
+  ['file', 'file'],
+  ['file_mapped', 'fileMapped'],
+  ['active_file', 'activeFile'],
+  ['inactive_file', 'inactiveFile'],
+  ['pgfault', 'pgfault'],
+  ['pgmajfault', 'pgmajfault'],
+]);
 
 /** v2 memory.stat; keys are looked up by name (they change between kernels), the rest ignored. */
 export function parseMemoryStatV2(text: string): MemoryStatV2 {
-  const map = parseFlatKeyed(text);
-  const out: MemoryStatV2 = {};
-  for (const [field, key] of Object.entries(MEMORY_STAT_V2_KEYS) as [keyof MemoryStatV2, string][]) {
-    const value = statOf(map, key, 'memory.stat');
-    if (value !== undefined) out[field] = value;
-  }
-  return out;
+  return pickFlatKeyed(text, MEMORY_STAT_V2_KEYS, 'memory.stat');
 }
 
 export interface MemoryEvents {

@@ -1,15 +1,14 @@
-import { join } from 'node:path';
 import { AgentError } from '../../errors.js';
 import type { FileReader } from '../../fs/file-reader.js';
 import { CgroupDir, cgroupDirOf, compact, countProcs } from '../cgroup-dir.js';
 import type { CgroupLayout } from '../layout.js';
 import { deviceLabel, type CgroupReadOptions } from '../read-options.js';
+import type { CgroupRead, CgroupSpec } from '../spec.js';
 import type { BlockIoDevice, CgroupStats, CpuSpec, CpuStats, MemoryStats, PidsStats, PressureStats, PressureTotals } from '../stats.js';
 import { cpuWeightToShares, parseCpuMax, parseCpuStatV2, parseCpuWeight } from './cpu.js';
 import { parseIoStat } from './io.js';
 import {
   parseMemoryCurrent,
-  parseMemoryEvents,
   parseMemoryMax,
   parseMemoryPeak,
   parseMemoryStatV2,
@@ -22,16 +21,17 @@ import { parsePressure } from './psi.js';
 const usToSeconds = (us: number | undefined): number | undefined => (us === undefined ? undefined : us / 1e6);
 
 /**
- * One cgroup's statistics from the cgroup2 hierarchy at `layout.unified`. cpu.stat is read first: it
- * exists in every cgroup2 directory, so its absence means the cgroup is gone (GoneError). Files of
- * controllers not enabled for this cgroup, and those the root cgroup lacks, leave fields undefined.
+ * One cgroup's statistics from the cgroup2 hierarchy at `layout.unified`, and its spec. With
+ * `opts.spec` the spec files are not read. cpu.stat is read first: it exists in every cgroup2
+ * directory, so its absence means the cgroup is gone (GoneError). Files of controllers not enabled
+ * for this cgroup, and those the root cgroup lacks, leave fields undefined.
  */
 export function readCgroupV2(
   layout: CgroupLayout,
   cgroupPath: string,
   reader: FileReader,
   opts: CgroupReadOptions = {},
-): CgroupStats {
+): CgroupRead {
   if (layout.unified === undefined) throw new AgentError('CGROUP_NOT_FOUND', 'no cgroup2 mount in the layout');
   const dir = new CgroupDir(reader, cgroupDirOf(layout.unified, cgroupPath));
   const isRoot = cgroupPath.split('/').every((s) => s === '');
@@ -48,17 +48,10 @@ export function readCgroupV2(
   });
   if (cpu) stats.cpu = cpu;
 
-  const cpuMax = dir.optional('cpu.max');
-  const cpuWeight = dir.optional('cpu.weight');
-  const max = cpuMax === undefined ? undefined : parseCpuMax(cpuMax);
-  const spec = compact<CpuSpec>({
-    periodUs: max?.periodUs,
-    quotaUs: max?.quotaUs,
-    shares: cpuWeight === undefined ? undefined : cpuWeightToShares(parseCpuWeight(cpuWeight)),
-  });
-  if (spec) stats.cpuSpec = spec;
+  const spec = opts.spec ?? readSpecV2(dir);
+  if (spec.cpu !== undefined) stats.cpuSpec = { ...spec.cpu };
 
-  const memory = compact(readMemory(dir, isRoot));
+  const memory = compact(readMemory(dir, isRoot, spec));
   if (memory) stats.memory = memory;
 
   const ioStat = dir.optional('io.stat');
@@ -78,22 +71,48 @@ export function readCgroupV2(
   }
 
   const pidsCurrent = dir.optional('pids.current');
-  const pidsMax = dir.optional('pids.max');
   const pids = compact<PidsStats>({
     current: pidsCurrent === undefined ? undefined : parsePidsCurrent(pidsCurrent),
-    max: pidsMax === undefined ? undefined : parsePidsMax(pidsMax),
+    max: spec.pidsMax,
   });
   if (pids) stats.pids = pids;
 
-  const pressure = readPressure(reader, dir.path);
-  if (pressure) stats.pressure = pressure;
+  if (spec.pressure !== false) {
+    const pressure = readPressure(reader, dir.path);
+    if (pressure) stats.pressure = pressure;
+    if (opts.spec === undefined) spec.pressure = pressure !== undefined;
+  }
 
   stats.processes = countProcs(dir.read('cgroup.procs'));
   dir.confirm();
-  return stats;
+  return { stats, spec };
 }
 
-function readMemory(dir: CgroupDir, isRoot: boolean): MemoryStats {
+/**
+ * cpu.max, cpu.weight, memory.max, memory.swap.max, pids.max. Each is absent where its controller
+ * is not enabled, and in the root cgroup.
+ */
+function readSpecV2(dir: CgroupDir): CgroupSpec {
+  const spec: CgroupSpec = {};
+  const cpuMax = dir.optional('cpu.max');
+  const cpuWeight = dir.optional('cpu.weight');
+  const max = cpuMax === undefined ? undefined : parseCpuMax(cpuMax);
+  const cpu = compact<CpuSpec>({
+    periodUs: max?.periodUs,
+    quotaUs: max?.quotaUs,
+    shares: cpuWeight === undefined ? undefined : cpuWeightToShares(parseCpuWeight(cpuWeight)),
+  });
+  if (cpu) spec.cpu = cpu;
+  const memoryMax = dir.optional('memory.max');
+  if (memoryMax !== undefined) spec.memoryLimitBytes = parseMemoryMax(memoryMax);
+  const swapMax = dir.optional('memory.swap.max');
+  if (swapMax !== undefined) spec.swapLimitBytes = parseMemorySwapMax(swapMax);
+  const pidsMax = dir.optional('pids.max');
+  if (pidsMax !== undefined) spec.pidsMax = parsePidsMax(pidsMax);
+  return spec;
+}
+
+function readMemory(dir: CgroupDir, isRoot: boolean, spec: CgroupSpec): MemoryStats {
   const currentText = dir.optional('memory.current');
   const statText = dir.optional('memory.stat');
   const stat = statText === undefined ? undefined : parseMemoryStatV2(statText);
@@ -103,11 +122,8 @@ function readMemory(dir: CgroupDir, isRoot: boolean): MemoryStats {
     usage = stat.anon + stat.file;
   }
   const inactive = stat?.inactiveFile;
-  const maxText = dir.optional('memory.max');
   const peakText = dir.optional('memory.peak');
   const swapText = dir.optional('memory.swap.current');
-  const swapMaxText = dir.optional('memory.swap.max');
-  const eventsText = dir.optional('memory.events');
   return {
     usageBytes: usage,
     workingSetBytes: usage === undefined ? undefined : inactive === undefined ? usage : Math.max(0, usage - inactive),
@@ -116,9 +132,8 @@ function readMemory(dir: CgroupDir, isRoot: boolean): MemoryStats {
     swapBytes: swapText === undefined ? undefined : parseMemorySwapCurrent(swapText),
     mappedFileBytes: stat?.fileMapped,
     maxUsageBytes: peakText === undefined ? undefined : parseMemoryPeak(peakText),
-    limitBytes: maxText === undefined ? undefined : parseMemoryMax(maxText),
-    swapLimitBytes: swapMaxText === undefined ? undefined : parseMemorySwapMax(swapMaxText),
-    oomKills: eventsText === undefined ? undefined : parseMemoryEvents(eventsText).oomKill,
+    limitBytes: spec.memoryLimitBytes,
+    swapLimitBytes: spec.swapLimitBytes,
     activeFileBytes: stat?.activeFile,
     inactiveFileBytes: inactive,
     pageFaults: stat?.pgfault,
@@ -131,13 +146,13 @@ const PSI_RESOURCES = ['cpu', 'memory', 'io'] as const;
 /**
  * PSI totals from `<dir>/{cpu,memory,io}.pressure`. All optional: PSI needs CONFIG_PSI and may be
  * disabled at boot (psi=0), and a v1 container may have no cgroup2 directory. In hybrid mode this is
- * the only thing read from the unified hierarchy.
+ * the only thing read from the unified hierarchy. `dir` is a cgroupDirOf result.
  */
 export function readPressure(reader: FileReader, dir: string): PressureStats | undefined {
   const out: PressureStats = {};
   for (const resource of PSI_RESOURCES) {
     const file = `${resource}.pressure`;
-    const text = reader.readOptional(join(dir, file));
+    const text = reader.readOptional(`${dir}/${file}`);
     if (text === undefined) continue;
     const psi = parsePressure(text, file);
     const totals = compact<PressureTotals>({

@@ -4,9 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GoneError, ParseError } from '../../../src/errors.js';
 import { FileReader } from '../../../src/fs/file-reader.js';
 import type { CgroupLayout } from '../../../src/cgroup/layout.js';
-import { cgroupStartTime, readCgroupStats } from '../../../src/cgroup/read.js';
+import { cgroupStartTime, readCgroup, readCgroupStats } from '../../../src/cgroup/read.js';
 import { readCgroupV1 } from '../../../src/cgroup/v1/read.js';
 import { removeTree, writeTree, type Tree } from '../../helpers/tmp-tree.js';
+import { RecordingReader } from '../recording-reader.js';
 
 const CID = '/kubepods/burstable/pod1234/abcd';
 
@@ -133,7 +134,6 @@ describe('readCgroupV1 / readCgroupStats on v1 temp trees', () => {
         failcnt: 3,
         limitBytes: 268435456,
         swapLimitBytes: null,
-        oomKills: 1,
         activeFileBytes: 12288,
         inactiveFileBytes: 8192,
         pageFaults: 700,
@@ -166,7 +166,7 @@ describe('readCgroupV1 / readCgroupStats on v1 temp trees', () => {
     root = writeTree({ 'cpu,cpuacct': { x: { ...cpu(), ...cpuacct(), 'cgroup.procs': '5\n6\n' } } });
     const dir = join(root, 'cpu,cpuacct');
     const layout: CgroupLayout = { mode: 'v1', v1: new Map([['cpu', dir], ['cpuacct', dir]]) };
-    const s = readCgroupV1(layout, '/x', reader);
+    const s = readCgroupV1(layout, '/x', reader).stats;
     expect(s.cpu?.usageSeconds).toBe(6.387143214);
     expect(s.cpu?.periods).toBe(128);
     expect(s.processes).toBe(2);
@@ -291,8 +291,178 @@ describe('cgroups present in only some v1 hierarchies', () => {
     expect(stats.processes).toBe(1);
   });
 
+  it('in none of the controllers read: processes from the first hierarchy', () => {
+    root = writeTree({ cpuset: { job: { 'cgroup.procs': '7\n8\n' } }, memory: memory(), pids: {} });
+    const layout: CgroupLayout = {
+      mode: 'v1',
+      v1: new Map([
+        ['cpuset', join(root, 'cpuset')],
+        ['memory', join(root, 'memory')],
+        ['pids', join(root, 'pids')],
+      ]),
+    };
+    const first = readCgroup(layout, '/job', reader);
+    expect(first.stats).toEqual({ processes: 2 });
+    expect(first.spec.v1Hierarchies).toEqual(new Set([join(root, 'cpuset')]));
+    expect(readCgroup(layout, '/job', reader, { spec: first.spec }).stats).toEqual({ processes: 2 });
+  });
+
   it('is GoneError when the cgroup exists in no hierarchy', () => {
     root = writeTree({ memory: memory(), cpu: cpu(), cpuacct: cpuacct(), pids: {}, blkio: {} });
     expect(() => readCgroupStats(v1Only(hybridLayout(root)), '/nowhere', reader)).toThrow(GoneError);
+  });
+});
+
+describe('the spec (limits, shares, hierarchies) passed back from an earlier read', () => {
+  let root = '';
+  afterEach(() => removeTree(root));
+  const at = (hierarchy: string, file: string): string => join(hierarchy, CID, file);
+
+  it('a read with the spec opens only the files that change, and returns the same stats', () => {
+    root = writeTree(hybridTree());
+    const layout = hybridLayout(root);
+    const reader = new RecordingReader();
+    const first = readCgroup(layout, CID, reader);
+    const firstFiles = reader.take(root);
+    expect(first.spec).toEqual({
+      v1Hierarchies: new Set(['cpuacct', 'cpu', 'memory', 'pids', 'blkio'].map((h) => join(root, h))),
+      cpu: { quotaUs: 50000, periodUs: 100000, shares: 512 },
+      memoryLimitBytes: 268435456,
+      swapLimitBytes: null,
+      memoryHierarchical: true,
+      pidsMax: null,
+      pressure: true,
+    });
+    // No metric uses the OOM kill count of memory.oom_control (container_oom_events_total comes from CRI).
+    expect(firstFiles).not.toContain(at('memory', 'memory.oom_control'));
+
+    const second = readCgroup(layout, CID, reader, { spec: first.spec });
+    expect(second.stats).toEqual(first.stats);
+    expect(second.spec).toBe(first.spec);
+    const steady = [
+      at('cpuacct', 'cpuacct.usage'),
+      at('cpuacct', 'cpuacct.stat'),
+      at('cpu', 'cpu.stat'),
+      at('memory', 'memory.usage_in_bytes'),
+      at('memory', 'memory.stat'),
+      at('memory', 'memory.max_usage_in_bytes'),
+      at('memory', 'memory.failcnt'),
+      at('pids', 'pids.current'),
+      at('blkio', 'blkio.throttle.io_service_bytes_recursive'),
+      at('blkio', 'blkio.throttle.io_serviced_recursive'),
+      at('cpu', 'cgroup.procs'),
+      at('unified', 'cpu.pressure'),
+      at('unified', 'memory.pressure'),
+      at('unified', 'io.pressure'),
+    ];
+    expect(reader.take(root)).toEqual(steady);
+    expect(firstFiles.filter((f) => !steady.includes(f)).sort()).toEqual(
+      [
+        at('cpu', 'cpu.cfs_quota_us'),
+        at('cpu', 'cpu.cfs_period_us'),
+        at('cpu', 'cpu.shares'),
+        at('memory', 'memory.limit_in_bytes'),
+        at('memory', 'memory.memsw.limit_in_bytes'),
+        at('memory', 'memory.use_hierarchy'),
+        at('pids', 'pids.max'),
+      ].sort(),
+    );
+  });
+
+  it('takes the values from the spec, not from the files, until it is read again', () => {
+    root = writeTree(hybridTree());
+    const layout = hybridLayout(root);
+    const reader = new FileReader();
+    const { spec } = readCgroup(layout, CID, reader);
+    const write = (hierarchy: string, file: string, text: string) => writeFileSync(join(root, hierarchy, CID, file), text);
+    write('cpu', 'cpu.cfs_quota_us', '20000\n');
+    write('cpu', 'cpu.shares', '2\n');
+    write('memory', 'memory.limit_in_bytes', '1073741824\n');
+    write('memory', 'memory.use_hierarchy', '0\n');
+    write('pids', 'pids.max', '50\n');
+
+    const cached = readCgroup(layout, CID, reader, { spec }).stats;
+    expect(cached.cpuSpec).toEqual({ quotaUs: 50000, periodUs: 100000, shares: 512 });
+    expect(cached.memory?.limitBytes).toBe(268435456);
+    expect(cached.memory?.rssBytes).toBe(52658176); // total_rss: hierarchical, as in the spec
+    expect(cached.pids?.max).toBeNull();
+
+    const fresh = readCgroup(layout, CID, reader);
+    expect(fresh.stats.cpuSpec).toEqual({ quotaUs: 20000, periodUs: 100000, shares: 2 });
+    expect(fresh.stats.memory?.limitBytes).toBe(1073741824);
+    expect(fresh.stats.memory?.rssBytes).toBe(200); // plain rss
+    expect(fresh.stats.pids?.max).toBe(50);
+  });
+
+  it('absent stays absent: the root has no pids.max and no memsw limit, with or without its spec', () => {
+    const rootMemory = memory();
+    delete rootMemory['memory.memsw.limit_in_bytes'];
+    root = writeTree({ ...hybridTree(), memory: rootMemory });
+    const layout = hybridLayout(root);
+    const reader = new FileReader();
+    const first = readCgroup(layout, '/', reader);
+    expect(first.spec).not.toHaveProperty('pidsMax');
+    expect(first.spec).not.toHaveProperty('swapLimitBytes');
+    const second = readCgroup(layout, '/', reader, { spec: first.spec });
+    expect(second.stats).toEqual(first.stats);
+    expect(second.stats.pids).toBeUndefined();
+    expect(second.stats.memory).not.toHaveProperty('swapLimitBytes');
+  });
+
+  it('without a CFS quota cpu.stat is not read: no periods or throttling (no metric reports them then)', () => {
+    root = writeTree(hybridTree({ cpu: cpu({ 'cpu.cfs_quota_us': '-1\n' }) }));
+    const layout = hybridLayout(root);
+    const reader = new RecordingReader();
+    const first = readCgroup(layout, CID, reader);
+    expect(first.stats.cpuSpec).toEqual({ quotaUs: null, periodUs: 100000, shares: 512 });
+    expect(first.stats.cpu).toEqual({ usageSeconds: 6.387143214, userSeconds: 5, systemSeconds: 1.2 });
+    expect(readCgroup(layout, CID, reader, { spec: first.spec }).stats).toEqual(first.stats);
+    expect(reader.take(root)).not.toContain(at('cpu', 'cpu.stat'));
+  });
+
+  it('with its hierarchies known, only those are read; a cgroup missing from one of them is gone', () => {
+    root = writeTree({ memory: { ...memory(), supervisor: { job1: memory() } }, cpu: cpu(), cpuacct: cpuacct(), pids: {}, blkio: {} });
+    const memoryOnly = v1Only(hybridLayout(root));
+    const reader = new RecordingReader();
+    const first = readCgroup(memoryOnly, '/supervisor/job1', reader);
+    expect(first.spec.v1Hierarchies).toEqual(new Set([join(root, 'memory')]));
+    reader.take(root);
+    expect(readCgroup(memoryOnly, '/supervisor/job1', reader, { spec: first.spec }).stats).toEqual(first.stats);
+    expect(reader.take(root).every((f) => f.startsWith('memory/supervisor/job1/'))).toBe(true);
+
+    removeTree(root);
+    root = writeTree(hybridTree());
+    const layout = hybridLayout(root);
+    const { spec } = readCgroup(layout, CID, reader);
+    rmSync(join(root, 'pids', CID), { recursive: true });
+    expect(() => readCgroup(layout, CID, reader, { spec })).toThrow(GoneError);
+  });
+
+  it('with the spec, a hierarchy removed mid-read is still GoneError', () => {
+    root = writeTree(hybridTree());
+    const layout = hybridLayout(root);
+    const { spec } = readCgroup(layout, CID, new FileReader());
+    const blkioDir = join(root, 'blkio', CID);
+    class RemovingReader extends FileReader {
+      override read(path: string): string {
+        const text = super.read(path);
+        if (path.endsWith('cpuacct.usage')) rmSync(blkioDir, { recursive: true });
+        return text;
+      }
+    }
+    expect(() => readCgroup(layout, CID, new RemovingReader(), { spec })).toThrow(GoneError);
+  });
+
+  it('a cgroup without *.pressure files: spec.pressure is false and PSI is not opened again', () => {
+    root = writeTree(hybridTree({ unified: {} }));
+    const layout = hybridLayout(root);
+    const reader = new RecordingReader();
+    const first = readCgroup(layout, CID, reader);
+    expect(first.spec.pressure).toBe(false);
+    expect(reader.take(root).filter((f) => f.startsWith('unified/'))).toHaveLength(3);
+    expect(readCgroup(layout, CID, reader, { spec: first.spec }).stats).toEqual(first.stats);
+    expect(reader.take(root).filter((f) => f.startsWith('unified/'))).toEqual([]);
+    // Only a hybrid or v2 read looks for PSI at all.
+    expect(readCgroup(v1Only(layout), CID, reader).spec).not.toHaveProperty('pressure');
   });
 });

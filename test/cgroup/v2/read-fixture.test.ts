@@ -84,7 +84,6 @@ describe('cgroup v2 fixture', () => {
         maxUsageBytes: 101167104,
         limitBytes: 268435456,
         swapLimitBytes: null,
-        oomKills: 0,
         activeFileBytes: 12165120,
         inactiveFileBytes: 8806400,
         pageFaults: 19537,

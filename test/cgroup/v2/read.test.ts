@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentError, GoneError, ParseError } from '../../../src/errors.js';
@@ -6,6 +6,7 @@ import { FileReader } from '../../../src/fs/file-reader.js';
 import type { CgroupLayout } from '../../../src/cgroup/layout.js';
 import { readCgroupV2 } from '../../../src/cgroup/v2/read.js';
 import { removeTree, writeTree, type Tree } from '../../helpers/tmp-tree.js';
+import { RecordingReader } from '../recording-reader.js';
 
 const PSI_ZERO = 'some avg10=0.00 avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n';
 
@@ -40,7 +41,7 @@ describe('readCgroupV2 on temp trees', () => {
 
   it('reads a full leaf; memory.peak absent (kernel < 5.19) leaves maxUsageBytes undefined', () => {
     root = writeTree({ c: leaf() });
-    const s = readCgroupV2(layoutOf(root), '/c', reader);
+    const s = readCgroupV2(layoutOf(root), '/c', reader).stats;
     expect(s.cpu).toEqual({
       usageSeconds: 3,
       userSeconds: 2,
@@ -59,7 +60,6 @@ describe('readCgroupV2 on temp trees', () => {
       mappedFileBytes: 4096,
       limitBytes: 2097152,
       swapLimitBytes: 0,
-      oomKills: 2,
       activeFileBytes: 8192,
       inactiveFileBytes: 401408,
     });
@@ -72,7 +72,7 @@ describe('readCgroupV2 on temp trees', () => {
     root = writeTree({
       c: { 'cgroup.procs': '7\n', 'cpu.stat': 'usage_usec 10\nuser_usec 6\nsystem_usec 4\n', 'cpu.pressure': PSI_ZERO },
     });
-    expect(readCgroupV2(layoutOf(root), '/c', reader)).toEqual({
+    expect(readCgroupV2(layoutOf(root), '/c', reader).stats).toEqual({
       cpu: { usageSeconds: 0.00001, userSeconds: 0.000006, systemSeconds: 0.000004 },
       pressure: { cpu: { someSeconds: 0, fullSeconds: 0 } },
       processes: 1,
@@ -81,15 +81,15 @@ describe('readCgroupV2 on temp trees', () => {
 
   it('working set clamps at 0 when inactive_file exceeds usage', () => {
     root = writeTree({ c: leaf({ 'memory.current': '4096\n', 'memory.stat': 'inactive_file 8192\n' }) });
-    expect(readCgroupV2(layoutOf(root), '/c', reader).memory?.workingSetBytes).toBe(0);
+    expect(readCgroupV2(layoutOf(root), '/c', reader).stats.memory?.workingSetBytes).toBe(0);
   });
 
   it('only the root emulates memory.current from anon+file', () => {
     const noCurrent = leaf();
     delete noCurrent['memory.current'];
     root = writeTree({ ...noCurrent, c: noCurrent });
-    expect(readCgroupV2(layoutOf(root), '/', reader).memory?.usageBytes).toBe(524288 + 409600);
-    const child = readCgroupV2(layoutOf(root), '/c', reader).memory;
+    expect(readCgroupV2(layoutOf(root), '/', reader).stats.memory?.usageBytes).toBe(524288 + 409600);
+    const child = readCgroupV2(layoutOf(root), '/c', reader).stats.memory;
     expect(child?.usageBytes).toBeUndefined();
     expect(child?.workingSetBytes).toBeUndefined();
     expect(child?.rssBytes).toBe(524288);
@@ -129,5 +129,94 @@ describe('readCgroupV2 on temp trees', () => {
     root = writeTree({ c: leaf() });
     expect(() => readCgroupV2({ mode: 'v2', v1: new Map() }, '/c', reader)).toThrow(AgentError);
     expect(() => readCgroupV2(layoutOf(root), '/c/../../etc', reader)).toThrow(/must not contain/);
+  });
+});
+
+describe('readCgroupV2 with the spec passed back from an earlier read', () => {
+  let root = '';
+  const layoutOf = (dir: string): CgroupLayout => ({ mode: 'v2', v1: new Map(), unified: dir });
+  afterEach(() => removeTree(root));
+
+  it('opens only the files that change and returns the same stats; memory.events is never read', () => {
+    root = writeTree({ c: leaf() });
+    const reader = new RecordingReader();
+    const first = readCgroupV2(layoutOf(root), '/c', reader);
+    const firstFiles = reader.take(root);
+    expect(first.spec).toEqual({
+      cpu: { periodUs: 100000, quotaUs: 25000, shares: 2597 },
+      memoryLimitBytes: 2097152,
+      swapLimitBytes: 0,
+      pidsMax: 100,
+      pressure: true,
+    });
+    // No metric uses its oom_kill count (container_oom_events_total comes from CRI).
+    expect(firstFiles).not.toContain('c/memory.events');
+
+    const second = readCgroupV2(layoutOf(root), '/c', reader, { spec: first.spec });
+    expect(second.stats).toEqual(first.stats);
+    const steady = [
+      'c/cpu.stat',
+      'c/memory.current',
+      'c/memory.stat',
+      'c/memory.peak',
+      'c/memory.swap.current',
+      'c/io.stat',
+      'c/pids.current',
+      'c/cpu.pressure',
+      'c/memory.pressure',
+      'c/io.pressure',
+      'c/cgroup.procs',
+    ];
+    expect(reader.take(root)).toEqual(steady);
+    expect(firstFiles.filter((f) => !steady.includes(f)).sort()).toEqual(
+      ['c/cpu.max', 'c/cpu.weight', 'c/memory.max', 'c/memory.swap.max', 'c/pids.max'].sort(),
+    );
+  });
+
+  it('takes the values from the spec, not from the files, until it is read again', () => {
+    root = writeTree({ c: leaf() });
+    const reader = new FileReader();
+    const { spec } = readCgroupV2(layoutOf(root), '/c', reader);
+    writeFileSync(join(root, 'c', 'cpu.max'), 'max 100000\n');
+    writeFileSync(join(root, 'c', 'memory.max'), 'max\n');
+    writeFileSync(join(root, 'c', 'pids.max'), 'max\n');
+    const cached = readCgroupV2(layoutOf(root), '/c', reader, { spec }).stats;
+    expect([cached.cpuSpec?.quotaUs, cached.memory?.limitBytes, cached.pids?.max]).toEqual([25000, 2097152, 100]);
+    const fresh = readCgroupV2(layoutOf(root), '/c', reader).stats;
+    expect([fresh.cpuSpec?.quotaUs, fresh.memory?.limitBytes, fresh.pids?.max]).toEqual([null, null, null]);
+  });
+
+  it('absent stays absent: the root has no cpu.max, memory.max, pids.max; a read with its spec has none either', () => {
+    const rootFiles = leaf();
+    for (const f of ['cpu.max', 'cpu.weight', 'memory.max', 'memory.swap.max', 'pids.max', 'pids.current', 'memory.current']) delete rootFiles[f];
+    root = writeTree(rootFiles);
+    const reader = new FileReader();
+    const first = readCgroupV2(layoutOf(root), '/', reader);
+    expect(first.spec).toEqual({ pressure: true });
+    const second = readCgroupV2(layoutOf(root), '/', reader, { spec: first.spec });
+    expect(second.stats).toEqual(first.stats);
+    expect(second.stats.cpuSpec).toBeUndefined();
+    expect(second.stats.pids).toBeUndefined();
+    expect(second.stats.memory).not.toHaveProperty('limitBytes');
+  });
+
+  it('PSI off (no *.pressure files): spec.pressure is false and they are not opened again', () => {
+    const noPsi = leaf();
+    for (const f of ['cpu.pressure', 'memory.pressure', 'io.pressure']) delete noPsi[f];
+    root = writeTree({ c: noPsi });
+    const reader = new RecordingReader();
+    const first = readCgroupV2(layoutOf(root), '/c', reader);
+    expect(first.spec.pressure).toBe(false);
+    expect(first.stats.pressure).toBeUndefined();
+    reader.take(root);
+    expect(readCgroupV2(layoutOf(root), '/c', reader, { spec: first.spec }).stats).toEqual(first.stats);
+    expect(reader.take(root).filter((f) => f.endsWith('.pressure'))).toEqual([]);
+  });
+
+  it('a cgroup removed before a read with its spec is GoneError', () => {
+    root = writeTree({ c: leaf() });
+    const { spec } = readCgroupV2(layoutOf(root), '/c', new FileReader());
+    rmSync(join(root, 'c'), { recursive: true });
+    expect(() => readCgroupV2(layoutOf(root), '/c', new FileReader(), { spec })).toThrow(GoneError);
   });
 });

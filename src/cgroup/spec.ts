@@ -1,0 +1,43 @@
+import type { CgroupStats, CpuSpec } from './stats.js';
+
+/**
+ * How a cgroup is configured, as opposed to what it has used: limits, shares, and where it exists.
+ * These change only when someone rewrites them (a resize, a new limit), so a caller that read them
+ * once can pass them back in `CgroupReadOptions.spec`. The reader then skips their files and copies
+ * these values into the stats. A caller that does this must re-read without a spec from time to
+ * time to pick up changes.
+ *
+ * Absent is not zero here either: a value that was absent when the spec was read (the root cgroup
+ * has no pids.max, a kernel without swap accounting has no memsw limit) stays absent.
+ */
+export interface CgroupSpec {
+  /** v1 cpu.cfs_quota_us, cpu.cfs_period_us, cpu.shares; v2 cpu.max, cpu.weight. */
+  cpu?: CpuSpec;
+  /** v1 memory.limit_in_bytes; v2 memory.max. null = unlimited. */
+  memoryLimitBytes?: number | null;
+  /** v1 memory.memsw.limit_in_bytes; v2 memory.swap.max. null = unlimited. */
+  swapLimitBytes?: number | null;
+  /** v1 memory.use_hierarchy; a missing file counts as on. Picks total_ or plain memory.stat keys. */
+  memoryHierarchical?: boolean;
+  /** pids.max; null = unlimited. */
+  pidsMax?: number | null;
+  /**
+   * v1 only: the mount dirs of the hierarchies that hold this cgroup. A cgroup need not exist in
+   * every hierarchy: systemd or a supervisor may create it in memory only. With this set the
+   * reader reads only these hierarchies and does not check which ones exist. A missing file in
+   * one of them then means the cgroup is gone.
+   */
+  v1Hierarchies?: ReadonlySet<string>;
+  /**
+   * Whether the cgroup has *.pressure files. false when PSI is off (CONFIG_PSI without psi=1, the
+   * RHEL 8 default) or, on a hybrid host, when the cgroup has no cgroup2 directory. When false,
+   * PSI files are not opened at all.
+   */
+  pressure?: boolean;
+}
+
+/** One read of a cgroup: its statistics, and the spec they were built with (the given one, or the one read). */
+export interface CgroupRead {
+  stats: CgroupStats;
+  spec: CgroupSpec;
+}
