@@ -1,6 +1,6 @@
 import type { CgroupLayout } from './cgroup/layout.js';
 import { cgroupStartTime, readCgroup, type CgroupReadOptions, type CgroupSpec } from './cgroup/read.js';
-import type { CgroupStats } from './cgroup/stats.js';
+import type { BlockIoDevice, CgroupStats } from './cgroup/stats.js';
 import type { TargetProvider } from './discovery/target.js';
 import { AgentError, GoneError } from './errors.js';
 import type { FileReader } from './fs/file-reader.js';
@@ -11,6 +11,7 @@ import type { AgentStats, ContainerSample, NetInterfaceSample } from './metrics/
 import { deviceNames } from './procfs/diskstats.js';
 import { isIgnoredInterface } from './procfs/net-dev.js';
 import { ProcFs, readDiskstats, readNetDev } from './procfs/proc-fs.js';
+import { MonotonicCounters } from './monotonic-counters.js';
 
 export interface CollectorDeps {
   layout: CgroupLayout;
@@ -41,6 +42,7 @@ export class Collector implements SnapshotSource {
   #machine: MachineInfo | undefined;
   #slowReadAt = -Infinity;
   #startTimes = new Map<string, number>();
+  #ioCounters = new MonotonicCounters();
   /** Per cgroup path: its spec and when it was read (the now() clock). */
   #specs = new Map<string, { spec: CgroupSpec; readAtMs: number }>();
   #warnedAt = new Map<string, number>();
@@ -79,6 +81,7 @@ export class Collector implements SnapshotSource {
         continue;
       }
       livePaths.add(t.cgroupPath);
+      if (cgroup.io && this.#deps.layout.mode !== 'v2') this.#keepIoMonotonic(t.cgroupPath, cgroup.io);
       const sample: ContainerSample = { identity: t.identity, cgroup, lastSeenSeconds: nowSeconds };
       const start = t.startTimeSeconds ?? this.#startTime(t.cgroupPath);
       if (start !== undefined) sample.startTimeSeconds = start;
@@ -93,6 +96,7 @@ export class Collector implements SnapshotSource {
     }
     for (const path of this.#startTimes.keys()) if (!livePaths.has(path)) this.#startTimes.delete(path);
     for (const path of this.#specs.keys()) if (!livePaths.has(path)) this.#specs.delete(path);
+    this.#ioCounters.endCycle();
     const seconds = (performance.now() - started) / 1000;
     stats.lastCollectionSeconds = seconds;
     stats.containers = containers.length;
@@ -128,6 +132,17 @@ export class Collector implements SnapshotSource {
     const { stats, spec } = readCgroup(this.#deps.layout, cgroupPath, this.#deps.reader, opts);
     this.#specs.set(cgroupPath, { spec, readAtMs: nowMs });
     return stats;
+  }
+
+  /** v1 recursive blkio forgets removed descendants; see MonotonicCounters. */
+  #keepIoMonotonic(cgroupPath: string, io: BlockIoDevice[]): void {
+    for (const d of io) {
+      const key = `${cgroupPath}\u0000${d.major}:${d.minor}\u0000`;
+      if (d.readBytes !== undefined) d.readBytes = this.#ioCounters.value(key + 'rb', d.readBytes);
+      if (d.writeBytes !== undefined) d.writeBytes = this.#ioCounters.value(key + 'wb', d.writeBytes);
+      if (d.reads !== undefined) d.reads = this.#ioCounters.value(key + 'r', d.reads);
+      if (d.writes !== undefined) d.writes = this.#ioCounters.value(key + 'w', d.writes);
+    }
   }
 
   #startTime(cgroupPath: string): number | undefined {

@@ -401,7 +401,7 @@ export const catalog: readonly MetricSpec[] = [
     attributes: ['device'],
     group: 'diskIO',
     enabled: true,
-    source: 'v1 blkio.throttle.io_service_bytes(_recursive) Read; v2 io.stat rbytes',
+    source: 'v1 blkio.throttle.io_service_bytes(_recursive) Read (I/O of removed descendants carried forward); v2 io.stat rbytes',
     points: (s) => perDevice(s, (d) => d.readBytes),
   }),
   container({
@@ -413,7 +413,7 @@ export const catalog: readonly MetricSpec[] = [
     attributes: ['device'],
     group: 'diskIO',
     enabled: true,
-    source: 'v1 blkio.throttle.io_service_bytes(_recursive) Write; v2 io.stat wbytes',
+    source: 'v1 blkio.throttle.io_service_bytes(_recursive) Write (I/O of removed descendants carried forward); v2 io.stat wbytes',
     points: (s) => perDevice(s, (d) => d.writeBytes),
   }),
   container({
@@ -425,7 +425,7 @@ export const catalog: readonly MetricSpec[] = [
     attributes: ['device'],
     group: 'diskIO',
     enabled: true,
-    source: 'v1 blkio.throttle.io_serviced(_recursive) Read; v2 io.stat rios',
+    source: 'v1 blkio.throttle.io_serviced(_recursive) Read (I/O of removed descendants carried forward); v2 io.stat rios',
     points: (s) => perDevice(s, (d) => d.reads),
   }),
   container({
@@ -437,7 +437,7 @@ export const catalog: readonly MetricSpec[] = [
     attributes: ['device'],
     group: 'diskIO',
     enabled: true,
-    source: 'v1 blkio.throttle.io_serviced(_recursive) Write; v2 io.stat wios',
+    source: 'v1 blkio.throttle.io_serviced(_recursive) Write (I/O of removed descendants carried forward); v2 io.stat wios',
     points: (s) => perDevice(s, (d) => d.writes),
   }),
   // --- filesystem usage (containerd writable layer, which cAdvisor leaves empty) ---
