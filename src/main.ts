@@ -58,7 +58,13 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   }
 
-  await agent.start();
+  try {
+    await agent.start();
+  } catch (err) {
+    log.fatal((err as Error).message);
+    await agent.stop();
+    return 1;
+  }
   // The SDK's export timer is unref'd; this handle keeps the process alive until a signal arrives.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   await new Promise<void>((resolve) => {
