@@ -30,33 +30,22 @@ function limitOrZero(limit: number | null | undefined): number | undefined {
   return limit === null ? 0 : limit;
 }
 
-function perDevice(s: ContainerSample, pick: (d: NonNullable<CgroupStats['io']>[number]) => number | undefined): readonly Point[] {
-  const io = s.cgroup?.io;
-  if (!io || io.length === 0) return NONE;
+/** One point per item that has the value, labelled by `label` (a device, an interface). */
+function perItem<T>(items: readonly T[] | undefined, label: (t: T) => Record<string, string>, pick: (t: T) => number | undefined): readonly Point[] {
+  if (!items || items.length === 0) return NONE;
   const out: Point[] = [];
-  for (const d of io) {
-    const v = pick(d);
-    if (v !== undefined) out.push({ value: v, attributes: { device: d.device } });
+  for (const t of items) {
+    const v = pick(t);
+    if (v !== undefined) out.push({ value: v, attributes: label(t) });
   }
   return out;
 }
 
-function perInterface(s: ContainerSample, pick: (n: NetInterfaceSample) => number): readonly Point[] {
-  const net = s.network;
-  if (!net || net.length === 0) return NONE;
-  return net.map((n) => ({ value: pick(n), attributes: { interface: n.name } }));
-}
-
-function perFs(s: ContainerSample, pick: (f: NonNullable<ContainerSample['fs']>[number]) => number | undefined): readonly Point[] {
-  const fs = s.fs;
-  if (!fs || fs.length === 0) return NONE;
-  const out: Point[] = [];
-  for (const f of fs) {
-    const v = pick(f);
-    if (v !== undefined) out.push({ value: v, attributes: { device: f.device } });
-  }
-  return out;
-}
+type IoDevice = NonNullable<CgroupStats['io']>[number];
+type FsItem = NonNullable<ContainerSample['fs']>[number];
+const perDevice = (s: ContainerSample, pick: (d: IoDevice) => number | undefined) => perItem(s.cgroup?.io, (d) => ({ device: d.device }), pick);
+const perFs = (s: ContainerSample, pick: (f: FsItem) => number | undefined) => perItem(s.fs, (f) => ({ device: f.device }), pick);
+const perInterface = (s: ContainerSample, pick: (n: NetInterfaceSample) => number) => perItem(s.network, (n) => ({ interface: n.name }), pick);
 
 function pressure(s: ContainerSample, resource: 'cpu' | 'memory' | 'io', line: keyof PressureTotals): readonly Point[] {
   return one(s.cgroup?.pressure?.[resource]?.[line]);
