@@ -6,6 +6,7 @@ import { AgentError, ConfigError } from './errors.js';
 import { toJsonPoints } from './export/json-points.js';
 import { renderPrometheusText } from './export/prometheus-text.js';
 import { createLogger } from './log.js';
+import { routeOtelDiagnostics } from './otel-diag.js';
 import { podpulseVersion } from './version.js';
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad configuration or usage. */
@@ -34,6 +35,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     return 0;
   }
   const log = createLogger(config.log.level);
+  routeOtelDiagnostics(log);
   for (const w of loaded.warnings) log.warn(w);
 
   let agent: Agent;

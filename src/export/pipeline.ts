@@ -51,8 +51,10 @@ class GenerationExporter implements PushMetricExporter {
       this.afterExport();
       return;
     }
-    this.target.export(filtered, (result) => {
-      done(result);
+    // Delivery owns the outcome (retries, replay, the log line, the counters); the SDK reader would
+    // only log the same failure again through its global error handler.
+    this.target.export(filtered, () => {
+      done({ code: ExportResultCode.SUCCESS });
       this.afterExport();
     });
   }
