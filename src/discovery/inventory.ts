@@ -23,6 +23,7 @@ export interface InventoryOptions {
   rootfs: string;
   stats: AgentStats;
   log: Logger;
+  now?: () => number;
 }
 
 interface PodEntry {
@@ -37,6 +38,11 @@ interface ContainerEntry {
 }
 
 const OOM_REASON = 'OOMKilled';
+/**
+ * containerd measures writable layers on its own schedule (about every 10 s), and ListContainerStats
+ * costs ~0.2 s at 100 pods: asking more often than that only repeats the same figures.
+ */
+const FS_REFRESH_MS = 10_000;
 
 /**
  * Pods and containers from the runtime's CRI API, joined with the raw cgroup walk.
@@ -61,9 +67,12 @@ export class CriInventory implements TargetProvider {
   /** pod uid + container name → ids of its instances that ended OOMKilled. */
   #oomKilled = new Map<string, Set<string>>();
   #fs = new Map<string, FsUsageSample>();
+  #fsReadAt = -Infinity;
+  #now: () => number;
 
   constructor(opts: InventoryOptions) {
     this.#opts = opts;
+    this.#now = opts.now ?? Date.now;
   }
 
   get connected(): boolean {
@@ -75,11 +84,12 @@ export class CriInventory implements TargetProvider {
     const raw = rawTargets(this.#opts.layout, this.#opts.raw);
     const byPath = new Map<string, Target>();
     for (const t of raw.targets) byPath.set(t.cgroupPath, t);
-    for (const t of this.#runtimeTargets()) {
+    const newest = this.#newestInstances();
+    for (const t of this.#runtimeTargets(newest)) {
       const rawT = byPath.get(t.cgroupPath);
       byPath.set(t.cgroupPath, rawT?.netPid !== undefined && t.netPid === undefined ? { ...t, netPid: rawT.netPid } : t);
     }
-    for (const t of this.#exitedTargets()) byPath.set(`exited:${t.identity.name}`, t);
+    for (const t of this.#exitedTargets(newest)) byPath.set(`exited:${t.identity.name}`, t);
     return { targets: [...byPath.values()], truncated: raw.truncated };
   }
 
@@ -127,7 +137,11 @@ export class CriInventory implements TargetProvider {
     stats.criUp = true;
     await this.#syncPods(runtime, pods);
     await this.#syncContainers(runtime, containers);
-    await this.#syncFs(runtime);
+    const now = this.#now();
+    if (now - this.#fsReadAt >= FS_REFRESH_MS) {
+      this.#fsReadAt = now;
+      await this.#syncFs(runtime);
+    }
   }
 
   #down(err: unknown): void {
@@ -149,6 +163,9 @@ export class CriInventory implements TargetProvider {
   async #syncPods(runtime: ContainerRuntime, pods: Pod[]): Promise<void> {
     const listed = new Set(pods.map((p) => p.id));
     for (const id of this.#pods.keys()) if (!listed.has(id)) this.#pods.delete(id);
+    // OOM counts live as long as their pod: a deleted pod's count would otherwise be kept forever.
+    const podKeys = new Set(pods.flatMap((p) => [p.uid, p.id]));
+    for (const key of this.#oomKilled.keys()) if (!podKeys.has(key.slice(0, key.lastIndexOf('/')))) this.#oomKilled.delete(key);
     for (const p of pods) {
       const known = this.#pods.get(p.id);
       if (known && known.pod.state === p.state) continue;
@@ -240,7 +257,7 @@ export class CriInventory implements TargetProvider {
     return new Set([...newest.values()].map((c) => c.id));
   }
 
-  #runtimeTargets(): Target[] {
+  #runtimeTargets(newest: Set<string>): Target[] {
     const out: Target[] = [];
     for (const { pod, cgroupPath } of this.#pods.values()) {
       if (!cgroupPath) continue;
@@ -256,7 +273,6 @@ export class CriInventory implements TargetProvider {
         out.push({ cgroupPath: podCgroup, identity: { ...rawIdentity(podCgroup), pod: pod.name, namespace: pod.namespace } });
       }
     }
-    const newest = this.#newestInstances();
     for (const { container: c, cgroupPath } of this.#containers.values()) {
       if (!cgroupPath || c.state !== 'running') continue;
       const pod = this.#pods.get(c.podId)?.pod;
@@ -276,9 +292,8 @@ export class CriInventory implements TargetProvider {
    * Exited containers whose newest instance ended OOMKilled: their cgroup is already gone, so the
    * OOM counter is the only series they carry, labelled like the container was.
    */
-  #exitedTargets(): Target[] {
+  #exitedTargets(newest: Set<string>): Target[] {
     const out: Target[] = [];
-    const newest = this.#newestInstances();
     for (const { container: c, cgroupPath } of this.#containers.values()) {
       if (c.state === 'running' || !newest.has(c.id)) continue;
       const pod = this.#pods.get(c.podId)?.pod;

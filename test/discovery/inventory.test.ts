@@ -50,7 +50,9 @@ class ScriptedRuntime implements ContainerRuntime {
     if (!c) throw new RuntimeCallError('CRI_CALL', 'ContainerStatus', 'NOT_FOUND', 'not found');
     return c;
   }
+  statsCalls = 0;
   async listContainerStats() {
+    this.statsCalls++;
     return this.containers
       .filter((c) => c.state === 'running')
       .map((c) => ({ id: c.id, writableLayer: { mountpoint: '/', usedBytes: 8192, inodesUsed: 3 } }));
@@ -88,13 +90,13 @@ function container(over: Partial<Container> = {}): Container {
   };
 }
 
-function setup(runtime: ScriptedRuntime | undefined) {
+function setup(runtime: ScriptedRuntime | undefined, now: () => number = Date.now) {
   const stats = newAgentStats();
   let available = runtime;
   const connector: RuntimeConnector = {
     connect: () => (available ? { runtime: available, endpoint: 'unix:///run/containerd/containerd.sock' } : { reason: 'no CRI socket found' }),
   };
-  const inv = new CriInventory({ layout, raw: { parents: [], maxDepth: 6, maxCgroups: 100 }, connector, rootfs: '/', stats, log: pino({ level: 'silent' }) });
+  const inv = new CriInventory({ layout, raw: { parents: [], maxDepth: 6, maxCgroups: 100 }, connector, rootfs: '/', stats, log: pino({ level: 'silent' }), now });
   return { inv, stats, appear: (r: ScriptedRuntime) => (available = r) };
 }
 
@@ -202,5 +204,37 @@ describe('CriInventory', () => {
     rt.down = false;
     await inv.list();
     expect(stats.criUp).toBe(true);
+  });
+
+  it('asks for writable-layer stats at most every 10 s (containerd measures no more often)', async () => {
+    const rt = new ScriptedRuntime();
+    rt.pods = [pod()];
+    rt.containers = [container()];
+    let t = 0;
+    const { inv } = setup(rt, () => t);
+    await inv.list();
+    t = 5_000;
+    const mid = byId((await inv.list()).targets);
+    expect(rt.statsCalls).toBe(1);
+    expect(mid.get(`/kubepods/burstable/pod${UID}/ctr1`)?.fs).toHaveLength(1); // the last figure is kept meanwhile
+    t = 10_000;
+    await inv.list();
+    expect(rt.statsCalls).toBe(2);
+  });
+
+  it('forgets OOM counts with their pod', async () => {
+    const rt = new ScriptedRuntime();
+    rt.pods = [pod()];
+    rt.containers = [container({ id: 'old', state: 'exited', reason: 'OOMKilled', exitCode: 137 })];
+    const { inv } = setup(rt);
+    expect((await inv.list()).targets.some((t) => t.oomEvents === 1)).toBe(true);
+    rt.pods = [];
+    rt.containers = [];
+    await inv.list();
+    // The same pod and container name coming back (a new pod object) starts from zero.
+    rt.pods = [pod({ id: 'sandbox2' })];
+    rt.containers = [container({ id: 'again', podId: 'sandbox2' })];
+    const t = (await inv.list()).targets.find((x) => x.identity.name === 'again');
+    expect(t?.oomEvents).toBe(0);
   });
 });
