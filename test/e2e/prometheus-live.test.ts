@@ -139,6 +139,8 @@ describe.skipIf(skip)(title, () => {
     await prometheus.waitFor(`rate(container_cpu_usage_seconds_total{job="cadvisor", namespace="${NS}", pod="workload", container="cpu-burner"}[5m]) > 0`, { timeoutMs: 30_000 });
     await prometheus.waitFor(`container_fs_writes_bytes_total{job="cadvisor", namespace="${NS}", container="disk-writer"} > 0`, { timeoutMs: 30_000 });
     await prometheus.waitFor(`container_oom_events_total{namespace="${NS}", pod="workload", container="oom-victim"} > 0`, { timeoutMs: 30_000 });
+    // containerd measures writable layers about every 10 s, podpulse asks it as often.
+    await prometheus.waitFor(`container_fs_usage_bytes{job="cadvisor", namespace="${NS}", container="disk-writer"} > 0`, { timeoutMs: 40_000 });
     await new Promise((r) => setTimeout(r, 4000));
   });
 
