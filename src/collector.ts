@@ -7,7 +7,7 @@ import type { FileReader } from './fs/file-reader.js';
 import type { Logger } from './log.js';
 import { readMachineInfo, type MachineInfo, type MachineRoots } from './machine/machine-info.js';
 import type { Snapshot, SnapshotSource } from './metrics/instruments.js';
-import type { AgentStats, ContainerSample, NetInterfaceSample } from './metrics/sample.js';
+import type { AgentStats, ContainerIdentity, ContainerSample, NetInterfaceSample } from './metrics/sample.js';
 import { deviceNames } from './procfs/diskstats.js';
 import { isIgnoredInterface } from './procfs/net-dev.js';
 import { ProcFs, readDiskstats, readNetDev } from './procfs/proc-fs.js';
@@ -43,6 +43,7 @@ export class Collector implements SnapshotSource {
   #slowReadAt = -Infinity;
   #startTimes = new Map<string, number>();
   #ioCounters = new MonotonicCounters();
+  #identities = new Map<string, ContainerIdentity>();
   /** Per cgroup path: its spec and when it was read (the now() clock). */
   #specs = new Map<string, { spec: CgroupSpec; readAtMs: number }>();
   #warnedAt = new Map<string, number>();
@@ -63,10 +64,13 @@ export class Collector implements SnapshotSource {
     const nowSeconds = nowMs / 1000;
     const containers: ContainerSample[] = [];
     const livePaths = new Set<string>();
+    const liveIdentities = new Set<string>();
     const readOpts: CgroupReadOptions = { deviceName: (major, minor) => this.#devices.get(`${major}:${minor}`) };
     for (const t of targets) {
       if (t.cgroupless) {
-        containers.push({ identity: t.identity, ...(t.oomEvents !== undefined ? { oomEvents: t.oomEvents } : {}) });
+        const key = `exited\u0000${t.identity.name}`;
+        liveIdentities.add(key);
+        containers.push({ identity: this.#stableIdentity(key, t.identity), ...(t.oomEvents !== undefined ? { oomEvents: t.oomEvents } : {}) });
         continue;
       }
       let cgroup;
@@ -82,7 +86,8 @@ export class Collector implements SnapshotSource {
       }
       livePaths.add(t.cgroupPath);
       if (cgroup.io && this.#deps.layout.mode !== 'v2') this.#keepIoMonotonic(t.cgroupPath, cgroup.io);
-      const sample: ContainerSample = { identity: t.identity, cgroup, lastSeenSeconds: nowSeconds };
+      liveIdentities.add(t.cgroupPath);
+      const sample: ContainerSample = { identity: this.#stableIdentity(t.cgroupPath, t.identity), cgroup, lastSeenSeconds: nowSeconds };
       const start = t.startTimeSeconds ?? this.#startTime(t.cgroupPath);
       if (start !== undefined) sample.startTimeSeconds = start;
       if (t.netPid !== undefined) {
@@ -97,6 +102,7 @@ export class Collector implements SnapshotSource {
     for (const path of this.#startTimes.keys()) if (!livePaths.has(path)) this.#startTimes.delete(path);
     for (const path of this.#specs.keys()) if (!livePaths.has(path)) this.#specs.delete(path);
     this.#ioCounters.endCycle();
+    for (const key of this.#identities.keys()) if (!liveIdentities.has(key)) this.#identities.delete(key);
     const seconds = (performance.now() - started) / 1000;
     stats.lastCollectionSeconds = seconds;
     stats.containers = containers.length;
@@ -132,6 +138,27 @@ export class Collector implements SnapshotSource {
     const { stats, spec } = readCgroup(this.#deps.layout, cgroupPath, this.#deps.reader, opts);
     this.#specs.set(cgroupPath, { spec, readAtMs: nowMs });
     return stats;
+  }
+
+  /**
+   * The same identity object for a series every cycle while its labels stay the same: the metric
+   * side reuses attribute objects per identity (metrics/attribute-sets.ts).
+   */
+  #stableIdentity(key: string, identity: ContainerIdentity): ContainerIdentity {
+    const known = this.#identities.get(key);
+    if (
+      known &&
+      known.id === identity.id &&
+      known.name === identity.name &&
+      known.image === identity.image &&
+      known.container === identity.container &&
+      known.pod === identity.pod &&
+      known.namespace === identity.namespace
+    ) {
+      return known;
+    }
+    this.#identities.set(key, identity);
+    return identity;
   }
 
   /** v1 recursive blkio forgets removed descendants; see MonotonicCounters. */

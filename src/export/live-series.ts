@@ -13,36 +13,67 @@ import { seriesKey } from './series-key.js';
  * at the next export), and report how many dead sets the SDK still carries so the pipeline can
  * replace the MeterProvider before they pile up (bounds the SDK's memory, keeps new containers out of
  * the overflow bucket).
+ *
+ * Series are recognised by the identity of their attribute object (the metric side hands the SDK the
+ * same object per series every cycle, and the SDK exports the object it was first given). Should a
+ * point carry an object that was not observed this cycle, its string key decides: an SDK that copies
+ * attribute objects costs time here, never correctness.
  */
 export class LiveSeries implements ObservationSink {
-  #current = new Set<string>();
-  #next = new Set<string>();
+  #current = new Map<string, Set<Attributes>>();
+  #next = new Map<string, Set<Attributes>>();
+  #currentKeys = new Map<string, Set<string>>();
   #cycleOpen = false;
+  #liveCount = 0;
+  #nextCount = 0;
   #maxDead = 0;
 
   /** Called at the start of a collection callback. */
   beginCycle(): void {
-    this.#next = new Set();
+    this.#next = new Map();
+    this.#nextCount = 0;
     this.#cycleOpen = true;
   }
 
   observe(metricName: string, attributes: Attributes): void {
-    this.#next.add(seriesKey(metricName, attributes));
+    let set = this.#next.get(metricName);
+    if (!set) {
+      set = new Set();
+      this.#next.set(metricName, set);
+    }
+    if (!set.has(attributes)) {
+      set.add(attributes);
+      this.#nextCount++;
+    }
   }
 
   /** Called when the collection callback finished observing. */
   endCycle(_observations?: number): void {
     this.#current = this.#next;
+    this.#currentKeys = new Map();
+    this.#liveCount = this.#nextCount;
     this.#cycleOpen = false;
   }
 
   get liveCount(): number {
-    return this.#current.size;
+    return this.#liveCount;
   }
 
   /** Dead attribute sets the SDK exported for its worst instrument in the last filter() call. */
   get maxDeadPerInstrument(): number {
     return this.#maxDead;
+  }
+
+  #isLive(metricName: string, attributes: Attributes): boolean {
+    const set = this.#current.get(metricName);
+    if (!set) return false;
+    if (set.has(attributes)) return true;
+    let keys = this.#currentKeys.get(metricName);
+    if (!keys) {
+      keys = new Set([...set].map((a) => seriesKey(metricName, a)));
+      this.#currentKeys.set(metricName, keys);
+    }
+    return keys.has(seriesKey(metricName, attributes));
   }
 
   /** A copy of `rm` without the points the last cycle did not observe, and without emptied metrics. */
@@ -55,7 +86,7 @@ export class LiveSeries implements ObservationSink {
         metrics: sm.metrics
           .map((m) => {
             const points = m.dataPoints as { attributes: Attributes }[];
-            const live = points.filter((dp) => this.#current.has(seriesKey(m.descriptor.name, dp.attributes)));
+            const live = points.filter((dp) => this.#isLive(m.descriptor.name, dp.attributes));
             if (points.length - live.length > maxDead) maxDead = points.length - live.length;
             return { ...m, dataPoints: live };
           })

@@ -1,4 +1,5 @@
 import { ValueType, type Attributes, type BatchObservableResult, type Meter, type Observable } from '@opentelemetry/api';
+import { AttributeSets } from './attribute-sets.js';
 import type { AgentStats, ContainerSample, MachineFacts } from './sample.js';
 import { MACHINE_IDENTITY_KEYS, type MetricSpec, type Point } from './spec.js';
 
@@ -53,6 +54,7 @@ function machineAttributes(m: MachineFacts): Attributes {
  */
 export function registerCatalog(meter: Meter, specs: readonly MetricSpec[], source: SnapshotSource, sink: ObservationSink): Registration {
   const instruments = specs.map((spec) => ({ spec, instrument: createInstrument(meter, spec) }));
+  const sets = new AttributeSets();
 
   const callback = async (result: BatchObservableResult): Promise<void> => {
     let snapshot: Snapshot;
@@ -69,7 +71,7 @@ export function registerCatalog(meter: Meter, specs: readonly MetricSpec[], sour
     const emit = (instrument: Observable, name: string, points: readonly Point[], base: Attributes): void => {
       for (const p of points) {
         if (!Number.isFinite(p.value)) continue; // never export NaN/Infinity made up from a bad read
-        const attributes = p.attributes ? { ...base, ...p.attributes } : base;
+        const attributes = sets.of(base, name, p.attributes);
         result.observe(instrument, p.value, attributes);
         sink.observe(name, attributes);
         observations++;
@@ -81,10 +83,10 @@ export function registerCatalog(meter: Meter, specs: readonly MetricSpec[], sour
           for (const c of snapshot.containers) emit(instrument, spec.name, spec.points(c), c.identity as unknown as Attributes);
           break;
         case 'machine':
-          if (snapshot.machine) emit(instrument, spec.name, spec.points(snapshot.machine), machineAttributes(snapshot.machine));
+          if (snapshot.machine) emit(instrument, spec.name, spec.points(snapshot.machine), sets.machine(machineAttributes(snapshot.machine)));
           break;
         case 'agent':
-          emit(instrument, spec.name, spec.points(snapshot.agent), {});
+          emit(instrument, spec.name, spec.points(snapshot.agent), sets.agentBase);
           break;
       }
     }
