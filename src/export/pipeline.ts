@@ -163,8 +163,8 @@ export class MetricsPipeline {
   }
 }
 
-/** A reader that only collects when asked (for --once). */
-class OnDemandReader extends MetricReader {
+/** A reader that only collects when asked (for --once, and for tests of the SDK's behaviour). */
+export class OnDemandReader extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}
   protected override async onShutdown(): Promise<void> {}
 }

@@ -1,16 +1,12 @@
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
 import { toJsonPoints } from '../../src/export/json-points.js';
-
-class CollectingReader extends MetricReader {
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
-}
+import { OnDemandReader } from '../../src/export/pipeline.js';
 
 describe('toJsonPoints', () => {
   it('gives one plain object per gauge / sum data point with the OTel name, kind, unit and attributes', async () => {
-    const reader = new CollectingReader();
+    const reader = new OnDemandReader();
     const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': 'cadvisor' }), readers: [reader] });
     const meter = provider.getMeter('podpulse-test');
     meter
@@ -38,7 +34,7 @@ describe('toJsonPoints', () => {
   });
 
   it('returns [] when nothing was observed', async () => {
-    const reader = new CollectingReader();
+    const reader = new OnDemandReader();
     const provider = new MeterProvider({ readers: [reader] });
     provider.getMeter('t').createObservableGauge('g').addCallback(() => undefined);
     const { resourceMetrics } = await reader.collect();

@@ -4,20 +4,14 @@ import {
   AggregationTemporality,
   DataPointType,
   MeterProvider,
-  MetricReader,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
 import { formatValue, renderPrometheusText } from '../../src/export/prometheus-text.js';
-
-/** A pull reader from the SDK's public API: collect() on demand, nothing exported anywhere. */
-class CollectingReader extends MetricReader {
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
-}
+import { OnDemandReader } from '../../src/export/pipeline.js';
 
 async function collect(resource: Attributes, register: (meter: ReturnType<MeterProvider['getMeter']>) => void): Promise<ResourceMetrics> {
-  const reader = new CollectingReader();
+  const reader = new OnDemandReader();
   const provider = new MeterProvider({ resource: resourceFromAttributes(resource), readers: [reader] });
   register(provider.getMeter('podpulse-test', '0.0.0'));
   const { resourceMetrics, errors } = await reader.collect();

@@ -3,7 +3,6 @@ import {
   AggregationTemporality,
   InMemoryMetricExporter,
   MeterProvider,
-  MetricReader,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { pino } from 'pino';
@@ -14,11 +13,7 @@ import { MetricsPipeline } from '../../src/export/pipeline.js';
 import { catalog } from '../../src/metrics/catalog.js';
 import type { Snapshot, SnapshotSource } from '../../src/metrics/instruments.js';
 import type { ContainerSample } from '../../src/metrics/sample.js';
-
-class OnDemandReader extends MetricReader {
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
+import { OnDemandReader } from '../../src/export/pipeline.js';
 
 function container(id: string): ContainerSample {
   return {
