@@ -42,6 +42,7 @@ export class Agent {
   #pipeline: MetricsPipeline | undefined;
   #endpoint: PrometheusEndpoint | undefined;
   #inventory: CriInventory | undefined;
+  #reader: FileReader;
 
   constructor(deps: AgentDeps) {
     this.#deps = deps;
@@ -57,6 +58,8 @@ export class Agent {
         { cause: err },
       );
     }
+    reader.keepOpenUnder({ dirs: [...this.layout.v1.values(), ...(this.layout.unified ? [this.layout.unified] : [])], maxOpen: config.collection.maxOpenFiles });
+    this.#reader = reader;
     let machine;
     try {
       machine = readMachineInfo(roots, reader);
@@ -89,6 +92,7 @@ export class Agent {
       return await collectOnce(this.resource, this.specs, this.collector);
     } finally {
       await this.#inventory?.close();
+      this.#reader.close();
     }
   }
 
@@ -160,5 +164,6 @@ export class Agent {
     await this.#pipeline?.shutdown();
     await this.#endpoint?.stop();
     await this.#inventory?.close();
+    this.#reader.close();
   }
 }

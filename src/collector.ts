@@ -103,6 +103,7 @@ export class Collector implements SnapshotSource {
     for (const path of this.#specs.keys()) if (!livePaths.has(path)) this.#specs.delete(path);
     this.#ioCounters.endCycle();
     for (const key of this.#identities.keys()) if (!liveIdentities.has(key)) this.#identities.delete(key);
+    this.#deps.reader.sweep();
     const seconds = (performance.now() - started) / 1000;
     stats.lastCollectionSeconds = seconds;
     stats.containers = containers.length;

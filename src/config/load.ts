@@ -10,7 +10,7 @@ import { argName, leafPaths, schema } from './schema.js';
 export type PrintFormat = 'prometheus' | 'json';
 
 export interface AgentConfig {
-  collection: { intervalMs: number };
+  collection: { intervalMs: number; maxOpenFiles: number };
   paths: { proc: string; sys: string; rootfs: string };
   discovery: { cgroupParents: string[]; maxDepth: number; maxCgroups: number };
   cri: { endpoint: string; timeoutMs: number; statsTimeoutMs: number };
@@ -193,7 +193,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     if (!metricNames.has(name)) throw new ConfigError(`metrics.disabled: value was "${name}"; allowed: metric names listed in docs/metrics.md`);
   }
   const config: AgentConfig = {
-    collection: { intervalMs: parseDuration(get('collection.interval')) },
+    collection: { intervalMs: parseDuration(get('collection.interval')), maxOpenFiles: get('collection.maxOpenFiles') as number },
     paths: { proc: get('paths.proc') as string, sys: get('paths.sys') as string, rootfs: get('paths.rootfs') as string },
     discovery: {
       cgroupParents: get('discovery.cgroupParents') as string[],

@@ -28,6 +28,11 @@ function groupsSchema(): Record<string, SchemaLeaf> {
 const tree = {
   collection: {
     interval: { doc: 'How often to collect and push (e.g. 10s, 500ms, 1m).', format: 'duration-ms', default: '10s' },
+    maxOpenFiles: {
+      doc: 'cgroup files kept open between cycles and re-read in place (saves an open and close per file); 0 = open and close every time.',
+      format: 'nat',
+      default: 8192,
+    },
   },
   paths: {
     proc: { doc: 'Where the host /proc is mounted (e.g. /host/proc in a container).', format: 'abs-path', default: '/proc' },
