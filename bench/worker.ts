@@ -147,8 +147,14 @@ async function measure(req: WorkerRequest): Promise<WorkerResult> {
     }
   }
 
-  // READ: what the collector does per cycle, alone.
-  const collector = new Collector({ layout, reader: new FileReader(), roots, targets, stats, log });
+  // READ: what the collector does per cycle, alone, with the agent's reader settings (cgroup files
+  // kept open up to collection.maxOpenFiles, as src/agent.ts configures it).
+  const agentReader = new FileReader();
+  agentReader.keepOpenUnder({
+    dirs: [...layout.v1.values(), ...(layout.unified ? [layout.unified] : [])],
+    maxOpen: loadConfig([], {}).config.collection.maxOpenFiles,
+  });
+  const collector = new Collector({ layout, reader: agentReader, roots, targets, stats, log });
   const read: CycleSamples = { cpuUs: [], wallMs: [] };
   for (let i = 0; i < req.warmup + req.cycles; i++) {
     const c0 = cpuMicros();
