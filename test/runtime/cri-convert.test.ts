@@ -202,6 +202,22 @@ describe('toContainerFromStatus (ContainerStatus verbose)', () => {
     expect(c.logPath).toBeUndefined(); // its pod had no log directory: the runtime reports ''
   });
 
+  it('names the image as the pod spec did, never by its id', () => {
+    const res = containerStatus('cpu-burner');
+    const info = JSON.parse(res.info['info'] ?? '{}') as { runtimeSpec: { annotations: Record<string, string> } };
+    const id = 'sha256:' + 'ab'.repeat(32);
+    const status = res.status as NonNullable<typeof res.status>;
+    // A kubelet of 1.30+: the pod spec's name in user_specified_image, the id in image.
+    const newKubelet = { ...res, status: { ...status, image: { ...status.image, image: id, user_specified_image: 'busybox:1' } } };
+    expect(toContainerFromStatus(newKubelet as never).image).toBe('busybox:1');
+    // An older kubelet: only the id; containerd's resolved name from the runtime spec replaces it.
+    info.runtimeSpec.annotations['io.kubernetes.cri.image-name'] = 'docker.io/library/busybox:1';
+    const oldKubelet = { ...res, info: { info: JSON.stringify(info) }, status: { ...status, image: { ...status.image, image: id, user_specified_image: '' } } };
+    expect(toContainerFromStatus(oldKubelet as never).image).toBe('docker.io/library/busybox:1');
+    // A plain name is kept as it is.
+    expect(toContainerFromStatus(res).image).toBe('localhost/busybox:1');
+  });
+
   it('falls back to the spec annotation for the sandbox id, then to empty', () => {
     const res = containerStatus('cpu-burner');
     const info = JSON.parse(res.info['info'] ?? '{}') as Record<string, unknown>;

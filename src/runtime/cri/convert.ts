@@ -49,6 +49,8 @@ export interface VerboseInfo {
   image?: string;
   /** Container only: the sandbox it belongs to. */
   sandboxId?: string;
+  /** Container only: the image name containerd resolved (spec annotation io.kubernetes.cri.image-name). */
+  imageName?: string;
 }
 
 function nanos(value: string, what: string): bigint {
@@ -146,6 +148,8 @@ export function parseVerboseInfo(info: Record<string, string>, what: string): Ve
     if (annotations && typeof annotations === 'object') {
       const sid = (annotations as Record<string, unknown>)['io.kubernetes.cri.sandbox-id'];
       if (typeof sid === 'string' && sid !== '') out.sandboxId = sid;
+      const imageName = (annotations as Record<string, unknown>)['io.kubernetes.cri.image-name'];
+      if (typeof imageName === 'string' && imageName !== '') out.imageName = imageName;
     }
   }
 
@@ -224,10 +228,19 @@ export function toPodFromStatus(msg: PodSandboxStatusResponseMsg): Pod {
   return pod;
 }
 
-/** Prefer what the user wrote; newer runtimes may put the resolved id into `image`. */
-function imageName(spec: { image: string; user_specified_image: string } | null): string {
-  if (!spec) return '';
-  return spec.user_specified_image !== '' ? spec.user_specified_image : spec.image;
+const IMAGE_ID = /^(sha256:)?[0-9a-f]{64}$/;
+
+/**
+ * The image as the pod spec named it. The kubelet passes the resolved image id in `image` and the
+ * pod spec's name in `user_specified_image` (CRI fields of Kubernetes 1.30+). Older kubelets leave
+ * the latter empty: then an id in `image` is replaced by the name the runtime resolved it from
+ * (containerd's `io.kubernetes.cri.image-name` spec annotation, verbose status only), never shown raw.
+ */
+function imageName(spec: { image: string; user_specified_image: string } | null, resolvedName?: string): string {
+  if (!spec) return resolvedName ?? '';
+  if (spec.user_specified_image !== '') return spec.user_specified_image;
+  if (IMAGE_ID.test(spec.image) && resolvedName) return resolvedName;
+  return spec.image;
 }
 
 /** A ListContainers item. */
@@ -265,7 +278,7 @@ export function toContainerFromStatus(msg: ContainerStatusResponseMsg): Containe
     podId: info.sandboxId ?? '',
     name: s.metadata?.name ?? '',
     attempt: s.metadata?.attempt ?? 0,
-    image: imageName(s.image),
+    image: imageName(s.image, info.imageName),
     imageRef: s.image_ref,
     state,
     createdAt: nanos(s.created_at, `${what}.created_at`),
