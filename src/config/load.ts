@@ -47,12 +47,9 @@ export interface LoadedConfig {
   warnings: string[];
 }
 
-let formatsAdded = false;
 function ensureFormats(): void {
-  // convict keeps formats in a process-wide registry; add ours once.
-  if (formatsAdded) return;
+  // convict keeps formats in its own process-wide registry; registering again only replaces them.
   for (const f of allFormats) convict.addFormat(f);
-  formatsAdded = true;
 }
 
 const OWN_FLAGS = ['config', 'once', 'print', 'print-config', 'help', 'version'];
