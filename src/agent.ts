@@ -106,7 +106,7 @@ export class Agent {
     const otlp = config.export.otlp.endpoint === '' ? undefined : createOtlpExporter(config.export.otlp);
     if (!otlp && !this.#endpoint) log.warn('export.otlp.endpoint is empty and export.prometheus is off: metrics go nowhere');
     const delivery = new Delivery({
-      ...(otlp ? { otlp } : {}),
+      ...(otlp ? { otlp, renew: () => createOtlpExporter(config.export.otlp) } : {}),
       replaySnapshots: config.export.otlp.replaySnapshots,
       retryBudgetMs: Math.max(0, config.collection.intervalMs * 0.8),
       stats: this.stats,

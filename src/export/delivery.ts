@@ -24,6 +24,12 @@ export interface DeliveryReport {
 export interface DeliveryOptions {
   /** Undefined when OTLP export is disabled. */
   otlp?: PushMetricExporter;
+  /**
+   * A fresh exporter to use after a cycle that could not deliver. grpc-js backs off reconnecting
+   * (up to two minutes after a long outage) and fails every call meanwhile, so a collector that is
+   * back would otherwise wait for the backoff; a new channel connects at the next attempt.
+   */
+  renew?: () => PushMetricExporter;
   /** Failed snapshots kept for replay, oldest dropped first. */
   replaySnapshots: number;
   /** How long one cycle may spend retrying (must end before the next cycle). */
@@ -64,12 +70,14 @@ export function describeExportError(error: unknown): string {
 export class Delivery implements PushMetricExporter {
   #opts: DeliveryOptions;
   #queue: ResourceMetrics[] = [];
+  #otlp: PushMetricExporter | undefined;
   #chain: Promise<unknown> = Promise.resolve();
   #now: () => number;
   #sleep: (ms: number) => Promise<void>;
 
   constructor(opts: DeliveryOptions) {
     this.#opts = opts;
+    this.#otlp = opts.otlp;
     this.#now = opts.now ?? Date.now;
     this.#sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms).unref?.()));
   }
@@ -93,7 +101,7 @@ export class Delivery implements PushMetricExporter {
   async #deliver(rm: ResourceMetrics): Promise<DeliveryReport> {
     const points = countPoints(rm);
     this.#opts.onSnapshot?.(rm);
-    const otlp = this.#opts.otlp;
+    const otlp = this.#otlp;
     if (!otlp) return { outcome: 'disabled', points, queued: 0, attempts: 0 };
 
     this.#queue.push(rm);
@@ -126,6 +134,10 @@ export class Delivery implements PushMetricExporter {
     const delivered = !refused && !this.#queue.includes(rm);
     if (delivered) this.#opts.stats.exports.success++;
     else this.#opts.stats.exports.failure++;
+    if (this.#queue.length > 0 && this.#opts.renew) {
+      await otlp.shutdown().catch(() => undefined);
+      this.#otlp = this.#opts.renew();
+    }
     return delivered
       ? { outcome: 'ok', points, queued: this.#queue.length, attempts, ...(reason ? { reason } : {}) }
       : { outcome: 'failed', reason: reason ?? 'unknown error', points, queued: this.#queue.length, attempts };
@@ -156,11 +168,11 @@ export class Delivery implements PushMetricExporter {
 
   async forceFlush(): Promise<void> {
     await this.#chain;
-    await this.#opts.otlp?.forceFlush();
+    await this.#otlp?.forceFlush();
   }
 
   async shutdown(): Promise<void> {
     await this.#chain;
-    await this.#opts.otlp?.shutdown();
+    await this.#otlp?.shutdown();
   }
 }

@@ -93,6 +93,11 @@ function startAgent(receiver: OtlpReceiver): RunningCli {
     '/nonexistent.sock',
     '--discovery-max-cgroups',
     '25',
+    // grpc-js reconnects with backoff after the receiver is back, which can stretch a 3-cycle outage
+    // to 6 or more failed cycles: keep them all, this test is about replay order (the bound on the
+    // queue is tested in test/export/delivery.test.ts).
+    '--export-otlp-replay-snapshots',
+    '30',
   ]);
 }
 

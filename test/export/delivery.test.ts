@@ -127,4 +127,20 @@ describe('Delivery', () => {
     expect(describeExportError(e)).toBe('UNAVAILABLE: No connection established. last error: connect ECONNREFUSED 127.0.0.1:4317');
     expect(describeExportError(new Error('Concurrent export limit reached'))).toBe('Concurrent export limit reached');
   });
+
+  it('starts a fresh exporter (a new channel) after a cycle that could not deliver', async () => {
+    const first = new ScriptedExporter(Array(10).fill(14));
+    const second = new ScriptedExporter([]);
+    let shutdowns = 0;
+    first.shutdown = async () => {
+      shutdowns++;
+    };
+    const stats = newAgentStats();
+    const d = new Delivery({ otlp: first, renew: () => second, replaySnapshots: 5, retryBudgetMs: 0, stats });
+    const send = (rm: ResourceMetrics) => new Promise<ExportResult>((resolve) => d.export(rm, resolve));
+    expect((await send(snapshot(1))).code).toBe(ExportResultCode.FAILED);
+    expect(shutdowns).toBe(1);
+    expect((await send(snapshot(2))).code).toBe(ExportResultCode.SUCCESS);
+    expect(second.sent).toEqual([1, 2]);
+  });
 });
