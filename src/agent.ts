@@ -9,6 +9,7 @@ import { CriInventory } from './discovery/inventory.js';
 import type { TargetProvider } from './discovery/target.js';
 import { AgentError } from './errors.js';
 import { Delivery, type DeliveryReport } from './export/delivery.js';
+import { EndMarkerSender } from './export/end-markers.js';
 import { createOtlpExporter } from './export/otlp-exporter.js';
 import { collectOnce, MetricsPipeline } from './export/pipeline.js';
 import { PrometheusEndpoint } from './export/prometheus-endpoint.js';
@@ -43,6 +44,7 @@ export class Agent {
   #endpoint: PrometheusEndpoint | undefined;
   #inventory: CriInventory | undefined;
   #reader: FileReader;
+  #markers: EndMarkerSender | undefined;
 
   constructor(deps: AgentDeps) {
     this.#deps = deps;
@@ -105,8 +107,10 @@ export class Agent {
     }
     const otlp = config.export.otlp.endpoint === '' ? undefined : createOtlpExporter(config.export.otlp);
     if (!otlp && !this.#endpoint) log.warn('export.otlp.endpoint is empty and export.prometheus is off: metrics go nowhere');
+    this.#markers = otlp ? new EndMarkerSender(config.export.otlp) : undefined;
     const delivery = new Delivery({
       ...(otlp ? { otlp, renew: () => createOtlpExporter(config.export.otlp) } : {}),
+      ...(this.#markers ? { endMarkers: this.#markers } : {}),
       replaySnapshots: config.export.otlp.replaySnapshots,
       retryBudgetMs: Math.max(0, config.collection.intervalMs * 0.8),
       stats: this.stats,
@@ -123,6 +127,7 @@ export class Agent {
       onCycle: (series) => {
         this.stats.series = series;
       },
+      onEnded: (ended, resource, scope) => delivery.endSeries(ended, resource, scope),
     });
     log.info(
       {
@@ -162,6 +167,7 @@ export class Agent {
 
   async stop(): Promise<void> {
     await this.#pipeline?.shutdown();
+    this.#markers?.close();
     await this.#endpoint?.stop();
     await this.#inventory?.close();
     this.#reader.close();

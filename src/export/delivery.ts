@@ -1,5 +1,7 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
 import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { encodeEndMarkers, type EndedSeries } from './end-markers.js';
 import type { AgentStats } from '../metrics/sample.js';
 
 /** gRPC status codes the OTLP spec calls retryable (RESOURCE_EXHAUSTED: only later, by replay). */
@@ -30,6 +32,8 @@ export interface DeliveryOptions {
    * back would otherwise wait for the backoff; a new channel connects at the next attempt.
    */
   renew?: () => PushMetricExporter;
+  /** Where "series ended" markers go (end-markers.ts); undefined: no markers. */
+  endMarkers?: { send(request: Buffer): Promise<void> };
   /** Failed snapshots kept for replay, oldest dropped first. */
   replaySnapshots: number;
   /** How long one cycle may spend retrying (must end before the next cycle). */
@@ -164,6 +168,27 @@ export class Delivery implements PushMetricExporter {
       await this.#sleep(jittered);
       backoff = Math.min(backoff * 2, 5000);
     }
+  }
+
+  /**
+   * Sends NoRecordedValue markers for series that ended this cycle, after this cycle's snapshot.
+   * Best effort: while snapshots wait for replay the markers are skipped (they would arrive before
+   * the data they end); the series then goes stale in Prometheus after its lookback, as without them.
+   */
+  endSeries(ended: readonly EndedSeries[], resource: Resource, scopeName: string): void {
+    const sink = this.#opts.endMarkers;
+    if (!sink || !this.#otlp || ended.length === 0) return;
+    const run = this.#chain.then(async () => {
+      if (this.#queue.length > 0) return;
+      const nowNs = BigInt(this.#now()) * 1_000_000n;
+      try {
+        await sink.send(encodeEndMarkers(resource, scopeName, ended, nowNs));
+        this.#opts.stats.endedSeries += ended.length;
+      } catch {
+        // A lost marker only means Prometheus' usual lookback for these series.
+      }
+    });
+    this.#chain = run.catch(() => undefined);
   }
 
   async forceFlush(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { DataPointType, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { EndedSeries } from './end-markers.js';
 import type { ObservationSink } from '../metrics/instruments.js';
 import { seriesKey } from './series-key.js';
 
@@ -22,7 +23,10 @@ import { seriesKey } from './series-key.js';
 export class LiveSeries implements ObservationSink {
   #current = new Map<string, Set<Attributes>>();
   #next = new Map<string, Set<Attributes>>();
+  #previous = new Map<string, Set<Attributes>>();
   #currentKeys = new Map<string, Set<string>>();
+  #previousKeys = new Map<string, Set<string>>();
+  #ended: EndedSeries[] = [];
   #cycleOpen = false;
   #liveCount = 0;
   #nextCount = 0;
@@ -49,6 +53,8 @@ export class LiveSeries implements ObservationSink {
 
   /** Called when the collection callback finished observing. */
   endCycle(_observations?: number): void {
+    this.#previous = this.#current;
+    this.#previousKeys = this.#currentKeys;
     this.#current = this.#next;
     this.#currentKeys = new Map();
     this.#liveCount = this.#nextCount;
@@ -64,14 +70,19 @@ export class LiveSeries implements ObservationSink {
     return this.#maxDead;
   }
 
-  #isLive(metricName: string, attributes: Attributes): boolean {
-    const set = this.#current.get(metricName);
+  /** Series that were live in the cycle before the last filter() and are not any more. */
+  get ended(): readonly EndedSeries[] {
+    return this.#ended;
+  }
+
+  #isIn(sets: Map<string, Set<Attributes>>, keyCache: Map<string, Set<string>>, metricName: string, attributes: Attributes): boolean {
+    const set = sets.get(metricName);
     if (!set) return false;
     if (set.has(attributes)) return true;
-    let keys = this.#currentKeys.get(metricName);
+    let keys = keyCache.get(metricName);
     if (!keys) {
       keys = new Set([...set].map((a) => seriesKey(metricName, a)));
-      this.#currentKeys.set(metricName, keys);
+      keyCache.set(metricName, keys);
     }
     return keys.has(seriesKey(metricName, attributes));
   }
@@ -80,13 +91,29 @@ export class LiveSeries implements ObservationSink {
   filter(rm: ResourceMetrics): ResourceMetrics {
     if (this.#cycleOpen) return rm;
     let maxDead = 0;
+    const ended: EndedSeries[] = [];
     const scopeMetrics = rm.scopeMetrics
       .map((sm) => ({
         scope: sm.scope,
         metrics: sm.metrics
           .map((m) => {
-            const points = m.dataPoints as { attributes: Attributes }[];
-            const live = points.filter((dp) => this.#isLive(m.descriptor.name, dp.attributes));
+            const name = m.descriptor.name;
+            const points = m.dataPoints as { attributes: Attributes; startTime: [number, number] }[];
+            const live = points.filter((dp) => {
+              if (this.#isIn(this.#current, this.#currentKeys, name, dp.attributes)) return true;
+              if (this.#isIn(this.#previous, this.#previousKeys, name, dp.attributes)) {
+                ended.push({
+                  name,
+                  description: m.descriptor.description,
+                  unit: m.descriptor.unit,
+                  kind: m.dataPointType === DataPointType.SUM ? 'sum' : 'gauge',
+                  monotonic: m.dataPointType === DataPointType.SUM && m.isMonotonic,
+                  startTime: dp.startTime,
+                  attributes: dp.attributes,
+                });
+              }
+              return false;
+            });
             if (points.length - live.length > maxDead) maxDead = points.length - live.length;
             return { ...m, dataPoints: live };
           })
@@ -94,6 +121,7 @@ export class LiveSeries implements ObservationSink {
       }))
       .filter((sm) => sm.metrics.length > 0);
     this.#maxDead = maxDead;
+    this.#ended = ended;
     return { resource: rm.resource, scopeMetrics } as ResourceMetrics;
   }
 }

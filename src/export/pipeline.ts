@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import { registerCatalog, type Registration, type SnapshotSource } from '../metrics/instruments.js';
 import type { MetricSpec } from '../metrics/spec.js';
 import { countPoints } from './delivery.js';
+import type { EndedSeries } from './end-markers.js';
 import { LiveSeries } from './live-series.js';
 
 const SCOPE = 'podpulse';
@@ -29,6 +30,8 @@ export interface PipelineOptions {
   cardinalityLimit?: number;
   /** After each export, with the number of live series the cycle observed. */
   onCycle?: (liveSeries: number) => void;
+  /** Series that ended this cycle (observed last cycle, not this one), after the cycle's export. */
+  onEnded?: (ended: readonly EndedSeries[], resource: Resource, scopeName: string) => void;
 }
 
 /**
@@ -41,22 +44,26 @@ class GenerationExporter implements PushMetricExporter {
     private readonly live: LiveSeries,
     private readonly target: PushMetricExporter,
     private readonly afterExport: () => void,
+    private readonly onEnded?: PipelineOptions['onEnded'],
   ) {}
 
   export(rm: ResourceMetrics, done: (result: ExportResult) => void): void {
     if (this.retired) return done({ code: ExportResultCode.SUCCESS });
     const filtered = this.live.filter(rm);
+    const ended = this.live.ended;
     if (countPoints(filtered) === 0) {
       done({ code: ExportResultCode.SUCCESS });
       this.afterExport();
-      return;
+    } else {
+      // Delivery owns the outcome (retries, replay, the log line, the counters); the SDK reader would
+      // only log the same failure again through its global error handler.
+      this.target.export(filtered, () => {
+        done({ code: ExportResultCode.SUCCESS });
+        this.afterExport();
+      });
     }
-    // Delivery owns the outcome (retries, replay, the log line, the counters); the SDK reader would
-    // only log the same failure again through its global error handler.
-    this.target.export(filtered, () => {
-      done({ code: ExportResultCode.SUCCESS });
-      this.afterExport();
-    });
+    // Queued behind this cycle's snapshot: an end marker must not overtake the data it ends.
+    if (this.onEnded && ended.length > 0) this.onEnded(ended, rm.resource, SCOPE);
   }
 
   async forceFlush(): Promise<void> {}
@@ -110,7 +117,7 @@ export class MetricsPipeline {
     const { resource, specs, source, delivery, intervalMs } = this.#opts;
     const live = new LiveSeries();
     const number = ++this.#count;
-    const exporter = new GenerationExporter(live, delivery, () => this.#afterExport(number));
+    const exporter = new GenerationExporter(live, delivery, () => this.#afterExport(number), this.#opts.onEnded);
     const limit = this.#opts.cardinalityLimit ?? 20_000;
     const reader = new PeriodicExportingMetricReader({
       exporter,

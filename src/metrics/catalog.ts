@@ -717,6 +717,18 @@ export const catalog: readonly MetricSpec[] = [
     points: (a) => [{ value: a.droppedPoints }],
   }),
   agent({
+    name: 'podpulse_ended_series_total',
+    description: 'Series ended with an OTLP no-recorded-value marker (a Prometheus staleness marker after remote write).',
+    unit: '{series}',
+    instrument: 'counter',
+    valueType: 'int',
+    attributes: [],
+    group: 'agent',
+    enabled: true,
+    source: 'the agent',
+    points: (a) => [{ value: a.endedSeries }],
+  }),
+  agent({
     name: 'podpulse_source_errors_total',
     description: 'Errors while reading a source (cgroup, proc, cri), by source.',
     unit: '{error}',

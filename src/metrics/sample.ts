@@ -62,6 +62,8 @@ export interface AgentStats {
   exports: { success: number; failure: number };
   exportRetries: number;
   droppedPoints: number;
+  /** Series ended with a NoRecordedValue marker. */
+  endedSeries: number;
   sourceErrors: Record<string, number>;
   /** undefined when no runtime is configured or detected. */
   criUp?: boolean;
@@ -69,5 +71,5 @@ export interface AgentStats {
 
 export function newAgentStats(): AgentStats {
   // Every source starts at 0 so rate() and alerts see the series before the first error.
-  return { exports: { success: 0, failure: 0 }, exportRetries: 0, droppedPoints: 0, sourceErrors: { cgroup: 0, proc: 0, cri: 0 } };
+  return { exports: { success: 0, failure: 0 }, exportRetries: 0, droppedPoints: 0, endedSeries: 0, sourceErrors: { cgroup: 0, proc: 0, cri: 0 } };
 }

@@ -80,13 +80,21 @@ describe.skipIf(gate.skip)(gate.title('a running agent on a real containerd'), (
     expect(podsIn(seen)).toContain('steady');
     await pods.removePod(pod.id);
     const removedAt = nowNs();
-    const after = await nextRequest(removedAt);
+    // The first export of data (not of end markers, which come right after it) collected after the removal.
+    const after = await nextRequest(removedAt, (r) => r.metrics.some((m) => m.points.some((p) => p.flags === 0)));
     for (const m of after.metrics) {
       expect(m.points.filter((p) => p.attributes.pod === 'ephemeral'), m.name).toEqual([]);
     }
     expect(podsIn(after)).toContain('steady');
     const lag = Number(collectedAt(after) - removedAt) / 1e6;
     console.log(`[lifecycle] pod removed; first export collected ${lag.toFixed(0)} ms later has no series for it`);
+    // And its series are ended explicitly: a no-recorded-value point (flags 1) for each of them,
+    // which the collector's remote-write exporter turns into a Prometheus staleness marker.
+    const markers = await nextRequest(removedAt, (r) => r.metrics.some((m) => m.points.some((p) => p.flags === 1 && p.attributes.pod === 'ephemeral')));
+    const ended = markers.metrics.flatMap((m) => m.points.filter((p) => p.attributes.pod === 'ephemeral').map((p) => ({ name: m.name, flags: p.flags })));
+    expect(ended.every((e) => e.flags === 1)).toBe(true);
+    expect(ended.map((e) => e.name)).toContain('container_memory_working_set_bytes');
+    expect(ended.map((e) => e.name)).toContain('container_cpu_usage_seconds_total');
   });
 
   it('survives a containerd restart: keeps collecting, reconnects, sees new pods', async () => {

@@ -1,0 +1,146 @@
+import { Client, Metadata } from '@grpc/grpc-js';
+import type { Attributes } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import type { AgentConfig } from '../config/load.js';
+import { channelCredentials } from './otlp-exporter.js';
+
+/**
+ * "This series ended" markers: one OTLP data point per ended series with the NoRecordedValue flag and
+ * no value. The collector's prometheusremotewrite exporter turns such a point into Prometheus's
+ * staleness marker, so a gone container disappears from instant queries at once instead of after the
+ * 5-minute lookback. The JS SDK has no way to set data-point flags, so these few messages are encoded
+ * here directly (field numbers from opentelemetry-proto: metrics/v1, common/v1, resource/v1,
+ * collector/metrics/v1) and sent on a channel of their own.
+ */
+
+export interface EndedSeries {
+  name: string;
+  description: string;
+  unit: string;
+  kind: 'gauge' | 'sum';
+  monotonic: boolean;
+  /** [seconds, nanoseconds], as the SDK's HrTime. */
+  startTime: [number, number];
+  attributes: Attributes;
+}
+
+const FLAG_NO_RECORDED_VALUE = 1;
+const TEMPORALITY_CUMULATIVE = 2;
+
+// --- a minimal protobuf writer: messages are built inside out as Buffers -----------------------
+
+function varint(n: number | bigint): Buffer {
+  let v = BigInt(n);
+  const out: number[] = [];
+  while (v > 0x7fn) {
+    out.push(Number(v & 0x7fn) | 0x80);
+    v >>= 7n;
+  }
+  out.push(Number(v));
+  return Buffer.from(out);
+}
+const tag = (field: number, wire: number): Buffer => varint((field << 3) | wire);
+const bytesField = (field: number, b: Buffer): Buffer => Buffer.concat([tag(field, 2), varint(b.length), b]);
+const stringField = (field: number, s: string): Buffer => bytesField(field, Buffer.from(s, 'utf8'));
+const varintField = (field: number, n: number | bigint): Buffer => Buffer.concat([tag(field, 0), varint(n)]);
+function fixed64Field(field: number, n: bigint): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(n);
+  return Buffer.concat([tag(field, 1), b]);
+}
+function doubleField(field: number, x: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeDoubleLE(x);
+  return Buffer.concat([tag(field, 1), b]);
+}
+
+/** common.v1.AnyValue: string_value 1, bool_value 2, int_value 3, double_value 4. */
+function anyValue(v: unknown): Buffer {
+  if (typeof v === 'boolean') return varintField(2, v ? 1 : 0);
+  if (typeof v === 'number') return Number.isInteger(v) && v >= 0 ? varintField(3, v) : doubleField(4, v);
+  return stringField(1, String(v));
+}
+
+/** repeated common.v1.KeyValue (key 1, value 2) at `field`. */
+function keyValues(field: number, attrs: Attributes): Buffer {
+  const parts: Buffer[] = [];
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined) continue;
+    parts.push(bytesField(field, Buffer.concat([stringField(1, k), bytesField(2, anyValue(v))])));
+  }
+  return Buffer.concat(parts);
+}
+
+const hrToNanos = ([s, ns]: [number, number]): bigint => BigInt(s) * 1_000_000_000n + BigInt(ns);
+
+/** metrics.v1.NumberDataPoint: attributes 7, start 2, time 3, flags 8; no value (as_double/as_int absent). */
+function endPoint(s: EndedSeries, nowNs: bigint): Buffer {
+  return Buffer.concat([keyValues(7, s.attributes), fixed64Field(2, hrToNanos(s.startTime)), fixed64Field(3, nowNs), varintField(8, FLAG_NO_RECORDED_VALUE)]);
+}
+
+/** metrics.v1.Metric: name 1, description 2, unit 3, gauge 5 {data_points 1}, sum 7 {data_points 1, temporality 2, monotonic 3}. */
+function metric(series: EndedSeries[], nowNs: bigint): Buffer {
+  const first = series[0] as EndedSeries;
+  const points = Buffer.concat(series.map((s) => bytesField(1, endPoint(s, nowNs))));
+  const body =
+    first.kind === 'gauge'
+      ? bytesField(5, points)
+      : bytesField(7, Buffer.concat([points, varintField(2, TEMPORALITY_CUMULATIVE), ...(first.monotonic ? [varintField(3, 1)] : [])]));
+  return Buffer.concat([
+    stringField(1, first.name),
+    ...(first.description ? [stringField(2, first.description)] : []),
+    ...(first.unit ? [stringField(3, first.unit)] : []),
+    body,
+  ]);
+}
+
+/** collector.metrics.v1.ExportMetricsServiceRequest holding one ResourceMetrics with the markers. */
+export function encodeEndMarkers(resource: Resource, scopeName: string, ended: readonly EndedSeries[], nowNs: bigint): Buffer {
+  const byName = new Map<string, EndedSeries[]>();
+  for (const s of ended) {
+    const list = byName.get(s.name);
+    if (list) list.push(s);
+    else byName.set(s.name, [s]);
+  }
+  const scopeMetrics = Buffer.concat([
+    bytesField(1, stringField(1, scopeName)), // InstrumentationScope{name}
+    ...[...byName.values()].map((list) => bytesField(2, metric(list, nowNs))),
+  ]);
+  const resourceMetrics = Buffer.concat([bytesField(1, keyValues(1, resource.attributes)), bytesField(2, scopeMetrics)]);
+  return bytesField(1, resourceMetrics);
+}
+
+const EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
+
+/** Sends encoded marker requests to the same collector, with the same TLS settings and headers. */
+export class EndMarkerSender {
+  #client: Client;
+  #metadata = new Metadata();
+  #timeoutMs: number;
+
+  constructor(otlp: AgentConfig['export']['otlp']) {
+    const url = new URL(otlp.endpoint);
+    const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+    this.#client = new Client(`${url.hostname}:${port}`, channelCredentials(otlp));
+    for (const [k, v] of Object.entries(otlp.headers)) this.#metadata.set(k.toLowerCase(), v);
+    this.#timeoutMs = otlp.timeoutMs;
+  }
+
+  send(request: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#client.makeUnaryRequest(
+        EXPORT_PATH,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        request,
+        this.#metadata,
+        { deadline: Date.now() + this.#timeoutMs },
+        (err) => (err ? reject(err) : resolve()),
+      );
+    });
+  }
+
+  close(): void {
+    this.#client.close();
+  }
+}

@@ -1,0 +1,85 @@
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { AggregationTemporality, InMemoryMetricExporter } from '@opentelemetry/sdk-metrics';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { Delivery } from '../../src/export/delivery.js';
+import { encodeEndMarkers, type EndedSeries } from '../../src/export/end-markers.js';
+import { MetricsPipeline } from '../../src/export/pipeline.js';
+import { catalog } from '../../src/metrics/catalog.js';
+import type { Snapshot } from '../../src/metrics/instruments.js';
+import { newAgentStats } from '../../src/metrics/sample.js';
+import { flattenRequest, type ExportRequest } from '../helpers/otlp-receiver.js';
+
+/** Decodes with the test's own proto subset (upstream field numbers), independent of the encoder. */
+function decode(buf: Buffer): ExportRequest {
+  const def = protoLoader.loadSync('opentelemetry/proto/collector/metrics/v1/metrics_service.proto', {
+    includeDirs: [fileURLToPath(new URL('../protos/', import.meta.url))],
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
+  const pkg = grpc.loadPackageDefinition(def) as unknown as {
+    opentelemetry: { proto: { collector: { metrics: { v1: { MetricsService: grpc.ServiceClientConstructor } } } } };
+  };
+  const method = pkg.opentelemetry.proto.collector.metrics.v1.MetricsService.service.Export as grpc.MethodDefinition<unknown, unknown>;
+  return method.requestDeserialize(buf) as ExportRequest;
+}
+
+describe('end markers', () => {
+  it('encode NoRecordedValue points that an OTLP decoder reads back exactly', () => {
+    const ended: EndedSeries[] = [
+      { name: 'container_cpu_usage_seconds_total', description: 'Cumulative cpu time consumed.', unit: 's', kind: 'sum', monotonic: true, startTime: [1700000000, 5], attributes: { id: '/a', cpu: 'total' } },
+      { name: 'container_memory_rss', description: '', unit: '{byte}', kind: 'gauge', monotonic: false, startTime: [1700000001, 0], attributes: { id: '/a' } },
+      { name: 'container_memory_rss', description: '', unit: '{byte}', kind: 'gauge', monotonic: false, startTime: [1700000001, 0], attributes: { id: '/b' } },
+    ];
+    const resource = resourceFromAttributes({ 'service.name': 'cadvisor', 'service.instance.id': 'node1' });
+    const flat = flattenRequest(decode(encodeEndMarkers(resource, 'podpulse', ended, 1_800_000_000_123_000_000n)));
+    expect(flat.resource).toEqual({ 'service.name': 'cadvisor', 'service.instance.id': 'node1' });
+    const cpu = flat.metrics.find((m) => m.name === 'container_cpu_usage_seconds_total');
+    expect(cpu).toMatchObject({ kind: 'sum', monotonic: true, temporality: 'CUMULATIVE', unit: 's', description: 'Cumulative cpu time consumed.', scope: 'podpulse' });
+    expect(cpu?.points).toEqual([
+      expect.objectContaining({ attributes: { id: '/a', cpu: 'total' }, flags: 1, startTimeUnixNano: 1_700_000_000_000_000_005n, timeUnixNano: 1_800_000_000_123_000_000n }),
+    ]);
+    const rss = flat.metrics.find((m) => m.name === 'container_memory_rss');
+    expect(rss?.kind).toBe('gauge');
+    expect(rss?.points.map((p) => [p.attributes.id, p.flags])).toEqual([['/a', 1], ['/b', 1]]);
+  });
+
+  it('are raised once, for the series observed last cycle and not this one', async () => {
+    const ids = { now: ['/a', '/b'] };
+    const source = {
+      async collect(): Promise<Snapshot> {
+        return {
+          containers: ids.now.map((id) => ({ identity: { id, name: '', image: '', container: '', pod: '', namespace: '' }, lastSeenSeconds: 1, cgroup: { memory: { usageBytes: 5 }, cpu: { usageSeconds: 2 } } })),
+          agent: newAgentStats(),
+        };
+      },
+    };
+    const raised: EndedSeries[][] = [];
+    const p = new MetricsPipeline({
+      resource: resourceFromAttributes({}),
+      specs: catalog.filter((s) => s.name === 'container_memory_usage_bytes' || s.name === 'container_cpu_usage_seconds_total'),
+      source,
+      delivery: new Delivery({ otlp: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), replaySnapshots: 0, retryBudgetMs: 0, stats: newAgentStats() }),
+      intervalMs: 3_600_000,
+      log: pino({ level: 'silent' }),
+      onEnded: (ended) => raised.push([...ended]),
+    });
+    p.start();
+    await p.collectNow();
+    ids.now = ['/a'];
+    await p.collectNow();
+    await p.collectNow();
+    expect(raised).toHaveLength(1);
+    expect(raised[0]?.map((e) => `${e.name} ${e.attributes.id} ${e.kind}`).sort()).toEqual([
+      'container_cpu_usage_seconds_total /b sum',
+      'container_memory_usage_bytes /b gauge',
+    ]);
+    await p.shutdown();
+  });
+});
