@@ -13,7 +13,6 @@ export interface SchemaLeaf {
   env?: string;
   arg?: string;
 }
-export type SchemaNode = SchemaLeaf | { [key: string]: SchemaNode };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 

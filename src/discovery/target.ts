@@ -33,17 +33,6 @@ export function rawIdentity(cgroupPath: string): ContainerIdentity {
 }
 
 /** Without a container runtime: every cgroup is a container whose id is its path (cAdvisor's raw handler). */
-export class RawTargetProvider implements TargetProvider {
-  constructor(
-    private readonly layout: CgroupLayout,
-    private readonly opts: RawWalkOptions,
-  ) {}
-
-  async list(): Promise<TargetList> {
-    return rawTargets(this.layout, this.opts);
-  }
-}
-
 export function rawTargets(layout: CgroupLayout, opts: RawWalkOptions): TargetList {
   const { paths, truncated } = walkRawCgroups(layout, opts);
   return {
