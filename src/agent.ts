@@ -6,7 +6,6 @@ import { Collector } from './collector.js';
 import type { AgentConfig } from './config/load.js';
 import { CriConnector } from './discovery/cri-connector.js';
 import { CriInventory } from './discovery/inventory.js';
-import type { TargetProvider } from './discovery/target.js';
 import { AgentError } from './errors.js';
 import { Delivery, type DeliveryReport } from './export/delivery.js';
 import { EndMarkerSender } from './export/end-markers.js';
@@ -26,8 +25,6 @@ export interface AgentDeps {
   config: AgentConfig;
   env: NodeJS.ProcessEnv;
   log: Logger;
-  /** Replaces raw-cgroup discovery (the CRI inventory, or a test double). */
-  targets?: TargetProvider;
 }
 
 /**
@@ -42,7 +39,7 @@ export class Agent {
   #deps: AgentDeps;
   #pipeline: MetricsPipeline | undefined;
   #endpoint: PrometheusEndpoint | undefined;
-  #inventory: CriInventory | undefined;
+  #inventory: CriInventory;
   #reader: FileReader;
   #markers: EndMarkerSender | undefined;
 
@@ -70,22 +67,21 @@ export class Agent {
     }
     this.resource = buildResource(config, machine, env, podpulseVersion());
     this.specs = enabledSpecs(config.metrics);
-    const targets =
-      deps.targets ??
-      (this.#inventory = new CriInventory({
-        layout: this.layout,
-        raw: { parents: config.discovery.cgroupParents, maxDepth: config.discovery.maxDepth, maxCgroups: config.discovery.maxCgroups },
-        connector: new CriConnector({
-          endpoint: config.cri.endpoint,
-          rootfs: config.paths.rootfs,
-          timeoutMs: config.cri.timeoutMs,
-          statsTimeoutMs: config.cri.statsTimeoutMs,
-        }),
+    const inventory = new CriInventory({
+      layout: this.layout,
+      raw: { parents: config.discovery.cgroupParents, maxDepth: config.discovery.maxDepth, maxCgroups: config.discovery.maxCgroups },
+      connector: new CriConnector({
+        endpoint: config.cri.endpoint,
         rootfs: config.paths.rootfs,
-        stats: this.stats,
-        log,
-      }));
-    this.collector = new Collector({ layout: this.layout, reader, roots, targets, stats: this.stats, log });
+        timeoutMs: config.cri.timeoutMs,
+        statsTimeoutMs: config.cri.statsTimeoutMs,
+      }),
+      rootfs: config.paths.rootfs,
+      stats: this.stats,
+      log,
+    });
+    this.#inventory = inventory;
+    this.collector = new Collector({ layout: this.layout, reader, roots, targets: inventory, stats: this.stats, log });
   }
 
   /** One collection, returned instead of pushed (--once --print). */
@@ -93,7 +89,7 @@ export class Agent {
     try {
       return await collectOnce(this.resource, this.specs, this.collector);
     } finally {
-      await this.#inventory?.close();
+      await this.#inventory.close();
       this.#reader.close();
     }
   }
@@ -169,7 +165,7 @@ export class Agent {
     await this.#pipeline?.shutdown();
     this.#markers?.close();
     await this.#endpoint?.stop();
-    await this.#inventory?.close();
+    await this.#inventory.close();
     this.#reader.close();
   }
 }
