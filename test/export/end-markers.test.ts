@@ -1,6 +1,3 @@
-import { fileURLToPath } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, InMemoryMetricExporter } from '@opentelemetry/sdk-metrics';
 import { pino } from 'pino';
@@ -11,24 +8,7 @@ import { MetricsPipeline } from '../../src/export/pipeline.js';
 import { catalog } from '../../src/metrics/catalog.js';
 import type { Snapshot } from '../../src/metrics/instruments.js';
 import { newAgentStats } from '../../src/metrics/sample.js';
-import { flattenRequest, type ExportRequest } from '../helpers/otlp-receiver.js';
-
-/** Decodes with the test's own proto subset (upstream field numbers), independent of the encoder. */
-function decode(buf: Buffer): ExportRequest {
-  const def = protoLoader.loadSync('opentelemetry/proto/collector/metrics/v1/metrics_service.proto', {
-    includeDirs: [fileURLToPath(new URL('../protos/', import.meta.url))],
-    keepCase: true,
-    longs: String,
-    enums: String,
-    defaults: true,
-    oneofs: true,
-  });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as {
-    opentelemetry: { proto: { collector: { metrics: { v1: { MetricsService: grpc.ServiceClientConstructor } } } } };
-  };
-  const method = pkg.opentelemetry.proto.collector.metrics.v1.MetricsService.service.Export as grpc.MethodDefinition<unknown, unknown>;
-  return method.requestDeserialize(buf) as ExportRequest;
-}
+import { decodeExportRequest, flattenRequest } from '../helpers/otlp-receiver.js';
 
 describe('end markers', () => {
   it('encode NoRecordedValue points that an OTLP decoder reads back exactly', () => {
@@ -38,7 +18,7 @@ describe('end markers', () => {
       { name: 'container_memory_rss', description: '', unit: '{byte}', kind: 'gauge', monotonic: false, startTime: [1700000001, 0], attributes: { id: '/b' } },
     ];
     const resource = resourceFromAttributes({ 'service.name': 'cadvisor', 'service.instance.id': 'node1' });
-    const flat = flattenRequest(decode(encodeEndMarkers(resource, 'podpulse', ended, 1_800_000_000_123_000_000n)));
+    const flat = flattenRequest(decodeExportRequest(encodeEndMarkers(resource, 'podpulse', ended, 1_800_000_000_123_000_000n)));
     expect(flat.resource).toEqual({ 'service.name': 'cadvisor', 'service.instance.id': 'node1' });
     const cpu = flat.metrics.find((m) => m.name === 'container_cpu_usage_seconds_total');
     expect(cpu).toMatchObject({ kind: 'sum', monotonic: true, temporality: 'CUMULATIVE', unit: 's', description: 'Cumulative cpu time consumed.', scope: 'podpulse' });

@@ -288,6 +288,12 @@ function loadService(): grpc.ServiceDefinition {
   return pkg.opentelemetry.proto.collector.metrics.v1.MetricsService.service;
 }
 
+/** Decodes an encoded ExportMetricsServiceRequest with the receiver's own proto subset. */
+export function decodeExportRequest(buf: Buffer): ExportRequest {
+  const method = loadService().Export as grpc.MethodDefinition<unknown, unknown>;
+  return method.requestDeserialize(buf) as ExportRequest;
+}
+
 function bind(server: grpc.Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
