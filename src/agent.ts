@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { Resource } from '@opentelemetry/resources';
 import { detectCgroupLayout } from './cgroup/detect.js';
@@ -6,7 +7,7 @@ import { Collector } from './collector.js';
 import type { AgentConfig } from './config/load.js';
 import { CriConnector } from './discovery/cri-connector.js';
 import { CriInventory } from './discovery/inventory.js';
-import { AgentError } from './errors.js';
+import { AgentError, ConfigError } from './errors.js';
 import { Delivery, type DeliveryReport } from './export/delivery.js';
 import { EndMarkerSender } from './export/end-markers.js';
 import { createOtlpExporter } from './export/otlp-exporter.js';
@@ -57,6 +58,16 @@ export class Agent {
         { cause: err },
       );
     }
+    const hierarchies = [...new Set([...this.layout.v1.values(), ...(this.layout.unified ? [this.layout.unified] : [])])];
+    const missing = hierarchies.filter((dir) => !existsSync(dir));
+    if (missing.length === hierarchies.length) {
+      // Every read would find nothing and the agent would report zero containers without a word.
+      throw new ConfigError(
+        `paths.sys: value was "${roots.sysRoot}": the mountinfo under paths.proc lists cgroup mounts but none is there ` +
+          `(missing ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}); set paths.sys to where the host's /sys is mounted`,
+      );
+    }
+    if (missing.length > 0) log.warn({ missing }, 'some cgroup hierarchies listed in mountinfo are not visible under paths.sys; their metrics are absent');
     reader.keepOpenUnder({ dirs: [...this.layout.v1.values(), ...(this.layout.unified ? [this.layout.unified] : [])], maxOpen: config.collection.maxOpenFiles });
     this.#reader = reader;
     let machine;

@@ -1,89 +1,204 @@
 #!/usr/bin/env node
 import { Agent } from './agent.js';
 import { helpText } from './cli/help.js';
-import { loadConfig, type LoadedConfig } from './config/load.js';
+import { changedKeys } from './config/diff.js';
+import { loadConfig, type AgentConfig, type LoadedConfig } from './config/load.js';
 import { AgentError, ConfigError } from './errors.js';
 import { toJsonPoints } from './export/json-points.js';
 import { renderPrometheusText } from './export/prometheus-text.js';
-import { createLogger } from './log.js';
+import { createLogger, type Logger } from './log.js';
 import { routeOtelDiagnostics } from './otel-diag.js';
 import { podpulseVersion } from './version.js';
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad configuration or usage. */
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_CONFIG = 2;
+
+function printConfigError(err: ConfigError): number {
+  for (const line of err.message.split('\n')) process.stderr.write(`podpulse: config error: ${line}\n`);
+  return EXIT_CONFIG;
+}
+
+/** A logger for this config: its level, and its header values masked in every line. */
+function loggerFor(config: AgentConfig): Logger {
+  const log = createLogger(config.log.level, Object.values(config.export.otlp.headers));
+  routeOtelDiagnostics(log);
+  return log;
+}
+
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let loaded: LoadedConfig;
   try {
     loaded = loadConfig(argv, env);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      for (const line of err.message.split('\n')) process.stderr.write(`podpulse: config error: ${line}\n`);
-      return 2;
-    }
+    if (err instanceof ConfigError) return printConfigError(err);
     throw err;
   }
   const { config, cli } = loaded;
   if (cli.help) {
     process.stdout.write(helpText());
-    return 0;
+    return EXIT_OK;
   }
   if (cli.version) {
     process.stdout.write(`podpulse ${podpulseVersion()}\n`);
-    return 0;
+    return EXIT_OK;
   }
   if (cli.printConfig) {
     process.stdout.write(loaded.describe() + '\n');
-    return 0;
+    return EXIT_OK;
   }
-  const log = createLogger(config.log.level);
-  routeOtelDiagnostics(log);
+  const log = loggerFor(config);
   for (const w of loaded.warnings) log.warn(w);
 
   let agent: Agent;
   try {
     agent = new Agent({ config, env, log });
   } catch (err) {
+    // paths.sys without the cgroup mounts is a configuration problem, found only once the agent looks.
+    if (err instanceof ConfigError) return printConfigError(err);
     log.fatal({ code: err instanceof AgentError ? err.code : undefined }, (err as Error).message);
-    return 1;
+    return EXIT_FAILURE;
   }
 
-  if (cli.once) {
+  if (cli.once) return runOnce(agent, cli.print, log);
+  return runDaemon(agent, loaded, argv, env, log);
+}
+
+async function runOnce(agent: Agent, print: LoadedConfig['cli']['print'], log: Logger): Promise<number> {
+  if (print !== undefined) {
     const rm = await agent.collectOnce();
-    if (cli.print === 'json') {
+    if (print === 'json') {
       for (const p of toJsonPoints(rm)) process.stdout.write(JSON.stringify(p) + '\n');
-    } else if (cli.print === 'prometheus') {
-      process.stdout.write(renderPrometheusText(rm));
     } else {
-      await agent.start();
-      await agent.stop();
-      return agent.stats.exports.failure > 0 ? 1 : 0;
+      process.stdout.write(renderPrometheusText(rm));
     }
-    return 0;
+    return EXIT_OK;
   }
-
   try {
     await agent.start();
   } catch (err) {
-    log.fatal((err as Error).message);
     await agent.stop();
-    return 1;
+    if (err instanceof ConfigError) return printConfigError(err);
+    log.fatal((err as Error).message);
+    return EXIT_FAILURE;
   }
+  await agent.stop();
+  return agent.stats.exports.failure > 0 ? EXIT_FAILURE : EXIT_OK;
+}
+
+/**
+ * Runs until SIGTERM/SIGINT. SIGHUP re-reads the configuration (file, environment and flags as at
+ * startup): an invalid one is logged on one line and the running agent keeps its config; a valid
+ * one that differs replaces the agent (stop, then start with the new config). Signals are handled
+ * one after another, so a SIGTERM during a reload stops whichever agent is running once it ends.
+ */
+async function runDaemon(first: Agent, loaded: LoadedConfig, argv: string[], env: NodeJS.ProcessEnv, firstLog: Logger): Promise<number> {
+  /** The running agent; undefined once none runs (a reload that could not restart anything). */
+  let agent: Agent | undefined = first;
+  let current = loaded.config;
+  let log = firstLog;
+  try {
+    await first.start();
+  } catch (err) {
+    await first.stop();
+    if (err instanceof ConfigError) return printConfigError(err);
+    log.fatal((err as Error).message);
+    return EXIT_FAILURE;
+  }
+
+  const restart = async (candidate: Agent, withLog: Logger): Promise<boolean> => {
+    try {
+      await candidate.start();
+      return true;
+    } catch (err) {
+      await candidate.stop().catch(() => undefined);
+      withLog.error({ code: err instanceof AgentError ? err.code : undefined }, `SIGHUP: cannot start: ${(err as Error).message}`);
+      return false;
+    }
+  };
+
+  const reload = async (): Promise<number | undefined> => {
+    let next: LoadedConfig;
+    try {
+      next = loadConfig(argv, env);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      log.error({ reload: 'rejected' }, `SIGHUP: config not reloaded, keeping the running one: ${err.message.split('\n').join('; ')}`);
+      return undefined;
+    }
+    const changed = changedKeys(current, next.config);
+    if (changed.length === 0) {
+      log.info({ reload: 'unchanged' }, 'SIGHUP: config unchanged; nothing to do');
+      return undefined;
+    }
+    const nextLog = loggerFor(next.config);
+    let candidate: Agent;
+    try {
+      // Built before the running agent stops: a config whose paths show no cgroups is refused here.
+      candidate = new Agent({ config: next.config, env, log: nextLog });
+    } catch (err) {
+      log.error({ reload: 'rejected' }, `SIGHUP: config not reloaded, keeping the running one: ${(err as Error).message}`);
+      return undefined;
+    }
+    for (const w of next.warnings) nextLog.warn(w);
+    nextLog.info({ reload: 'restarting', changed }, `SIGHUP: config changed (${changed.join(', ')}); restarting the agent`);
+    await agent?.stop();
+    if (await restart(candidate, nextLog)) {
+      agent = candidate;
+      current = next.config;
+      log = nextLog;
+      return undefined;
+    }
+    // Valid but not runnable here (e.g. the Prometheus port is taken): go back to the config that ran.
+    log = loggerFor(current);
+    try {
+      agent = new Agent({ config: current, env, log });
+      if (await restart(agent, log)) {
+        log.warn({ reload: 'reverted' }, 'SIGHUP: running the previous config again');
+        return undefined;
+      }
+    } catch (err) {
+      log.error((err as Error).message);
+    }
+    agent = undefined;
+    log.fatal('cannot restart with the previous config either; exiting');
+    return EXIT_FAILURE;
+  };
+
   // The SDK's export timer is unref'd; this handle keeps the process alive until a signal arrives.
   const keepAlive = setInterval(() => undefined, 1 << 30);
-  await new Promise<void>((resolve) => {
+  const code = await new Promise<number>((resolve) => {
+    let queue: Promise<unknown> = Promise.resolve();
     let stopping = false;
+    const finish = (exitCode: number): void => {
+      stopping = true;
+      resolve(exitCode);
+    };
     // A second signal (npm forwarding it, a repeated Ctrl-C) must not kill the shutdown half-way.
     const stop = (signal: string): void => {
       if (stopping) return;
       stopping = true;
       log.info({ signal }, 'shutting down');
-      resolve();
+      queue = queue.then(() => resolve(EXIT_OK));
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGHUP', () => {
+      if (stopping) return;
+      queue = queue.then(async () => {
+        if (stopping) return;
+        const exitCode = await reload().catch((err: unknown) => {
+          log.error(`SIGHUP: reload failed: ${(err as Error).message}`);
+          return undefined;
+        });
+        if (exitCode !== undefined) finish(exitCode);
+      });
+    });
   });
   clearInterval(keepAlive);
-  await agent.stop();
-  return 0;
+  await agent?.stop();
+  return code;
 }
 
 // `podpulse --print json | head` closes stdout early: that is the reader's choice, not an error.
@@ -97,7 +212,11 @@ main(process.argv.slice(2), process.env).then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    if (err instanceof ConfigError) {
+      process.exitCode = printConfigError(err);
+      return;
+    }
     process.stderr.write(`podpulse: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exitCode = 1;
+    process.exitCode = EXIT_FAILURE;
   },
 );

@@ -8,18 +8,46 @@ import { isAbsolute } from 'node:path';
 const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** "10s", "500ms", "1m", "1h" or a plain number of milliseconds -> milliseconds. */
+/**
+ * Node's timers hold a signed 32-bit millisecond count: a longer (or a sub-millisecond) delay
+ * silently becomes 1 ms, and a collection loop on a 1 ms timer spins the CPU. No duration may
+ * leave this range, whatever bounds its key declares.
+ */
+export const MIN_DURATION_MS = 1;
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
+/**
+ * convict appends ": value was <value>" to a format's message, but only for a truthy value; an
+ * empty string or a 0 would be reported without it. Say it ourselves in that case.
+ */
+function fail(message: string, value: unknown): never {
+  throw new Error(value ? message : `${message}: value was ${JSON.stringify(value)}`);
+}
+
+/** "10s", "500ms", "1m", "1h" or a plain number of milliseconds -> milliseconds (1 ms .. 2^31-1 ms). */
 export function parseDuration(value: unknown): number {
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
-  if (typeof value === 'string') {
-    const m = DURATION_RE.exec(value.trim());
-    if (m) {
-      const ms = Number(m[1]) * (UNIT_MS[m[2] as string] ?? NaN);
-      if (ms > 0) return ms;
-    }
-    if (/^\d+$/.test(value.trim()) && Number(value) > 0) return Number(value);
+  let ms = NaN;
+  if (typeof value === 'number') ms = value;
+  else if (typeof value === 'string') {
+    const text = value.trim();
+    const m = DURATION_RE.exec(text);
+    if (m) ms = Number(m[1]) * (UNIT_MS[m[2] as string] ?? NaN);
+    else if (/^\d+$/.test(text)) ms = Number(text);
   }
-  throw new Error('must be a positive duration such as 500ms, 10s, 1m or 1h');
+  if (!Number.isFinite(ms) || ms <= 0) return fail('must be a positive duration such as 500ms, 10s, 1m or 1h', value);
+  if (ms < MIN_DURATION_MS || ms > MAX_DURATION_MS) {
+    return fail(`must be between 1ms and ${MAX_DURATION_MS}ms (about 24.8 days; longer timers fire at once)`, value);
+  }
+  return ms;
+}
+
+/** Milliseconds back to the shortest exact unit, for messages and docs ("100ms", "10m", "24h"). */
+export function formatDuration(ms: number): string {
+  for (const unit of ['h', 'm', 's'] as const) {
+    const size = UNIT_MS[unit] as number;
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
 }
 
 export const durationFormat = {
@@ -34,6 +62,45 @@ export const durationFormat = {
       return value; // validate() reports it with the key name
     }
   },
+};
+
+/**
+ * Booleans are `true` or `false` (any case) and nothing else. convict's own Boolean format turns
+ * every string except "false" into true, so `no`, `0`, `off` and "" all meant *on*.
+ */
+export const boolFormat = {
+  name: 'bool',
+  validate(value: unknown): void {
+    if (typeof value !== 'boolean') fail('must be true or false', value);
+  },
+  coerce(value: unknown): unknown {
+    if (typeof value !== 'string') return value;
+    const lower = value.trim().toLowerCase();
+    return lower === 'true' ? true : lower === 'false' ? false : value;
+  },
+};
+
+/** Whole numbers written as digits only: parseInt would read "12abc" as 12 and "1e3" as 1. */
+function coerceCount(value: unknown): unknown {
+  return typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+}
+
+/** An integer >= 0 (replaces convict's 'nat', whose coercion accepts trailing garbage). */
+export const countFormat = {
+  name: 'count',
+  validate(value: unknown): void {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) fail('must be a whole number >= 0', value);
+  },
+  coerce: coerceCount,
+};
+
+/** A TCP port 1-65535 (replaces convict's 'port', which allows 0 and "9464abc"). */
+export const portFormat = {
+  name: 'port-number',
+  validate(value: unknown): void {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65_535) fail('must be a port 1-65535', value);
+  },
+  coerce: coerceCount,
 };
 
 export const absPathFormat = {
@@ -67,8 +134,37 @@ export const endpointFormat = {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new Error('must use http:// (plaintext) or https:// (TLS)');
     }
+    // gRPC has no use for user:password@ and the URL ends up in log lines; the load step masks
+    // the credentials in this message.
+    if (url.username !== '' || url.password !== '') {
+      throw new Error('must not contain credentials (user:password@); put them in export.otlp.headers, e.g. authorization=Bearer <token>');
+    }
   },
 };
+
+/** grpc-js Metadata rules (metadata.js): lowercase token keys, printable-ASCII values for non-binary keys. */
+const HEADER_KEY_RE = /^[0-9a-z_.-]+$/;
+const HEADER_VALUE_RE = /^[ -~]*$/;
+
+/** Names the offending header, never its value: header values are usually credentials. */
+export function checkHeader(key: string, value: string): void {
+  const lower = key.toLowerCase();
+  if (!HEADER_KEY_RE.test(lower)) {
+    throw new Error(`header ${JSON.stringify(key)}: name may only hold letters, digits, "-", "_" and "."`);
+  }
+  if (lower.endsWith('-bin')) throw new Error(`header ${JSON.stringify(key)}: binary (-bin) headers are not supported`);
+  if (!HEADER_VALUE_RE.test(value)) {
+    throw new Error(`header ${JSON.stringify(key)}: value may only hold printable ASCII (no control characters or non-ASCII); value not shown`);
+  }
+}
+
+function decodePart(text: string, what: string): string {
+  try {
+    return decodeURIComponent(text.trim());
+  } catch {
+    throw new Error(`${what} is not valid percent-encoding`);
+  }
+}
 
 /** CRI endpoint: empty (autodetect), a unix:// URL or an absolute socket path. */
 export const criEndpointFormat = {
@@ -81,27 +177,31 @@ export const criEndpointFormat = {
   },
 };
 
-/** Headers as a map, or the OTEL_EXPORTER_OTLP_HEADERS string form "k1=v1,k2=v2". */
+/**
+ * Headers as a map, or the OTEL_EXPORTER_OTLP_HEADERS string form "k1=v1,k2=v2" (percent-encoded).
+ * Each header is checked against grpc-js's rules here, so a bad one stops the agent at startup
+ * instead of failing every export with the value in the error text.
+ */
 export function parseHeaders(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
   if (value && typeof value === 'object' && !Array.isArray(value)) {
-    const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(value)) {
-      if (typeof v !== 'string') throw new Error(`header ${k} must be a string`);
+      if (typeof v !== 'string') throw new Error(`header ${JSON.stringify(k)} must be a string`);
       out[k] = v;
     }
-    return out;
-  }
-  if (typeof value === 'string') {
-    const out: Record<string, string> = {};
+  } else if (typeof value === 'string') {
     for (const part of value.split(',')) {
       if (part.trim() === '') continue;
       const eq = part.indexOf('=');
       if (eq <= 0) throw new Error('must be a map or "key1=value1,key2=value2"');
-      out[decodeURIComponent(part.slice(0, eq).trim())] = decodeURIComponent(part.slice(eq + 1).trim());
+      const key = decodePart(part.slice(0, eq), 'a header name');
+      out[key] = decodePart(part.slice(eq + 1), `header ${JSON.stringify(key)}`);
     }
-    return out;
+  } else {
+    throw new Error('must be a map or "key1=value1,key2=value2"');
   }
-  throw new Error('must be a map or "key1=value1,key2=value2"');
+  for (const [k, v] of Object.entries(out)) checkHeader(k, v);
+  return out;
 }
 
 export const headersFormat = {
@@ -142,6 +242,9 @@ export const stringListFormat = {
 
 export const allFormats = [
   durationFormat,
+  boolFormat,
+  countFormat,
+  portFormat,
   absPathFormat,
   optionalPathFormat,
   endpointFormat,

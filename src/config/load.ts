@@ -4,8 +4,10 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { catalog } from '../metrics/catalog.js';
 import type { MetricGroup } from '../metrics/spec.js';
-import { allFormats, parseDuration, parseHeaders } from './formats.js';
-import { argName, leafPaths, schema } from './schema.js';
+import { allFormats, formatDuration, parseDuration, parseHeaders } from './formats.js';
+import { readPemFile } from './pem.js';
+import { argName, leafPaths, schema, type SchemaLeaf } from './schema.js';
+import { maskUrlCredentials } from './secrets.js';
 
 export type PrintFormat = 'prometheus' | 'json';
 
@@ -54,11 +56,15 @@ function ensureFormats(): void {
 
 const OWN_FLAGS = ['config', 'once', 'print', 'print-config', 'help', 'version'];
 
-/** Splits argv into podpulse's own flags and the per-key flags convict understands. */
-export function parseArgv(argv: readonly string[]): { cli: CliOptions; convictArgs: string[] } {
-  const keyArgs = new Set(leafPaths().map((l) => argName(l.path)));
+/**
+ * Splits argv into podpulse's own flags and per-key settings ([key path, value as given]). Values are
+ * applied with convict's set(), not its argv parser: that parser reads "--collection-interval -5s" as
+ * two flags and reports the value as "true".
+ */
+export function parseArgv(argv: readonly string[]): { cli: CliOptions; keyFlags: [string, string][] } {
+  const keyArgs = new Map(leafPaths().map((l) => [argName(l.path), l.path]));
   const cli: CliOptions = { once: false, printConfig: false, help: false, version: false };
-  const convictArgs: string[] = [];
+  const keyFlags: [string, string][] = [];
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i] as string;
     if (token === '-h') {
@@ -101,14 +107,15 @@ export function parseArgv(argv: readonly string[]): { cli: CliOptions; convictAr
         cli.version = true;
         break;
       default:
-        if (!keyArgs.has(flag)) {
-          throw new ConfigError(`unknown flag --${flag}; allowed: ${[...OWN_FLAGS, ...keyArgs].map((f) => '--' + f).join(', ')}`);
+        const keyPath = keyArgs.get(flag);
+        if (keyPath === undefined) {
+          throw new ConfigError(`unknown flag --${flag}; allowed: ${[...OWN_FLAGS, ...keyArgs.keys()].map((f) => '--' + f).join(', ')}`);
         }
-        convictArgs.push(`--${flag}`, takeValue());
+        keyFlags.push([keyPath, takeValue()]);
     }
   }
   if (cli.print && !cli.once) cli.once = true;
-  return { cli, convictArgs };
+  return { cli, keyFlags };
 }
 
 /**
@@ -150,40 +157,117 @@ function readConfigFile(path: string): unknown {
   }
 }
 
+/** Where the effective value of each key came from, as the user wrote it (for messages). */
+function givenValue(path: string, leaf: SchemaLeaf, file: unknown, env: NodeJS.ProcessEnv, keyFlags: [string, string][]): unknown {
+  const flag = keyFlags.filter(([k]) => k === path).pop();
+  if (flag) return flag[1];
+  if (leaf.env && env[leaf.env] !== undefined) return env[leaf.env];
+  let v: unknown = file;
+  for (const seg of path.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[seg] : undefined;
+  return v ?? leaf.default;
+}
+
+/** `<key>: must be between <min> and <max>: value was <given>` for every key outside its bounds. */
+function boundsErrors(get: (key: string) => unknown, given: (path: string, leaf: SchemaLeaf) => unknown): string[] {
+  const lines: string[] = [];
+  for (const { path, leaf } of leafPaths()) {
+    if (leaf.min === undefined && leaf.max === undefined) continue;
+    const isDuration = leaf.format === 'duration-ms';
+    const toNumber = (b: number | string): number => (isDuration ? parseDuration(b) : Number(b));
+    const show = (n: number): string => (isDuration ? formatDuration(n) : String(n));
+    const raw = get(path);
+    let value: number;
+    try {
+      value = isDuration ? parseDuration(raw) : (raw as number);
+    } catch {
+      continue; // its format error is reported already
+    }
+    if (typeof value !== 'number') continue;
+    const min = leaf.min === undefined ? undefined : toNumber(leaf.min);
+    const max = leaf.max === undefined ? undefined : toNumber(leaf.max);
+    if ((min === undefined || value >= min) && (max === undefined || value <= max)) continue;
+    const allowed =
+      min !== undefined && max !== undefined ? `between ${show(min)} and ${show(max)}` : min !== undefined ? `at least ${show(min)}` : `at most ${show(max as number)}`;
+    lines.push(`${path}: must be ${allowed}: value was ${JSON.stringify(given(path, leaf))}`);
+  }
+  return lines;
+}
+
+/**
+ * TLS settings only mean something for an https:// endpoint; silently ignoring them would send
+ * headers in clear text while the user believes TLS is on. The files are read here so a missing or
+ * wrong one is a configuration error (exit 2) naming the key and the file, not a failure later.
+ */
+function tlsErrors(otlp: AgentConfig['export']['otlp']): string[] {
+  if (otlp.endpoint === '') return [];
+  const files = (['ca', 'cert', 'key'] as const).filter((k) => otlp.tls[k] !== '');
+  const set = [...files.map((k) => `export.otlp.tls.${k}`), ...(otlp.tls.insecure ? ['export.otlp.tls.insecure'] : [])];
+  if (new URL(otlp.endpoint).protocol === 'http:') {
+    return set.map((k) => `${k}: only applies to an https:// endpoint, but export.otlp.endpoint is http:// (plaintext): use https:// or remove ${k}`);
+  }
+  if (otlp.tls.insecure && files.length > 0) {
+    return [`export.otlp.tls.insecure: turns TLS off, so ${files.map((k) => `export.otlp.tls.${k}`).join(', ')} would be ignored: remove one or the other`];
+  }
+  if ((otlp.tls.cert === '') !== (otlp.tls.key === '')) {
+    return ['export.otlp.tls.cert and export.otlp.tls.key must be set together (mTLS)'];
+  }
+  const lines: string[] = [];
+  for (const k of files) {
+    try {
+      readPemFile(`export.otlp.tls.${k}`, otlp.tls[k], k === 'key' ? 'private key' : 'certificate');
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      lines.push(err.message);
+    }
+  }
+  return lines;
+}
+
 /**
  * Loads defaults < config file < PODPULSE_* environment < flags, validates strictly, and returns a
- * typed config. Every problem becomes a ConfigError whose message lists one line per bad key.
+ * typed config. Every problem becomes a ConfigError whose message lists one line per bad key;
+ * credentials in a URL are masked in it.
  */
 export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedConfig {
+  try {
+    return loadUnmasked(argv, env);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(maskUrlCredentials(err.message));
+    throw err;
+  }
+}
+
+function loadUnmasked(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedConfig {
   ensureFormats();
-  const { cli, convictArgs } = parseArgv(argv);
-  const conf = convict(schema as convict.Schema<unknown>, { env: env as Record<string, string>, args: convictArgs });
+  const { cli, keyFlags } = parseArgv(argv);
+  const conf = convict(schema as convict.Schema<unknown>, { env: env as Record<string, string>, args: [] });
+  let file: unknown = {};
   if (cli.configFile) {
-    const data = readConfigFile(cli.configFile);
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    file = readConfigFile(cli.configFile);
+    if (typeof file !== 'object' || file === null || Array.isArray(file)) {
       throw new ConfigError(`config file ${cli.configFile} must hold a YAML map at the top level`);
     }
-    conf.load(data);
+    conf.load(file);
   }
+  // After load(): convict re-applies the environment on every load, and flags must win over it.
+  for (const [key, value] of keyFlags) conf.set(key as never, value as never);
+  const get = (key: string): unknown => conf.get(key as never);
+  const problems: string[] = [];
   try {
     conf.validate({ allowed: 'strict' });
   } catch (err) {
-    throw new ConfigError(
-      (err as Error).message
-        .split('\n')
-        .map((line) => {
-          const m = /^configuration param '([^']+)' not declared in the schema$/.exec(line);
-          return m?.[1] ? unknownKeyLine(m[1], conf.getProperties()) : line;
-        })
-        .join('\n'),
-    );
+    for (const line of (err as Error).message.split('\n')) {
+      const m = /^configuration param '([^']+)' not declared in the schema$/.exec(line);
+      problems.push(m?.[1] ? unknownKeyLine(m[1], conf.getProperties()) : line);
+    }
   }
+  problems.push(...boundsErrors(get, (path, leaf) => givenValue(path, leaf, file, env, keyFlags)));
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   const known = new Set(leafPaths().map((l) => l.leaf.env));
   const warnings = Object.keys(env)
     .filter((k) => k.startsWith('PODPULSE_') && !known.has(k))
     .map((k) => `environment variable ${k} matches no config key and is ignored`);
 
-  const get = (key: string): unknown => conf.get(key as never);
   const metricNames = new Set(catalog.map((m) => m.name));
   const disabled = get('metrics.disabled') as string[];
   for (const name of disabled) {
@@ -233,9 +317,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     },
     log: { level: get('log.level') as string },
   };
-  if ((config.export.otlp.tls.cert === '') !== (config.export.otlp.tls.key === '')) {
-    throw new ConfigError('export.otlp.tls.cert and export.otlp.tls.key must be set together (mTLS)');
-  }
+  const tls = tlsErrors(config.export.otlp);
+  if (tls.length > 0) throw new ConfigError(tls.join('\n'));
   if (config.export.otlp.timeoutMs > config.collection.intervalMs) {
     // An export must end before the next cycle starts. Clamp; say so only if the user chose the timeout.
     if (parseDuration(conf.default('export.otlp.timeout' as never)) !== config.export.otlp.timeoutMs) warnings.push(

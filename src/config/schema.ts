@@ -10,9 +10,23 @@ export interface SchemaLeaf {
   format: unknown;
   default: unknown;
   sensitive?: boolean;
+  /** Inclusive bounds: a number for counts, a duration ("100ms", "24h") for 'duration-ms' keys. */
+  min?: number | string;
+  max?: number | string;
   env?: string;
   arg?: string;
 }
+
+/**
+ * convict's Boolean, 'nat' and 'port' coerce too loosely ("no" -> true, "12abc" -> 12, port 0), so
+ * every leaf declared with them gets our strict format instead (src/config/formats.ts). Declaring
+ * `format: Boolean` keeps working and means `true`/`false` only.
+ */
+const STRICT_FORMATS = new Map<unknown, string>([
+  [Boolean, 'bool'],
+  ['nat', 'count'],
+  ['port', 'port-number'],
+]);
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -26,11 +40,12 @@ function groupsSchema(): Record<string, SchemaLeaf> {
 
 const tree = {
   collection: {
-    interval: { doc: 'How often to collect and push (e.g. 10s, 500ms, 1m).', format: 'duration-ms', default: '10s' },
+    interval: { doc: 'How often to collect and push (e.g. 10s, 500ms, 1m).', format: 'duration-ms', default: '10s', min: '100ms', max: '24h' },
     maxOpenFiles: {
       doc: 'cgroup files kept open between cycles and re-read in place (saves an open and close per file); 0 = open and close every time.',
       format: 'nat',
       default: 8192,
+      max: 65_536,
     },
   },
   paths: {
@@ -48,8 +63,8 @@ const tree = {
       format: 'string-list',
       default: [] as string[],
     },
-    maxDepth: { doc: 'How deep below each parent the raw cgroup walk goes.', format: 'nat', default: 6 },
-    maxCgroups: { doc: 'Upper bound on raw cgroups reported per cycle (runtime containers always count).', format: 'nat', default: 2000 },
+    maxDepth: { doc: 'How deep below each parent the raw cgroup walk goes.', format: 'nat', default: 6, max: 32 },
+    maxCgroups: { doc: 'Upper bound on raw cgroups reported per cycle (runtime containers always count).', format: 'nat', default: 2000, max: 100_000 },
   },
   cri: {
     endpoint: {
@@ -57,8 +72,8 @@ const tree = {
       format: 'cri-endpoint',
       default: '',
     },
-    timeout: { doc: 'Deadline of each CRI list/status call.', format: 'duration-ms', default: '5s' },
-    statsTimeout: { doc: 'Deadline of the CRI stats calls (slow with many pods).', format: 'duration-ms', default: '10s' },
+    timeout: { doc: 'Deadline of each CRI list/status call.', format: 'duration-ms', default: '5s', min: '100ms', max: '10m' },
+    statsTimeout: { doc: 'Deadline of the CRI stats calls (slow with many pods).', format: 'duration-ms', default: '10s', min: '100ms', max: '10m' },
   },
   export: {
     otlp: {
@@ -73,11 +88,12 @@ const tree = {
         default: {} as Record<string, string>,
         sensitive: true,
       },
-      timeout: { doc: 'Deadline of one export attempt.', format: 'duration-ms', default: '10s' },
+      timeout: { doc: 'Deadline of one export attempt.', format: 'duration-ms', default: '10s', min: '100ms', max: '10m' },
       replaySnapshots: {
         doc: 'Failed exports kept and replayed oldest-first once the collector is back (0 = none).',
         format: 'nat',
         default: 5,
+        max: 100,
       },
       tls: {
         ca: { doc: 'PEM file of the CA that signed the collector certificate.', format: 'optional-path', default: '' },
@@ -127,6 +143,7 @@ function decorate(node: Record<string, unknown>, path: string[]): Record<string,
     if (isLeaf(child)) {
       out[key] = {
         ...child,
+        format: STRICT_FORMATS.get(child.format) ?? child.format,
         env: envName(p.join('.')),
         arg: argName(p.join('.')),
       };

@@ -1,25 +1,17 @@
-import { readFileSync } from 'node:fs';
 import { credentials, Metadata, type ChannelCredentials } from '@grpc/grpc-js';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { AggregationTemporality, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { AgentConfig } from '../config/load.js';
-import { ConfigError } from '../errors.js';
-
-function readPem(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new ConfigError(`${what}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-}
+import { readPemFile } from '../config/pem.js';
 
 /** Plaintext for http:// (or when forced), TLS with optional CA and client cert for https://. */
 export function channelCredentials(otlp: AgentConfig['export']['otlp']): ChannelCredentials {
   const url = new URL(otlp.endpoint);
   if (url.protocol === 'http:' || otlp.tls.insecure) return credentials.createInsecure();
-  const ca = otlp.tls.ca ? readPem(otlp.tls.ca, 'export.otlp.tls.ca') : null;
-  const key = otlp.tls.key ? readPem(otlp.tls.key, 'export.otlp.tls.key') : null;
-  const cert = otlp.tls.cert ? readPem(otlp.tls.cert, 'export.otlp.tls.cert') : null;
+  // loadConfig checked these files already; reading again here sees the file as it is now (ConfigError if it changed).
+  const ca = otlp.tls.ca ? readPemFile('export.otlp.tls.ca', otlp.tls.ca, 'certificate') : null;
+  const key = otlp.tls.key ? readPemFile('export.otlp.tls.key', otlp.tls.key, 'private key') : null;
+  const cert = otlp.tls.cert ? readPemFile('export.otlp.tls.cert', otlp.tls.cert, 'certificate') : null;
   return credentials.createSsl(ca, key, cert);
 }
 
