@@ -9,7 +9,11 @@ export type { Logger };
  * and the given secret values (OTLP header values) never reach the log, whichever code path (ours,
  * grpc-js's or the SDK's error text) put them into a message.
  */
-export function createLogger(level: string, secrets: readonly string[] = []): Logger {
+export function createLogger(
+  level: string,
+  secrets: readonly string[] = [],
+  destination: pino.DestinationStream = pino.destination({ fd: 2, sync: true }),
+): Logger {
   return pino(
     {
       level,
@@ -17,6 +21,6 @@ export function createLogger(level: string, secrets: readonly string[] = []): Lo
       timestamp: pino.stdTimeFunctions.isoTime,
       hooks: { streamWrite: (line) => maskSecrets(line, secrets) },
     },
-    pino.destination({ fd: 2, sync: true }),
+    destination,
   );
 }

@@ -94,13 +94,19 @@ export const countFormat = {
   coerce: coerceCount,
 };
 
+const isPort = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 65_535;
+
 /** A TCP port 1-65535 (replaces convict's 'port', which allows 0 and "9464abc"). */
 export const portFormat = {
   name: 'port-number',
   validate(value: unknown): void {
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65_535) fail('must be a port 1-65535', value);
+    if (!isPort(value)) fail('must be a port 1-65535', value);
   },
-  coerce: coerceCount,
+  // Left as given when it is no port, so the message quotes what the user wrote.
+  coerce(value: unknown): unknown {
+    const n = coerceCount(value);
+    return isPort(n) ? n : value;
+  },
 };
 
 export const absPathFormat = {

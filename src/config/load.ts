@@ -1,3 +1,4 @@
+import type { KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import convict from 'convict';
 import { parse as parseYaml } from 'yaml';
@@ -5,7 +6,7 @@ import { ConfigError } from '../errors.js';
 import { catalog } from '../metrics/catalog.js';
 import type { MetricGroup } from '../metrics/spec.js';
 import { allFormats, formatDuration, parseDuration, parseHeaders } from './formats.js';
-import { readPemFile } from './pem.js';
+import { parsePem, readPemFile } from './pem.js';
 import { argName, leafPaths, schema, type SchemaLeaf } from './schema.js';
 import { maskUrlCredentials } from './secrets.js';
 
@@ -157,6 +158,23 @@ function readConfigFile(path: string): unknown {
   }
 }
 
+function isPlainMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The line convict would print for a value its format refuses (without the value of a sensitive key). */
+function formatErrors(path: string, leaf: SchemaLeaf, value: unknown): string[] {
+  const format = allFormats.find((f) => f.name === leaf.format);
+  if (!format) return [];
+  try {
+    format.validate(value);
+    return [];
+  } catch (err) {
+    const shown = value && !leaf.sensitive ? `: value was ${JSON.stringify(value)}` : '';
+    return [`${path}: ${(err as Error).message}${shown}`];
+  }
+}
+
 /** Where the effective value of each key came from, as the user wrote it (for messages). */
 function givenValue(path: string, leaf: SchemaLeaf, file: unknown, env: NodeJS.ProcessEnv, keyFlags: [string, string][]): unknown {
   const flag = keyFlags.filter(([k]) => k === path).pop();
@@ -212,13 +230,23 @@ function tlsErrors(otlp: AgentConfig['export']['otlp']): string[] {
     return ['export.otlp.tls.cert and export.otlp.tls.key must be set together (mTLS)'];
   }
   const lines: string[] = [];
+  let cert: X509Certificate | undefined;
+  let privateKey: KeyObject | undefined;
   for (const k of files) {
+    const key = `export.otlp.tls.${k}`;
     try {
-      readPemFile(`export.otlp.tls.${k}`, otlp.tls[k], k === 'key' ? 'private key' : 'certificate');
+      if (k === 'key') privateKey = parsePem(key, otlp.tls.key, 'private key', readPemFile(key, otlp.tls.key, 'private key'));
+      else {
+        const parsed = parsePem(key, otlp.tls[k], 'certificate', readPemFile(key, otlp.tls[k], 'certificate'));
+        if (k === 'cert') cert = parsed;
+      }
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       lines.push(err.message);
     }
+  }
+  if (cert && privateKey && !cert.checkPrivateKey(privateKey)) {
+    lines.push(`export.otlp.tls.key: ${otlp.tls.key} is not the key of the certificate in export.otlp.tls.cert (${otlp.tls.cert})`);
   }
   return lines;
 }
@@ -253,6 +281,16 @@ function loadUnmasked(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedCo
   for (const [key, value] of keyFlags) conf.set(key as never, value as never);
   const get = (key: string): unknown => conf.get(key as never);
   const problems: string[] = [];
+  // convict's validate() splits every key of the instance on "." and fails on a map entry such as
+  // resource.attributes."k8s.cluster.name" or a header "x-tenant.id". Map-valued leaves are
+  // therefore validated here, and stand aside as {} while convict checks the rest.
+  const maps = leafPaths()
+    .filter(({ leaf }) => isPlainMap(leaf.default))
+    .map(({ path, leaf }) => ({ path, leaf, value: get(path) }));
+  for (const m of maps) {
+    conf.set(m.path as never, {} as never);
+    problems.push(...formatErrors(m.path, m.leaf, m.value));
+  }
   try {
     conf.validate({ allowed: 'strict' });
   } catch (err) {
@@ -260,6 +298,8 @@ function loadUnmasked(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedCo
       const m = /^configuration param '([^']+)' not declared in the schema$/.exec(line);
       problems.push(m?.[1] ? unknownKeyLine(m[1], conf.getProperties()) : line);
     }
+  } finally {
+    for (const m of maps) conf.set(m.path as never, m.value as never);
   }
   problems.push(...boundsErrors(get, (path, leaf) => givenValue(path, leaf, file, env, keyFlags)));
   if (problems.length > 0) throw new ConfigError(problems.join('\n'));

@@ -1,3 +1,4 @@
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 
@@ -26,4 +27,20 @@ export function readPemFile(key: string, path: string, kind: PemKind): Buffer {
     throw new ConfigError(`${key}: ${path} holds no PEM ${kind} (no "${marker.shown}" line)`);
   }
   return data;
+}
+
+/** The parsed object, so TLS setup cannot fail later on content the markers did not reveal. */
+export function parsePem(key: string, path: string, kind: 'certificate', data: Buffer): X509Certificate;
+export function parsePem(key: string, path: string, kind: 'private key', data: Buffer): KeyObject;
+export function parsePem(key: string, path: string, kind: PemKind, data: Buffer): X509Certificate | KeyObject {
+  if (kind === 'private key' && /-----BEGIN ENCRYPTED PRIVATE KEY-----|^Proc-Type: 4,ENCRYPTED/m.test(data.toString('latin1'))) {
+    throw new ConfigError(`${key}: ${path} holds an encrypted private key; TLS needs it unencrypted (openssl pkey -in KEY -out KEY.plain)`);
+  }
+  try {
+    return kind === 'certificate' ? new X509Certificate(data) : createPrivateKey(data);
+  } catch (err) {
+    // OpenSSL's reason ("unsupported", "bad decrypt", "passphrase required"), never the content.
+    const reason = ((err as Error).message.split(':').pop() ?? '').trim();
+    throw new ConfigError(`${key}: ${path} holds no usable PEM ${kind} (OpenSSL: ${reason || 'unreadable'})`);
+  }
 }

@@ -62,6 +62,15 @@ describe('loadConfig', () => {
     expect(config.export.otlp.headers).toEqual({ authorization: 'Bearer abc', 'x-tenant': 't1' });
   });
 
+  it('takes map entries whose names hold dots (resource attributes, headers)', () => {
+    const file = yamlFile('resource:\n  attributes:\n    k8s.cluster.name: prod\n    deployment.environment: staging\n');
+    const { config } = loadConfig(['--config', file], { PODPULSE_EXPORT_OTLP_HEADERS: 'x-tenant.id=t1' });
+    expect(config.resource.attributes).toEqual({ 'k8s.cluster.name': 'prod', 'deployment.environment': 'staging' });
+    expect(config.export.otlp.headers).toEqual({ 'x-tenant.id': 't1' });
+    const bad = configError(() => loadConfig(['--config', yamlFile('resource:\n  attributes:\n    k8s.cluster.name: 5\n')], {}));
+    expect(bad).toBe('resource.attributes: entry k8s.cluster.name must be a string: value was {"k8s.cluster.name":5}');
+  });
+
   it('rejects an unknown key with one line naming it', () => {
     const file = yamlFile('collection:\n  intervall: 10s\n');
     const msg = configError(() => loadConfig(['--config', file], {}));
