@@ -98,14 +98,20 @@ async function runDaemon(first: Agent, loaded: LoadedConfig, argv: string[], env
   let agent: Agent | undefined = first;
   let current = loaded.config;
   let log = firstLog;
-  try {
-    await first.start();
-  } catch (err) {
-    await first.stop();
-    if (err instanceof ConfigError) return printConfigError(err);
-    log.fatal((err as Error).message);
-    return EXIT_FAILURE;
-  }
+
+  /** The first start; an exit code when it failed. */
+  const startFirst = async (): Promise<number | undefined> => {
+    try {
+      await first.start();
+      return undefined;
+    } catch (err) {
+      agent = undefined;
+      await first.stop();
+      if (err instanceof ConfigError) return printConfigError(err);
+      log.fatal((err as Error).message);
+      return EXIT_FAILURE;
+    }
+  };
 
   const restart = async (candidate: Agent, withLog: Logger): Promise<boolean> => {
     try {
@@ -169,12 +175,16 @@ async function runDaemon(first: Agent, loaded: LoadedConfig, argv: string[], env
   // The SDK's export timer is unref'd; this handle keeps the process alive until a signal arrives.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   const code = await new Promise<number>((resolve) => {
-    let queue: Promise<unknown> = Promise.resolve();
     let stopping = false;
     const finish = (exitCode: number): void => {
       stopping = true;
       resolve(exitCode);
     };
+    // Signals are handled one after another, starting with the first start: a signal that arrives
+    // during it waits for it to finish.
+    let queue: Promise<unknown> = startFirst().then((exitCode) => {
+      if (exitCode !== undefined) finish(exitCode);
+    });
     // A second signal (npm forwarding it, a repeated Ctrl-C) must not kill the shutdown half-way.
     const stop = (signal: string): void => {
       if (stopping) return;

@@ -15,7 +15,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { leafPaths } from '../../src/config/schema.js';
 import { toJsonPoints } from '../../src/export/json-points.js';
 import { catalog } from '../../src/metrics/catalog.js';
-import { closedPort, ensureBuilt, killAllStarted, runCli, startCli } from '../helpers/cli.js';
+import { closedPort, ensureBuilt, killAllStarted, liveGroupMembers, runCli, startCli } from '../helpers/cli.js';
 
 const catalogNames = new Set(catalog.map((s) => s.name));
 const CRI_OFF = ['--cri-endpoint', '/nonexistent.sock'];
@@ -255,6 +255,141 @@ describe('configuration errors', () => {
     expect(line, 'the line should name the value that was given').toContain('5s');
     // What is allowed: at least the key the user most likely meant.
     expect(line, 'the line should name the allowed key(s)').toMatch(/allowed[^\n]*\binterval\b/);
+  });
+});
+
+describe('configuration errors found at startup (exit 2, one line naming key and value, no secret, no stack trace)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'podpulse-cli-startup-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Runs the CLI and returns its only stderr line, after checking exit 2, empty stdout and no stack. */
+  async function oneConfigError(args: string[], env: Record<string, string> = {}): Promise<string> {
+    const run = await runCli(args, { env });
+    const lines = agentStderrLines(run.stderr);
+    expect({ code: run.code, stdout: run.stdout, lines: lines.length }, run.stderr).toEqual({ code: 2, stdout: '', lines: 1 });
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(lines[0]).toMatch(/^podpulse: config error: /);
+    return lines[0] as string;
+  }
+
+  it('--once with a missing TLS CA file names the key and the file', async () => {
+    const missing = join(dir, 'missing-ca.pem');
+    const line = await oneConfigError(['--once', ...CRI_OFF, '--export-otlp-endpoint', 'https://127.0.0.1:4317', '--export-otlp-tls-ca', missing]);
+    expect(line).toBe(`podpulse: config error: export.otlp.tls.ca: cannot read ${missing}: ENOENT`);
+  });
+
+  it('a TLS file that is not PEM names key and file; TLS settings with http:// are refused', async () => {
+    const notPem = join(dir, 'ca.txt');
+    writeFileSync(notPem, 'hello\n');
+    expect(await oneConfigError(['--export-otlp-endpoint', 'https://127.0.0.1:4317', '--export-otlp-tls-ca', notPem])).toContain(
+      `export.otlp.tls.ca: ${notPem} is not a PEM file`,
+    );
+    expect(await oneConfigError(['--export-otlp-tls-insecure', 'true'])).toMatch(/export\.otlp\.tls\.insecure: only applies to an https:\/\/ endpoint.*use https:\/\//);
+  });
+
+  it('"no" for a boolean is an error, not true (TLS stays as configured)', async () => {
+    const line = await oneConfigError(['--print-config'], { PODPULSE_EXPORT_OTLP_TLS_INSECURE: 'no' });
+    expect(line).toBe('podpulse: config error: export.otlp.tls.insecure: must be true or false: value was "no"');
+    const group = await oneConfigError(['--metrics-groups-oom-event', 'off']);
+    expect(group).toBe('podpulse: config error: metrics.groups.oom_event: must be true or false: value was "off"');
+  });
+
+  it('a negative interval is reported as given, and a timer-overflowing one is refused', async () => {
+    expect(await oneConfigError(['--collection-interval', '-5s'])).toMatch(/collection\.interval: .*: value was "-5s"$/);
+    expect(await oneConfigError(['--collection-interval', '2147483648'])).toMatch(/collection\.interval: must be between .*: value was "2147483648"$/);
+  });
+
+  it('credentials in the endpoint URL are refused and masked, also for --print-config', async () => {
+    const line = await oneConfigError(['--print-config', '--export-otlp-endpoint', 'http://agent:pa55-w0rd-x@127.0.0.1:4317']);
+    expect(line).not.toContain('pa55-w0rd-x');
+    expect(line).toContain('value was "http://***@127.0.0.1:4317"');
+    expect(line).toContain('export.otlp.headers');
+  });
+
+  it('a header value grpc-js would reject names the header, never the token', async () => {
+    const line = await oneConfigError(['--once', ...CRI_OFF], { PODPULSE_EXPORT_OTLP_HEADERS: 'authorization=Bearer%20tok-81f3e9%0A' });
+    expect(line).toMatch(/export\.otlp\.headers: header "authorization": value may only hold printable ASCII/);
+    expect(line).not.toContain('tok-81f3e9');
+  });
+
+  it('paths.sys without the cgroup mounts is a clear error, not zero containers', async () => {
+    const emptySys = join(dir, 'sys');
+    mkdirSync(emptySys, { recursive: true });
+    const line = await oneConfigError(['--once', ...CRI_OFF, '--paths-sys', emptySys]);
+    expect(line).toContain(`paths.sys: value was "${emptySys}": the mountinfo under paths.proc lists cgroup mounts but none is there`);
+    expect(line).toContain(`missing ${emptySys}/fs/cgroup/`);
+  });
+});
+
+/** The pid of the agent itself (node dist/src/main.js) in the process group npm start leads. */
+function agentPid(pgid: number): number {
+  for (const pid of liveGroupMembers(pgid)) {
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (cmdline.split('\0').some((a) => a.endsWith('dist/src/main.js'))) return pid;
+  }
+  throw new Error(`no node dist/src/main.js in process group ${pgid}`);
+}
+
+describe('SIGHUP', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'podpulse-cli-hup-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reloads a changed valid config, keeps running on an invalid one, and still stops cleanly', async () => {
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const file = join(dir, 'podpulse.yaml');
+    const yaml = (interval: string): string => `collection:\n  interval: ${interval}\nexport:\n  otlp:\n    endpoint: ${endpoint}\n`;
+    writeFileSync(file, yaml('1s'));
+    // npm start passes --config config/podpulse.yaml; a later --config wins.
+    const agent = startCli(['--config', file, ...CRI_OFF]);
+    const logs = (): { msg: string; interval?: string; reload?: string; changed?: string[] }[] =>
+      agent.stderrLines().filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string });
+    const started = (): { interval?: string }[] => logs().filter((l) => l.msg === 'podpulse started');
+    await agent.waitForStderr(() => started().length === 1, 30_000);
+    expect(started()[0]?.interval).toBe('1000ms');
+    // npm itself dies on SIGHUP (it forwards only SIGINT and SIGTERM), so signal the agent process.
+    const pid = agentPid(agent.pid);
+
+    process.kill(pid, 'SIGHUP');
+    await agent.waitForStderr(() => logs().some((l) => l.reload === 'unchanged'), 15_000);
+
+    writeFileSync(file, yaml('2s'));
+    process.kill(pid, 'SIGHUP');
+    await agent.waitForStderr(() => started().length === 2, 20_000);
+    expect(started()[1]?.interval).toBe('2000ms');
+    // The export timeout follows the interval (it is clamped to it), so it changed too.
+    expect(logs().find((l) => l.reload === 'restarting')?.changed).toEqual(['collection.intervalMs', 'export.otlp.timeoutMs']);
+
+    writeFileSync(file, yaml('often'));
+    process.kill(pid, 'SIGHUP');
+    await agent.waitForStderr(() => logs().some((l) => l.reload === 'rejected'), 15_000);
+    const rejected = logs().filter((l) => l.reload === 'rejected');
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]?.msg).toBe(
+      'SIGHUP: config not reloaded, keeping the running one: collection.interval: must be a positive duration such as 500ms, 10s, 1m or 1h: value was "often"',
+    );
+    // Still the 2s agent, still cycling: another export failure line arrives after the rejection.
+    const failuresNow = agent.stderrLines().filter((l) => l.includes('"export":"failed"')).length;
+    await agent.waitForStderr(() => agent.stderrLines().filter((l) => l.includes('"export":"failed"')).length > failuresNow, 15_000);
+    expect(started()).toHaveLength(2);
+    expect(agentPid(agent.pid)).toBe(pid);
+
+    const result = await agent.stop('SIGTERM', 15_000);
+    expect({ code: result.code, signal: result.signal, groupEmpty: result.groupEmpty }, result.stderr.split('\n').slice(-4).join('\n')).toEqual({
+      code: 0,
+      signal: null,
+      groupEmpty: true,
+    });
   });
 });
 
