@@ -1,3 +1,4 @@
+import { allowedText } from '../config/docs.js';
 import { leafPaths } from '../config/schema.js';
 
 function show(value: unknown): string {
@@ -24,9 +25,15 @@ export function helpText(): string {
   ];
   for (const { path, leaf } of leafPaths()) {
     lines.push(`  ${path}`);
-    lines.push(`      --${leaf.arg} | ${leaf.env}  (default ${show(leaf.default)})`);
+    lines.push(`      --${leaf.arg} | ${leaf.env}  (default ${show(leaf.default)}; ${allowedText(leaf).replace(/`/g, '')})`);
     lines.push(`      ${leaf.doc}`);
   }
-  lines.push('', 'Precedence: defaults < config file < environment < flags. Exit codes: 0 ok, 1 failure, 2 bad configuration.', '');
+  lines.push(
+    '',
+    'Precedence: defaults < config file < environment < flags. Booleans are true or false only.',
+    'SIGHUP re-reads the configuration and restarts the agent with it if it is valid (else keeps the old one).',
+    'Exit codes: 0 ok, 1 failure, 2 bad configuration.',
+    '',
+  );
   return lines.join('\n');
 }

@@ -68,11 +68,12 @@ function errorOf(fn: () => unknown): string {
 }
 
 const leaves = leafPaths();
-const booleans = leaves.filter((l) => l.leaf.format === 'bool');
+const booleans = leaves.filter((l) => typeof l.leaf.default === 'boolean');
 const durations = leaves.filter((l) => l.leaf.format === 'duration-ms');
 
 describe('boolean keys', () => {
-  it('are every key declared with format Boolean (metric groups, TLS insecure, Prometheus enabled)', () => {
+  it('are every key with a boolean default (metric groups, TLS insecure, Prometheus enabled), all strict', () => {
+    for (const b of booleans) expect(b.leaf.format, b.path).toBe('bool');
     const paths = booleans.map((b) => b.path);
     expect(paths).toContain('export.otlp.tls.insecure');
     expect(paths).toContain('export.prometheus.enabled');
