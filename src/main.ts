@@ -3,6 +3,7 @@ import { Agent } from './agent.js';
 import { helpText } from './cli/help.js';
 import { changedKeys } from './config/diff.js';
 import { loadConfig, type AgentConfig, type LoadedConfig } from './config/load.js';
+import { maskUrlCredentials } from './config/secrets.js';
 import { AgentError, ConfigError } from './errors.js';
 import { toJsonPoints } from './export/json-points.js';
 import { renderPrometheusText } from './export/prometheus-text.js';
@@ -226,7 +227,8 @@ main(process.argv.slice(2), process.env).then(
       process.exitCode = printConfigError(err);
       return;
     }
-    process.stderr.write(`podpulse: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    // No logger (and so no list of header values) is certain to exist here; URL credentials at least are masked.
+    process.stderr.write(maskUrlCredentials(`podpulse: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`));
     process.exitCode = EXIT_FAILURE;
   },
 );

@@ -1,14 +1,14 @@
-import type { KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import convict from 'convict';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { catalog } from '../metrics/catalog.js';
 import type { MetricGroup } from '../metrics/spec.js';
-import { allFormats, formatDuration, parseDuration, parseHeaders } from './formats.js';
-import { parsePem, readPemFile } from './pem.js';
+import { boundsErrors, givenValue } from './bounds.js';
+import { allFormats, parseDuration, parseHeaders } from './formats.js';
 import { argName, leafPaths, schema, type SchemaLeaf } from './schema.js';
 import { maskUrlCredentials } from './secrets.js';
+import { tlsErrors } from './tls-files.js';
 
 export type PrintFormat = 'prometheus' | 'json';
 
@@ -107,12 +107,13 @@ export function parseArgv(argv: readonly string[]): { cli: CliOptions; keyFlags:
       case 'version':
         cli.version = true;
         break;
-      default:
+      default: {
         const keyPath = keyArgs.get(flag);
         if (keyPath === undefined) {
           throw new ConfigError(`unknown flag --${flag}; allowed: ${[...OWN_FLAGS, ...keyArgs.keys()].map((f) => '--' + f).join(', ')}`);
         }
         keyFlags.push([keyPath, takeValue()]);
+      }
     }
   }
   if (cli.print && !cli.once) cli.once = true;
@@ -173,82 +174,6 @@ function formatErrors(path: string, leaf: SchemaLeaf, value: unknown): string[] 
     const shown = value && !leaf.sensitive ? `: value was ${JSON.stringify(value)}` : '';
     return [`${path}: ${(err as Error).message}${shown}`];
   }
-}
-
-/** Where the effective value of each key came from, as the user wrote it (for messages). */
-function givenValue(path: string, leaf: SchemaLeaf, file: unknown, env: NodeJS.ProcessEnv, keyFlags: [string, string][]): unknown {
-  const flag = keyFlags.filter(([k]) => k === path).pop();
-  if (flag) return flag[1];
-  if (leaf.env && env[leaf.env] !== undefined) return env[leaf.env];
-  let v: unknown = file;
-  for (const seg of path.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[seg] : undefined;
-  return v ?? leaf.default;
-}
-
-/** `<key>: must be between <min> and <max>: value was <given>` for every key outside its bounds. */
-function boundsErrors(get: (key: string) => unknown, given: (path: string, leaf: SchemaLeaf) => unknown): string[] {
-  const lines: string[] = [];
-  for (const { path, leaf } of leafPaths()) {
-    if (leaf.min === undefined && leaf.max === undefined) continue;
-    const isDuration = leaf.format === 'duration-ms';
-    const toNumber = (b: number | string): number => (isDuration ? parseDuration(b) : Number(b));
-    const show = (n: number): string => (isDuration ? formatDuration(n) : String(n));
-    const raw = get(path);
-    let value: number;
-    try {
-      value = isDuration ? parseDuration(raw) : (raw as number);
-    } catch {
-      continue; // its format error is reported already
-    }
-    if (typeof value !== 'number') continue;
-    const min = leaf.min === undefined ? undefined : toNumber(leaf.min);
-    const max = leaf.max === undefined ? undefined : toNumber(leaf.max);
-    if ((min === undefined || value >= min) && (max === undefined || value <= max)) continue;
-    const allowed =
-      min !== undefined && max !== undefined ? `between ${show(min)} and ${show(max)}` : min !== undefined ? `at least ${show(min)}` : `at most ${show(max as number)}`;
-    lines.push(`${path}: must be ${allowed}: value was ${JSON.stringify(given(path, leaf))}`);
-  }
-  return lines;
-}
-
-/**
- * TLS settings only mean something for an https:// endpoint; silently ignoring them would send
- * headers in clear text while the user believes TLS is on. The files are read here so a missing or
- * wrong one is a configuration error (exit 2) naming the key and the file, not a failure later.
- */
-function tlsErrors(otlp: AgentConfig['export']['otlp']): string[] {
-  if (otlp.endpoint === '') return [];
-  const files = (['ca', 'cert', 'key'] as const).filter((k) => otlp.tls[k] !== '');
-  const set = [...files.map((k) => `export.otlp.tls.${k}`), ...(otlp.tls.insecure ? ['export.otlp.tls.insecure'] : [])];
-  if (new URL(otlp.endpoint).protocol === 'http:') {
-    return set.map((k) => `${k}: only applies to an https:// endpoint, but export.otlp.endpoint is http:// (plaintext): use https:// or remove ${k}`);
-  }
-  if (otlp.tls.insecure && files.length > 0) {
-    return [`export.otlp.tls.insecure: turns TLS off, so ${files.map((k) => `export.otlp.tls.${k}`).join(', ')} would be ignored: remove one or the other`];
-  }
-  if ((otlp.tls.cert === '') !== (otlp.tls.key === '')) {
-    return ['export.otlp.tls.cert and export.otlp.tls.key must be set together (mTLS)'];
-  }
-  const lines: string[] = [];
-  let cert: X509Certificate | undefined;
-  let privateKey: KeyObject | undefined;
-  for (const k of files) {
-    const key = `export.otlp.tls.${k}`;
-    try {
-      if (k === 'key') privateKey = parsePem(key, otlp.tls.key, 'private key', readPemFile(key, otlp.tls.key, 'private key'));
-      else {
-        const parsed = parsePem(key, otlp.tls[k], 'certificate', readPemFile(key, otlp.tls[k], 'certificate'));
-        if (k === 'cert') cert = parsed;
-      }
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      lines.push(err.message);
-    }
-  }
-  if (cert && privateKey && !cert.checkPrivateKey(privateKey)) {
-    lines.push(`export.otlp.tls.key: ${otlp.tls.key} is not the key of the certificate in export.otlp.tls.cert (${otlp.tls.cert})`);
-  }
-  return lines;
 }
 
 /**

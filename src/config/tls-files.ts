@@ -1,6 +1,12 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
+import type { AgentConfig } from './load.js';
+
+/**
+ * The TLS files of export.otlp.tls.*, checked when the config loads (and read again by the exporter),
+ * so every problem with them is a configuration error naming the key and the file.
+ */
 
 export type PemKind = 'certificate' | 'private key';
 
@@ -43,4 +49,44 @@ export function parsePem(key: string, path: string, kind: PemKind, data: Buffer)
     const reason = ((err as Error).message.split(':').pop() ?? '').trim();
     throw new ConfigError(`${key}: ${path} holds no usable PEM ${kind} (OpenSSL: ${reason || 'unreadable'})`);
   }
+}
+
+/**
+ * TLS settings only mean something for an https:// endpoint; silently ignoring them would send
+ * headers in clear text while the user believes TLS is on. The files are read here so a missing or
+ * wrong one is a configuration error (exit 2) naming the key and the file, not a failure later.
+ */
+export function tlsErrors(otlp: AgentConfig['export']['otlp']): string[] {
+  if (otlp.endpoint === '') return [];
+  const files = (['ca', 'cert', 'key'] as const).filter((k) => otlp.tls[k] !== '');
+  const set = [...files.map((k) => `export.otlp.tls.${k}`), ...(otlp.tls.insecure ? ['export.otlp.tls.insecure'] : [])];
+  if (new URL(otlp.endpoint).protocol === 'http:') {
+    return set.map((k) => `${k}: only applies to an https:// endpoint, but export.otlp.endpoint is http:// (plaintext): use https:// or remove ${k}`);
+  }
+  if (otlp.tls.insecure && files.length > 0) {
+    return [`export.otlp.tls.insecure: turns TLS off, so ${files.map((k) => `export.otlp.tls.${k}`).join(', ')} would be ignored: remove one or the other`];
+  }
+  if ((otlp.tls.cert === '') !== (otlp.tls.key === '')) {
+    return ['export.otlp.tls.cert and export.otlp.tls.key must be set together (mTLS)'];
+  }
+  const lines: string[] = [];
+  let cert: X509Certificate | undefined;
+  let privateKey: KeyObject | undefined;
+  for (const k of files) {
+    const key = `export.otlp.tls.${k}`;
+    try {
+      if (k === 'key') privateKey = parsePem(key, otlp.tls.key, 'private key', readPemFile(key, otlp.tls.key, 'private key'));
+      else {
+        const parsed = parsePem(key, otlp.tls[k], 'certificate', readPemFile(key, otlp.tls[k], 'certificate'));
+        if (k === 'cert') cert = parsed;
+      }
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      lines.push(err.message);
+    }
+  }
+  if (cert && privateKey && !cert.checkPrivateKey(privateKey)) {
+    lines.push(`export.otlp.tls.key: ${otlp.tls.key} is not the key of the certificate in export.otlp.tls.cert (${otlp.tls.cert})`);
+  }
+  return lines;
 }
