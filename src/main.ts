@@ -91,7 +91,7 @@ async function runOnce(agent: Agent, print: LoadedConfig['cli']['print'], log: L
 /**
  * Runs until SIGTERM/SIGINT. SIGHUP re-reads the configuration (file, environment and flags as at
  * startup): an invalid one is logged on one line and the running agent keeps its config; a valid
- * one that differs replaces the agent (stop, then start with the new config). Signals are handled
+ * one replaces the agent (stop, then start with the new config, which also re-reads TLS files). Signals are handled
  * one after another, so a SIGTERM during a reload stops whichever agent is running once it ends.
  */
 async function runDaemon(first: Agent, loaded: LoadedConfig, argv: string[], env: NodeJS.ProcessEnv, firstLog: Logger): Promise<number> {
@@ -134,11 +134,8 @@ async function runDaemon(first: Agent, loaded: LoadedConfig, argv: string[], env
       log.error({ reload: 'rejected' }, `SIGHUP: config not reloaded, keeping the running one: ${err.message.split('\n').join('; ')}`);
       return undefined;
     }
+    // Restart even when no key changed: the TLS files behind unchanged paths may have been renewed.
     const changed = changedKeys(current, next.config);
-    if (changed.length === 0) {
-      log.info({ reload: 'unchanged' }, 'SIGHUP: config unchanged; nothing to do');
-      return undefined;
-    }
     const nextLog = loggerFor(next.config);
     let candidate: Agent;
     try {
@@ -149,7 +146,10 @@ async function runDaemon(first: Agent, loaded: LoadedConfig, argv: string[], env
       return undefined;
     }
     for (const w of next.warnings) nextLog.warn(w);
-    nextLog.info({ reload: 'restarting', changed }, `SIGHUP: config changed (${changed.join(', ')}); restarting the agent`);
+    nextLog.info(
+      { reload: 'restarting', changed },
+      `SIGHUP: ${changed.length > 0 ? `config changed (${changed.join(', ')})` : 'no key changed'}; restarting the agent (TLS files are read again)`,
+    );
     await agent?.stop();
     if (await restart(candidate, nextLog)) {
       agent = candidate;
