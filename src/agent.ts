@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { Resource } from '@opentelemetry/resources';
 import { detectCgroupLayout } from './cgroup/detect.js';
@@ -59,7 +60,9 @@ export class Agent {
       );
     }
     const hierarchies = [...new Set([...this.layout.v1.values(), ...(this.layout.unified ? [this.layout.unified] : [])])];
-    const missing = hierarchies.filter((dir) => !existsSync(dir));
+    // cgroup.procs is in every hierarchy root, v1 and v2; an empty directory (a mount point whose
+    // mount is not visible here) lacks it.
+    const missing = hierarchies.filter((dir) => !existsSync(join(dir, 'cgroup.procs')));
     if (missing.length === hierarchies.length) {
       // Every read would find nothing and the agent would report zero containers without a word.
       throw new ConfigError(
