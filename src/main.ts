@@ -182,10 +182,9 @@ async function runDaemon(first: Agent, loaded: LoadedConfig, argv: string[], env
       resolve(exitCode);
     };
     // Signals are handled one after another, starting with the first start: a signal that arrives
-    // during it waits for it to finish.
-    let queue: Promise<unknown> = startFirst().then((exitCode) => {
-      if (exitCode !== undefined) finish(exitCode);
-    });
+    // during it waits for it to finish. The handlers go in before the start begins (its first cycle
+    // reads synchronously, and until then SIGHUP's default action would end the process).
+    let queue: Promise<unknown> = Promise.resolve();
     // A second signal (npm forwarding it, a repeated Ctrl-C) must not kill the shutdown half-way.
     const stop = (signal: string): void => {
       if (stopping) return;
@@ -205,6 +204,10 @@ async function runDaemon(first: Agent, loaded: LoadedConfig, argv: string[], env
         });
         if (exitCode !== undefined) finish(exitCode);
       });
+    });
+    queue = queue.then(async () => {
+      const exitCode = await startFirst();
+      if (exitCode !== undefined) finish(exitCode);
     });
   });
   clearInterval(keepAlive);

@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -392,6 +393,35 @@ describe('SIGHUP', () => {
       signal: null,
       groupEmpty: true,
     });
+  });
+
+  it('a valid config that cannot start here (port taken) is reverted to the running one', async () => {
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const takenPort = (taken.address() as AddressInfo).port;
+    try {
+      const file = join(dir, 'revert.yaml');
+      writeFileSync(file, `collection:\n  interval: 1s\nexport:\n  otlp:\n    endpoint: ${endpoint}\n`);
+      const agent = startCli(['--config', file, ...CRI_OFF]);
+      const logs = (): { msg: string; reload?: string; interval?: string }[] =>
+        agent.stderrLines().filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string });
+      const started = (): unknown[] => logs().filter((l) => l.msg === 'podpulse started');
+      await agent.waitForStderr(() => started().length === 1, 30_000);
+      writeFileSync(file, `collection:\n  interval: 1s\nexport:\n  otlp:\n    endpoint: ${endpoint}\n  prometheus:\n    enabled: true\n    port: ${takenPort}\n`);
+      process.kill(agentPid(agent.pid), 'SIGHUP');
+      await agent.waitForStderr(() => logs().some((l) => l.reload === 'reverted'), 20_000);
+      const cannot = logs().find((l) => l.msg.startsWith('SIGHUP: cannot start:'));
+      expect(cannot?.msg).toBe(`SIGHUP: cannot start: cannot listen on 127.0.0.1:${takenPort} for export.prometheus: EADDRINUSE`);
+      // Running again with the first config: a second start, and cycles go on.
+      expect(started()).toHaveLength(2);
+      const cycles = agent.stderrLines().filter((l) => l.includes('"export":"failed"')).length;
+      await agent.waitForStderr(() => agent.stderrLines().filter((l) => l.includes('"export":"failed"')).length > cycles, 15_000);
+      const result = await agent.stop('SIGTERM', 15_000);
+      expect({ code: result.code, groupEmpty: result.groupEmpty }).toEqual({ code: 0, groupEmpty: true });
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
   });
 });
 
