@@ -2,7 +2,7 @@
 import { Agent } from './agent.js';
 import { helpText } from './cli/help.js';
 import { changedKeys } from './config/diff.js';
-import { loadConfig, type AgentConfig, type LoadedConfig } from './config/load.js';
+import { loadConfig, type LoadedConfig } from './config/load.js';
 import { maskUrlCredentials } from './config/secrets.js';
 import { AgentError, ConfigError } from './errors.js';
 import { toJsonPoints } from './export/json-points.js';
@@ -21,9 +21,9 @@ function printConfigError(err: ConfigError): number {
   return EXIT_CONFIG;
 }
 
-/** A logger for this config: its level, and its header values masked in every line. */
-function loggerFor(config: AgentConfig): Logger {
-  const log = createLogger(config.log.level, Object.values(config.export.otlp.headers));
+/** A logger for this config: its level, and the values of its sensitive keys masked in every line. */
+function loggerFor(loaded: Pick<LoadedConfig, 'config' | 'secrets'>): Logger {
+  const log = createLogger(loaded.config.log.level, loaded.secrets);
   routeOtelDiagnostics(log);
   return log;
 }
@@ -49,7 +49,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     process.stdout.write(loaded.describe() + '\n');
     return EXIT_OK;
   }
-  const log = loggerFor(config);
+  const log = loggerFor(loaded);
   for (const w of loaded.warnings) log.warn(w);
 
   let agent: Agent;
@@ -97,7 +97,7 @@ async function runOnce(agent: Agent, print: LoadedConfig['cli']['print'], log: L
 async function runDaemon(first: Agent, loaded: LoadedConfig, argv: string[], env: NodeJS.ProcessEnv, firstLog: Logger): Promise<number> {
   /** The running agent; undefined once none runs (a reload that could not restart anything). */
   let agent: Agent | undefined = first;
-  let current = loaded.config;
+  let current = loaded;
   let log = firstLog;
 
   /** The first start; an exit code when it failed. */
@@ -135,8 +135,8 @@ async function runDaemon(first: Agent, loaded: LoadedConfig, argv: string[], env
       return undefined;
     }
     // Restart even when no key changed: the TLS files behind unchanged paths may have been renewed.
-    const changed = changedKeys(current, next.config);
-    const nextLog = loggerFor(next.config);
+    const changed = changedKeys(current.config, next.config);
+    const nextLog = loggerFor(next);
     let candidate: Agent;
     try {
       // Built before the running agent stops: a config whose paths show no cgroups is refused here.
@@ -153,14 +153,14 @@ async function runDaemon(first: Agent, loaded: LoadedConfig, argv: string[], env
     await agent?.stop();
     if (await restart(candidate, nextLog)) {
       agent = candidate;
-      current = next.config;
+      current = next;
       log = nextLog;
       return undefined;
     }
     // Valid but not runnable here (e.g. the Prometheus port is taken): go back to the config that ran.
     log = loggerFor(current);
     try {
-      agent = new Agent({ config: current, env, log });
+      agent = new Agent({ config: current.config, env, log });
       if (await restart(agent, log)) {
         log.warn({ reload: 'reverted' }, 'SIGHUP: running the previous config again');
         return undefined;

@@ -48,6 +48,8 @@ export interface LoadedConfig {
   describe(): string;
   /** Non-fatal remarks (unknown PODPULSE_* variables). */
   warnings: string[];
+  /** Values of sensitive keys (header values and the like), for the logger to mask in every line. */
+  secrets: string[];
 }
 
 function ensureFormats(): void {
@@ -157,6 +159,21 @@ function readConfigFile(path: string): unknown {
   } catch (err) {
     throw new ConfigError(`config file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
+}
+
+/**
+ * The values of keys marked sensitive: a string, or each value of a map. Paths are left out (a
+ * sensitive path such as tls.key names a secret file; the path itself must stay visible in errors).
+ */
+function secretValues(get: (key: string) => unknown): string[] {
+  const out: string[] = [];
+  for (const { path, leaf } of leafPaths()) {
+    if (!leaf.sensitive || leaf.format === 'optional-path' || leaf.format === 'abs-path') continue;
+    const value = get(path);
+    if (typeof value === 'string' && value !== '') out.push(value);
+    else if (isPlainMap(value)) out.push(...Object.values(value).filter((v): v is string => typeof v === 'string' && v !== ''));
+  }
+  return out;
 }
 
 function isPlainMap(v: unknown): v is Record<string, unknown> {
@@ -291,5 +308,5 @@ function loadUnmasked(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedCo
     );
     config.export.otlp.timeoutMs = config.collection.intervalMs;
   }
-  return { config, cli, describe: () => conf.toString(), warnings };
+  return { config, cli, describe: () => conf.toString(), warnings, secrets: secretValues(get) };
 }

@@ -35,6 +35,11 @@ describe('export.otlp.endpoint with credentials', () => {
     });
   }
 
+  it('the values of sensitive keys are handed to the logger as secrets; a sensitive path is not', () => {
+    const loaded = loadConfig(['--export-otlp-endpoint', 'https://c:4317'], { PODPULSE_EXPORT_OTLP_HEADERS: 'authorization=Bearer%20tok-123456,x-tenant=t1' });
+    expect(loaded.secrets.sort()).toEqual(['Bearer tok-123456', 't1']);
+  });
+
   it('--print-config of a valid config shows no header value', () => {
     const loaded = loadConfig([], { PODPULSE_EXPORT_OTLP_HEADERS: 'authorization=Bearer%20tok-123456' });
     expect(loaded.describe()).not.toContain('tok-123456');
