@@ -36,7 +36,7 @@ export function parseDuration(value: unknown): number {
   }
   if (!Number.isFinite(ms) || ms <= 0) return fail('must be a positive duration such as 500ms, 10s, 1m or 1h', value);
   if (ms < MIN_DURATION_MS || ms > MAX_DURATION_MS) {
-    return fail(`must be between 1ms and ${MAX_DURATION_MS}ms (about 24.8 days; longer timers fire at once)`, value);
+    return fail(`must be between 1ms and ${MAX_DURATION_MS}ms (a Node timer outside that range fires after 1ms)`, value);
   }
   return ms;
 }
