@@ -10,6 +10,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { Agent } from '../../src/agent.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -17,6 +18,7 @@ import { leafPaths } from '../../src/config/schema.js';
 import { toJsonPoints } from '../../src/export/json-points.js';
 import { catalog } from '../../src/metrics/catalog.js';
 import { closedPort, ensureBuilt, killAllStarted, liveGroupMembers, runCli, startCli } from '../helpers/cli.js';
+import { decodeExportRequest, flattenRequest } from '../helpers/otlp-receiver.js';
 
 const catalogNames = new Set(catalog.map((s) => s.name));
 const CRI_OFF = ['--cri-endpoint', '/nonexistent.sock'];
@@ -422,6 +424,129 @@ describe('SIGHUP', () => {
     } finally {
       await new Promise<void>((resolve) => taken.close(() => resolve()));
     }
+  });
+});
+
+/** A CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl; undefined without it. */
+function makePki(dir: string): Record<'caCrt' | 'serverCrt' | 'serverKey' | 'clientCrt' | 'clientKey' | 'otherCaCrt', string> | undefined {
+  const p = (n: string): string => join(dir, n);
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  writeFileSync(p('server.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  writeFileSync(p('client.ext'), 'extendedKeyUsage=clientAuth\n');
+  const steps = [
+    ['req', '-x509', ...ec, '-keyout', p('ca.key'), '-out', p('ca.crt'), '-days', '1', '-subj', '/CN=podpulse test CA'],
+    ['req', '-x509', ...ec, '-keyout', p('other-ca.key'), '-out', p('other-ca.crt'), '-days', '1', '-subj', '/CN=another CA'],
+    ['req', ...ec, '-keyout', p('server.key'), '-out', p('server.csr'), '-subj', '/CN=127.0.0.1'],
+    ['x509', '-req', '-in', p('server.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-out', p('server.crt'), '-days', '1', '-extfile', p('server.ext')],
+    ['req', ...ec, '-keyout', p('client.key'), '-out', p('client.csr'), '-subj', '/CN=podpulse-agent'],
+    ['x509', '-req', '-in', p('client.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-out', p('client.crt'), '-days', '1', '-extfile', p('client.ext')],
+  ];
+  for (const args of steps) {
+    const r = spawnSync('openssl', args, { encoding: 'utf8' });
+    if (r.error || r.status !== 0) return undefined;
+  }
+  return {
+    caCrt: p('ca.crt'),
+    serverCrt: p('server.crt'),
+    serverKey: p('server.key'),
+    clientCrt: p('client.crt'),
+    clientKey: p('client.key'),
+    otherCaCrt: p('other-ca.crt'),
+  };
+}
+
+interface TlsCall {
+  authorization: string[];
+  security: string | undefined;
+  clientCn: string | undefined;
+  metrics: string[];
+}
+
+/** An OTLP/gRPC metrics endpoint on 127.0.0.1 over TLS that requires a client certificate. */
+async function startTlsReceiver(pki: NonNullable<ReturnType<typeof makePki>>): Promise<{ port: number; calls: TlsCall[]; stop: () => void }> {
+  const calls: TlsCall[] = [];
+  const server = new grpc.Server();
+  const raw = (b: Buffer): Buffer => b;
+  server.addService(
+    {
+      Export: {
+        path: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: raw,
+        requestDeserialize: raw,
+        // An empty ExportMetricsServiceResponse encodes as zero bytes.
+        responseSerialize: () => Buffer.alloc(0),
+        responseDeserialize: raw,
+      },
+    },
+    {
+      Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, done: grpc.sendUnaryData<Buffer>) => {
+        const auth = call.getAuthContext();
+        const request = flattenRequest(decodeExportRequest(call.request));
+        calls.push({
+          authorization: call.metadata.get('authorization').map(String),
+          security: auth.transportSecurityType,
+          clientCn: auth.sslPeerCertificate?.subject?.CN as string | undefined,
+          metrics: request.metrics.map((m) => m.name),
+        });
+        done(null, Buffer.alloc(0));
+      },
+    },
+  );
+  const creds = grpc.ServerCredentials.createSsl(
+    readFileSync(pki.caCrt),
+    [{ cert_chain: readFileSync(pki.serverCrt), private_key: readFileSync(pki.serverKey) }],
+    true,
+  );
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', creds, (err, p) => (err ? reject(err) : resolve(p))));
+  return { port, calls, stop: () => server.forceShutdown() };
+}
+
+const pkiDir = mkdtempSync(join(tmpdir(), 'podpulse-cli-pki-'));
+const pki = makePki(pkiDir);
+const pkiGate = pki ? '' : ' (skipped: openssl not available to make certificates)';
+
+describe.skipIf(pkiGate !== '')(`npm start -- --once over mTLS to a real TLS gRPC endpoint${pkiGate}`, () => {
+  let receiver: Awaited<ReturnType<typeof startTlsReceiver>>;
+  beforeAll(async () => {
+    receiver = await startTlsReceiver(pki as NonNullable<typeof pki>);
+  });
+  afterAll(() => {
+    receiver?.stop();
+    rmSync(pkiDir, { recursive: true, force: true });
+  });
+
+  const tlsArgs = (ca: string): string[] => [
+    '--once',
+    ...CRI_OFF,
+    '--export-otlp-endpoint',
+    `https://127.0.0.1:${receiver.port}`,
+    '--export-otlp-tls-ca',
+    ca,
+    '--export-otlp-tls-cert',
+    (pki as NonNullable<typeof pki>).clientCrt,
+    '--export-otlp-tls-key',
+    (pki as NonNullable<typeof pki>).clientKey,
+  ];
+
+  it('pushes over TLS with the client certificate and the authorization header', async () => {
+    const before = receiver.calls.length;
+    const run = await runCli(tlsArgs((pki as NonNullable<typeof pki>).caCrt), { env: { PODPULSE_EXPORT_OTLP_HEADERS: 'authorization=Bearer%20tls-test-token' } });
+    expect(run.code, run.stderr).toBe(0);
+    const calls = receiver.calls.slice(before);
+    expect(calls.length).toBeGreaterThanOrEqual(1);
+    expect(calls[0]).toMatchObject({ authorization: ['Bearer tls-test-token'], security: 'ssl', clientCn: 'podpulse-agent' });
+    expect(calls[0]?.metrics).toContain('container_cpu_usage_seconds_total');
+    expect(run.stderr).not.toContain('tls-test-token');
+  });
+
+  it('a server certificate from another CA is refused: the export fails (exit 1), nothing arrives', async () => {
+    const before = receiver.calls.length;
+    const run = await runCli(tlsArgs((pki as NonNullable<typeof pki>).otherCaCrt));
+    expect(run.code, run.stderr).toBe(1);
+    expect(receiver.calls.length).toBe(before);
+    expect(run.stderr).toMatch(/export to https:\/\/127\.0\.0\.1:\d+ (failed|refused)/);
   });
 });
 
