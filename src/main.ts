@@ -91,8 +91,9 @@ async function runOnce(agent: Agent, print: LoadedConfig['cli']['print'], log: L
 /**
  * Runs until SIGTERM/SIGINT. SIGHUP re-reads the configuration (file, environment and flags as at
  * startup): an invalid one is logged on one line and the running agent keeps its config; a valid
- * one replaces the agent (stop, then start with the new config, which also re-reads TLS files). Signals are handled
- * one after another, so a SIGTERM during a reload stops whichever agent is running once it ends.
+ * one replaces the agent (stop, then start with the new config, which also re-reads TLS files).
+ * Signals are handled one after another, so a SIGTERM during a reload stops whichever agent is
+ * running once it ends.
  */
 async function runDaemon(first: Agent, loaded: LoadedConfig, argv: string[], env: NodeJS.ProcessEnv, firstLog: Logger): Promise<number> {
   /** The running agent; undefined once none runs (a reload that could not restart anything). */
