@@ -4,6 +4,7 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { AggregationTemporality, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { AgentConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
+import { SocketOwningCredentials } from './owned-sockets.js';
 
 function readPem(path: string, what: string): Buffer {
   try {
@@ -23,15 +24,43 @@ export function channelCredentials(otlp: AgentConfig['export']['otlp']): Channel
   return credentials.createSsl(ca, key, cert);
 }
 
-/** The SDK's OTLP/gRPC exporter, cumulative temporality (remote-write needs cumulative). */
+/** How long shutdown waits for the SDK exporter's pending exports before closing its sockets anyway. */
+const SHUTDOWN_GRACE_MS = 1000;
+
+/**
+ * The SDK's OTLP/gRPC exporter, cumulative temporality (remote-write needs cumulative). Its
+ * shutdown() closes every connection its channel opened, even one still waiting for the collector's
+ * handshake (owned-sockets.ts), within SHUTDOWN_GRACE_MS.
+ */
 export function createOtlpExporter(otlp: AgentConfig['export']['otlp']): PushMetricExporter {
   const metadata = new Metadata();
   for (const [k, v] of Object.entries(otlp.headers)) metadata.set(k.toLowerCase(), v);
-  return new OTLPMetricExporter({
+  const credentials = new SocketOwningCredentials(channelCredentials(otlp));
+  const sdk = new OTLPMetricExporter({
     url: otlp.endpoint,
-    credentials: channelCredentials(otlp),
+    credentials,
     metadata,
     timeoutMillis: otlp.timeoutMs,
     temporalityPreference: AggregationTemporality.CUMULATIVE,
   });
+  return {
+    export: (rm, done) => sdk.export(rm, done),
+    forceFlush: () => sdk.forceFlush(),
+    selectAggregationTemporality: (kind) => sdk.selectAggregationTemporality(kind),
+    shutdown: async () => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          sdk.shutdown().catch(() => undefined),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, SHUTDOWN_GRACE_MS);
+            timer.unref();
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+        credentials.destroyAll();
+      }
+    },
+  };
 }
