@@ -13,6 +13,7 @@ import { createOtlpExporter } from './export/otlp-exporter.js';
 import { collectOnce, MetricsPipeline } from './export/pipeline.js';
 import { PrometheusEndpoint } from './export/prometheus-endpoint.js';
 import { buildResource } from './export/resource.js';
+import { SeriesLimitReporter } from './export/series-limit.js';
 import { FileReader } from './fs/file-reader.js';
 import type { Logger } from './log.js';
 import { readMachineInfo, type MachineRoots } from './machine/machine-info.js';
@@ -86,8 +87,13 @@ export class Agent {
 
   /** One collection, returned instead of pushed (--once --print). */
   async collectOnce(): Promise<ResourceMetrics> {
+    const { config, log } = this.#deps;
+    const limit = new SeriesLimitReporter({ maxSeriesPerMetric: config.metrics.maxSeriesPerMetric, log, stats: this.stats });
     try {
-      return await collectOnce(this.resource, this.specs, this.collector);
+      return await collectOnce(this.resource, this.specs, this.collector, {
+        maxSeriesPerMetric: config.metrics.maxSeriesPerMetric,
+        onOverLimit: (s) => limit.report(s),
+      });
     } finally {
       await this.#inventory.close();
       this.#reader.close();
@@ -113,6 +119,7 @@ export class Agent {
       ...(this.#endpoint ? { onSnapshot: (rm) => this.#endpoint?.update(rm) } : {}),
       onReport: (r) => this.#logCycle(r),
     });
+    const seriesLimit = new SeriesLimitReporter({ maxSeriesPerMetric: config.metrics.maxSeriesPerMetric, log, stats: this.stats });
     this.#pipeline = new MetricsPipeline({
       resource: this.resource,
       specs: this.specs,
@@ -120,6 +127,8 @@ export class Agent {
       delivery,
       intervalMs: config.collection.intervalMs,
       log,
+      maxSeriesPerMetric: config.metrics.maxSeriesPerMetric,
+      onOverLimit: (s) => seriesLimit.report(s),
       onCycle: (series) => {
         this.stats.series = series;
       },

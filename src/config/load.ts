@@ -25,7 +25,7 @@ export interface AgentConfig {
     prometheus: { enabled: boolean; host: string; port: number };
   };
   resource: { serviceName: string; serviceInstanceId: string; attributes: Record<string, string> };
-  metrics: { profile: 'cadvisor'; groups: Record<MetricGroup, boolean>; disabled: string[] };
+  metrics: { profile: 'cadvisor'; groups: Record<MetricGroup, boolean>; disabled: string[]; maxSeriesPerMetric: number };
   log: { level: string };
 }
 
@@ -230,9 +230,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
       profile: get('metrics.profile') as 'cadvisor',
       groups: get('metrics.groups') as Record<MetricGroup, boolean>,
       disabled,
+      maxSeriesPerMetric: get('metrics.maxSeriesPerMetric') as number,
     },
     log: { level: get('log.level') as string },
   };
+  if (config.metrics.maxSeriesPerMetric < 1) {
+    throw new ConfigError('metrics.maxSeriesPerMetric: value was 0; allowed: an integer of at least 1');
+  }
   if ((config.export.otlp.tls.cert === '') !== (config.export.otlp.tls.key === '')) {
     throw new ConfigError('export.otlp.tls.cert and export.otlp.tls.key must be set together (mTLS)');
   }

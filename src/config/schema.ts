@@ -109,6 +109,11 @@ const tree = {
     profile: { doc: 'Naming profile: "cadvisor" emits kubelet /metrics/cadvisor names.', format: ['cadvisor'], default: 'cadvisor' },
     groups: groupsSchema(),
     disabled: { doc: 'Metric names to leave out even though their group is on.', format: 'string-list', default: [] as string[] },
+    maxSeriesPerMetric: {
+      doc: 'Series one metric may carry per export (at least 1); the excess is left out, counted in podpulse_series_over_limit_total and warned about. Also bounds the memory the OTel SDK keeps per metric.',
+      format: 'nat',
+      default: 20000,
+    },
   },
   log: {
     level: { doc: 'Log level (logs go to stderr as JSON lines).', format: LOG_LEVELS, default: 'info' },
