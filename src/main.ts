@@ -53,7 +53,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     } else if (cli.print === 'prometheus') {
       process.stdout.write(renderPrometheusText(rm));
     } else {
-      await agent.start();
+      await agent.start({ serveHealth: false });
       await agent.stop();
       return agent.stats.exports.failure > 0 ? 1 : 0;
     }

@@ -24,6 +24,7 @@ export interface AgentConfig {
     };
     prometheus: { enabled: boolean; host: string; port: number };
   };
+  health: { enabled: boolean; host: string; port: number };
   resource: { serviceName: string; serviceInstanceId: string; attributes: Record<string, string> };
   metrics: { profile: 'cadvisor'; groups: Record<MetricGroup, boolean>; disabled: string[]; maxSeriesPerMetric: number };
   log: { level: string };
@@ -220,6 +221,11 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
         host: get('export.prometheus.host') as string,
         port: get('export.prometheus.port') as number,
       },
+    },
+    health: {
+      enabled: get('health.enabled') as boolean,
+      host: get('health.host') as string,
+      port: get('health.port') as number,
     },
     resource: {
       serviceName: get('resource.service.name') as string,

@@ -96,6 +96,19 @@ const tree = {
       port: { doc: 'Port of the Prometheus endpoint.', format: 'port', default: 9464 },
     },
   },
+  health: {
+    enabled: {
+      doc: 'Serve /healthz (fails when no collection finished within 3 × collection.interval) and /readyz (ok after the first collection) for probes.',
+      format: Boolean,
+      default: true,
+    },
+    host: {
+      doc: 'Address the health endpoint binds to; loopback keeps it off every network (the DaemonSet probes it from inside the pod).',
+      format: String,
+      default: '127.0.0.1',
+    },
+    port: { doc: 'Port of the health endpoint.', format: 'port', default: 9465 },
+  },
   resource: {
     service: {
       name: { doc: 'service.name; the collector turns it into job=. Keep "cadvisor" for kubernetes-mixin.', format: String, default: 'cadvisor' },

@@ -24,6 +24,25 @@ export function channelCredentials(otlp: AgentConfig['export']['otlp']): Channel
   return credentials.createSsl(ca, key, cert);
 }
 
+/**
+ * gRPC metadata from export.otlp.headers. grpc-js rejects a key or value with characters HTTP/2
+ * headers cannot carry, quoting the value in its error: the error is replaced by one that names the
+ * key only, since header values are usually credentials.
+ */
+export function buildMetadata(headers: Record<string, string>): Metadata {
+  const metadata = new Metadata();
+  for (const [k, v] of Object.entries(headers)) {
+    try {
+      metadata.set(k.toLowerCase(), v);
+    } catch {
+      throw new ConfigError(
+        `export.otlp.headers: the header "${k.replace(/[^\x21-\x7e]/g, '?')}" cannot be sent over gRPC: its name or value holds characters HTTP/2 headers do not allow (the value is not shown)`,
+      );
+    }
+  }
+  return metadata;
+}
+
 /** How long shutdown waits for the SDK exporter's pending exports before closing its sockets anyway. */
 const SHUTDOWN_GRACE_MS = 1000;
 
@@ -33,8 +52,7 @@ const SHUTDOWN_GRACE_MS = 1000;
  * handshake (owned-sockets.ts), within SHUTDOWN_GRACE_MS.
  */
 export function createOtlpExporter(otlp: AgentConfig['export']['otlp']): PushMetricExporter {
-  const metadata = new Metadata();
-  for (const [k, v] of Object.entries(otlp.headers)) metadata.set(k.toLowerCase(), v);
+  const metadata = buildMetadata(otlp.headers);
   const credentials = new SocketOwningCredentials(channelCredentials(otlp));
   const sdk = new OTLPMetricExporter({
     url: otlp.endpoint,
