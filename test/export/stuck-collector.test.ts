@@ -3,6 +3,10 @@
  * export ends at its deadline, Delivery renews the exporter after each failed cycle, and the old
  * channel must really go away. Counted from both ends: sockets this process holds
  * (/proc/self/fd links to socket:[…]) and connections the stuck server still has open.
+ *
+ * Measured before the fix (closing the SDK exporter's grpc-js Client leaves a connection that never
+ * got the server's HTTP/2 SETTINGS open, grpc/grpc-node#2785): 20 accepted, 20 still open at the
+ * server, 40 more socket fds in this process (both ends) after 20 failed cycles. After: 0 and 0.
  */
 import { readdirSync, readlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
