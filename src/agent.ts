@@ -44,8 +44,7 @@ export class Agent {
   #pipeline: MetricsPipeline | undefined;
   #endpoint: PrometheusEndpoint | undefined;
   #healthEndpoint: HealthEndpoint | undefined;
-  /** What /healthz and /readyz answer from; set by start(). */
-  health: HealthState | undefined;
+  #health: HealthState | undefined;
   #inventory: CriInventory;
   #reader: FileReader;
   #markers: EndMarkerSender | undefined;
@@ -91,6 +90,11 @@ export class Agent {
     this.collector = new Collector({ layout: this.layout, reader, roots, targets: inventory, stats: this.stats, log });
   }
 
+  /** What /healthz and /readyz answer from; undefined before start(). */
+  get health(): HealthState | undefined {
+    return this.#health;
+  }
+
   /** One collection, returned instead of pushed (--once --print). */
   async collectOnce(): Promise<ResourceMetrics> {
     const { config, log } = this.#deps;
@@ -113,7 +117,7 @@ export class Agent {
   async start(opts: { serveHealth?: boolean } = {}): Promise<void> {
     const { config, log } = this.#deps;
     const health = new HealthState({ intervalMs: config.collection.intervalMs });
-    this.health = health;
+    this.#health = health;
     if (config.health.enabled && opts.serveHealth !== false) {
       const endpoint = new HealthEndpoint(config.health, health, log);
       try {

@@ -106,7 +106,10 @@ export class LiveSeries implements ObservationSink {
 
   /** A copy of `rm` without the points the last cycle did not observe, and without emptied metrics. */
   filter(rm: ResourceMetrics): ResourceMetrics {
-    if (this.#cycleOpen) return rm;
+    if (this.#cycleOpen) {
+      this.#overLimit = []; // nothing to compare against: never report the last cycle's shortfall twice
+      return rm;
+    }
     let maxDead = 0;
     const ended: EndedSeries[] = [];
     const exportedPerMetric = new Map<string, number>();
