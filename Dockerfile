@@ -25,8 +25,9 @@ COPY --from=build /src/dist ./dist
 # Default configuration; compose and the DaemonSet mount their own over it.
 COPY config/podpulse.yaml /etc/podpulse/podpulse.yaml
 # Runs as root (uid 0) on purpose: the containerd socket is root:root 0660. Deployments drop every
-# capability except SYS_PTRACE and mount the host paths read-only (see docker-compose.yml and
-# deploy/kubernetes/daemonset.yaml).
+# capability (test/pipeline/capabilities.test.ts shows none is needed) and mount the host paths
+# read-only (see docker-compose.yml and deploy/kubernetes/daemonset.yaml). Their health probes use
+# bash's /dev/tcp, which the bookworm base image has.
 USER 0
 # The same entry as `npm start` (node dist/src/main.js --config …), without the build check.
 CMD ["node", "dist/src/main.js", "--config", "/etc/podpulse/podpulse.yaml"]

@@ -197,8 +197,8 @@ async function measure(req: WorkerRequest): Promise<WorkerResult> {
     // Cycles are driven by collectNow(); the reader's own timer must never fire during the run.
     intervalMs: 3_600_000,
     log,
-    // The pipeline's default (20,000 per instrument) would overflow only far above N=1000.
-    cardinalityLimit: Math.max(20_000, n * 16),
+    // The default (metrics.maxSeriesPerMetric, 20,000) would overflow only far above N=1000.
+    maxSeriesPerMetric: Math.max(20_000, n * 16),
   });
   pipeline.start();
   const full: FullSamples = { cpuUs: [], wallMs: [], readCpuUs: [], encodeCpuUs: [] };

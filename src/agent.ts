@@ -11,10 +11,14 @@ import { CriInventory } from './discovery/inventory.js';
 import { AgentError, ConfigError } from './errors.js';
 import { Delivery, type DeliveryReport } from './export/delivery.js';
 import { EndMarkerSender } from './export/end-markers.js';
+import { HealthState } from './export/health.js';
+import { HealthEndpoint } from './export/health-endpoint.js';
 import { createOtlpExporter } from './export/otlp-exporter.js';
 import { collectOnce, MetricsPipeline } from './export/pipeline.js';
 import { PrometheusEndpoint } from './export/prometheus-endpoint.js';
+import { redactUrl } from './export/redact-url.js';
 import { buildResource } from './export/resource.js';
+import { SeriesLimitReporter } from './export/series-limit.js';
 import { FileReader } from './fs/file-reader.js';
 import type { Logger } from './log.js';
 import { readMachineInfo, type MachineRoots } from './machine/machine-info.js';
@@ -41,6 +45,8 @@ export class Agent {
   #deps: AgentDeps;
   #pipeline: MetricsPipeline | undefined;
   #endpoint: PrometheusEndpoint | undefined;
+  #healthEndpoint: HealthEndpoint | undefined;
+  #health: HealthState | undefined;
   #inventory: CriInventory;
   #reader: FileReader;
   #markers: EndMarkerSender | undefined;
@@ -98,21 +104,46 @@ export class Agent {
     this.collector = new Collector({ layout: this.layout, reader, roots, targets: inventory, stats: this.stats, log });
   }
 
+  /** What /healthz and /readyz answer from; undefined before start(). */
+  get health(): HealthState | undefined {
+    return this.#health;
+  }
+
   /** One collection, returned instead of pushed (--once --print). */
   async collectOnce(): Promise<ResourceMetrics> {
+    const { config, log } = this.#deps;
+    const limit = new SeriesLimitReporter({ maxSeriesPerMetric: config.metrics.maxSeriesPerMetric, log, stats: this.stats });
     try {
-      return await collectOnce(this.resource, this.specs, this.collector);
+      return await collectOnce(this.resource, this.specs, this.collector, {
+        maxSeriesPerMetric: config.metrics.maxSeriesPerMetric,
+        onOverLimit: (s) => limit.report(s),
+      });
     } finally {
       await this.#inventory.close();
       this.#reader.close();
     }
   }
 
-  /** Starts the periodic collect-and-push loop; the first cycle runs at once. */
-  async start(): Promise<void> {
+  /**
+   * Starts the periodic collect-and-push loop; the first cycle runs at once. `serveHealth: false`
+   * (one-shot runs) leaves the health endpoint off.
+   */
+  async start(opts: { serveHealth?: boolean } = {}): Promise<void> {
     const { config, log } = this.#deps;
+    const health = new HealthState({ intervalMs: config.collection.intervalMs });
+    this.#health = health;
+    if (config.health.enabled && opts.serveHealth !== false) {
+      const endpoint = new HealthEndpoint(config.health, health, log);
+      try {
+        await endpoint.start();
+        this.#healthEndpoint = endpoint;
+      } catch (err) {
+        // Probes will say so; collecting and pushing matter more than the probe port.
+        log.warn(`${(err as Error).message}; running without /healthz and /readyz (set health.port, or health.enabled=false)`);
+      }
+    }
     if (config.export.prometheus.enabled) {
-      this.#endpoint = new PrometheusEndpoint(config.export.prometheus, log);
+      this.#endpoint = new PrometheusEndpoint(config.export.prometheus, log, health);
       await this.#endpoint.start();
     }
     const otlp = config.export.otlp.endpoint === '' ? undefined : createOtlpExporter(config.export.otlp);
@@ -127,13 +158,16 @@ export class Agent {
       ...(this.#endpoint ? { onSnapshot: (rm) => this.#endpoint?.update(rm) } : {}),
       onReport: (r) => this.#logCycle(r),
     });
+    const seriesLimit = new SeriesLimitReporter({ maxSeriesPerMetric: config.metrics.maxSeriesPerMetric, log, stats: this.stats });
     this.#pipeline = new MetricsPipeline({
       resource: this.resource,
       specs: this.specs,
-      source: this.collector,
+      source: health.watch(this.collector),
       delivery,
       intervalMs: config.collection.intervalMs,
       log,
+      maxSeriesPerMetric: config.metrics.maxSeriesPerMetric,
+      onOverLimit: (s) => seriesLimit.report(s),
       onCycle: (series) => {
         this.stats.series = series;
       },
@@ -143,8 +177,9 @@ export class Agent {
       {
         cgroupMode: this.layout.mode,
         interval: `${config.collection.intervalMs}ms`,
-        otlp: config.export.otlp.endpoint || 'disabled',
+        otlp: config.export.otlp.endpoint ? redactUrl(config.export.otlp.endpoint) : 'disabled',
         prometheus: this.#endpoint?.url ?? 'disabled',
+        health: this.#healthEndpoint?.url ?? 'disabled',
         metrics: this.specs.length,
       },
       'podpulse started',
@@ -155,6 +190,7 @@ export class Agent {
 
   #logCycle(r: DeliveryReport): void {
     const { log, config } = this.#deps;
+    const endpoint = redactUrl(config.export.otlp.endpoint);
     const fields = {
       containers: this.stats.containers,
       series: r.points,
@@ -167,8 +203,8 @@ export class Agent {
       log.warn(
         { ...fields, reason: r.reason },
         r.queued > 0
-          ? `export to ${config.export.otlp.endpoint} failed: ${r.reason}; ${r.queued} snapshot(s) kept, retrying next cycle`
-          : `export to ${config.export.otlp.endpoint} refused: ${r.reason}; the snapshot was dropped`,
+          ? `export to ${endpoint} failed: ${r.reason}; ${r.queued} snapshot(s) kept, retrying next cycle`
+          : `export to ${endpoint} refused: ${r.reason}; the snapshot was dropped`,
       );
     } else {
       log.info(fields, 'cycle');
@@ -179,6 +215,7 @@ export class Agent {
     await this.#pipeline?.shutdown();
     this.#markers?.close();
     await this.#endpoint?.stop();
+    await this.#healthEndpoint?.stop();
     await this.#inventory.close();
     this.#reader.close();
   }

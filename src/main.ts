@@ -77,7 +77,7 @@ async function runOnce(agent: Agent, print: LoadedConfig['cli']['print'], log: L
     return EXIT_OK;
   }
   try {
-    await agent.start();
+    await agent.start({ serveHealth: false });
   } catch (err) {
     await agent.stop();
     if (err instanceof ConfigError) return printConfigError(err);

@@ -27,8 +27,9 @@ export interface AgentConfig {
     };
     prometheus: { enabled: boolean; host: string; port: number };
   };
+  health: { enabled: boolean; host: string; port: number };
   resource: { serviceName: string; serviceInstanceId: string; attributes: Record<string, string> };
-  metrics: { profile: 'cadvisor'; groups: Record<MetricGroup, boolean>; disabled: string[] };
+  metrics: { profile: 'cadvisor'; groups: Record<MetricGroup, boolean>; disabled: string[]; maxSeriesPerMetric: number };
   log: { level: string };
 }
 
@@ -287,6 +288,11 @@ function loadUnmasked(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedCo
         port: get('export.prometheus.port') as number,
       },
     },
+    health: {
+      enabled: get('health.enabled') as boolean,
+      host: get('health.host') as string,
+      port: get('health.port') as number,
+    },
     resource: {
       serviceName: get('resource.service.name') as string,
       serviceInstanceId: get('resource.service.instance.id') as string,
@@ -296,6 +302,7 @@ function loadUnmasked(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedCo
       profile: get('metrics.profile') as 'cadvisor',
       groups: get('metrics.groups') as Record<MetricGroup, boolean>,
       disabled,
+      maxSeriesPerMetric: get('metrics.maxSeriesPerMetric') as number,
     },
     log: { level: get('log.level') as string },
   };

@@ -112,6 +112,19 @@ const tree = {
       port: { doc: 'Port of the Prometheus endpoint.', format: 'port', default: 9464 },
     },
   },
+  health: {
+    enabled: {
+      doc: 'Serve /healthz (fails when no collection finished within 3 × collection.interval) and /readyz (ok after the first collection) for probes.',
+      format: Boolean,
+      default: true,
+    },
+    host: {
+      doc: 'Address the health endpoint binds to; loopback keeps it off every network (the DaemonSet probes it from inside the pod).',
+      format: String,
+      default: '127.0.0.1',
+    },
+    port: { doc: 'Port of the health endpoint.', format: 'port', default: 9465 },
+  },
   resource: {
     service: {
       name: { doc: 'service.name; the collector turns it into job=. Keep "cadvisor" for kubernetes-mixin.', format: String, default: 'cadvisor' },
@@ -125,6 +138,13 @@ const tree = {
     profile: { doc: 'Naming profile: "cadvisor" emits kubelet /metrics/cadvisor names.', format: ['cadvisor'], default: 'cadvisor' },
     groups: groupsSchema(),
     disabled: { doc: 'Metric names to leave out even though their group is on.', format: 'string-list', default: [] as string[] },
+    maxSeriesPerMetric: {
+      doc: 'Series one metric may carry per export (at least 1); the excess is left out, counted in podpulse_series_over_limit_total and warned about. Also bounds the memory the OTel SDK keeps per metric.',
+      format: 'nat',
+      default: 20000,
+      min: 1,
+      max: 1_000_000,
+    },
   },
   log: {
     level: { doc: 'Log level (logs go to stderr as JSON lines).', format: LOG_LEVELS, default: 'info' },

@@ -20,6 +20,13 @@ import { seriesKey } from './series-key.js';
  * point carry an object that was not observed this cycle, its string key decides: an SDK that copies
  * attribute objects costs time here, never correctness.
  */
+/** A metric whose export carried fewer series than the last cycle observed. */
+export interface SeriesShortfall {
+  metric: string;
+  observed: number;
+  exported: number;
+}
+
 export class LiveSeries implements ObservationSink {
   #current = new Map<string, Set<Attributes>>();
   #next = new Map<string, Set<Attributes>>();
@@ -27,6 +34,7 @@ export class LiveSeries implements ObservationSink {
   #currentKeys = new Map<string, Set<string>>();
   #previousKeys = new Map<string, Set<string>>();
   #ended: EndedSeries[] = [];
+  #overLimit: SeriesShortfall[] = [];
   #cycleOpen = false;
   #liveCount = 0;
   #nextCount = 0;
@@ -75,6 +83,15 @@ export class LiveSeries implements ObservationSink {
     return this.#ended;
   }
 
+  /**
+   * Metrics whose last filter() output lacked series the cycle observed. The SDK puts attribute sets
+   * beyond its per-instrument cardinality limit into one `otel.metric.overflow` point, which no
+   * cycle observes and filter() drops: without this count they would vanish silently.
+   */
+  get overLimit(): readonly SeriesShortfall[] {
+    return this.#overLimit;
+  }
+
   #isIn(sets: Map<string, Set<Attributes>>, keyCache: Map<string, Set<string>>, metricName: string, attributes: Attributes): boolean {
     const set = sets.get(metricName);
     if (!set) return false;
@@ -89,9 +106,13 @@ export class LiveSeries implements ObservationSink {
 
   /** A copy of `rm` without the points the last cycle did not observe, and without emptied metrics. */
   filter(rm: ResourceMetrics): ResourceMetrics {
-    if (this.#cycleOpen) return rm;
+    if (this.#cycleOpen) {
+      this.#overLimit = []; // nothing to compare against: never report the last cycle's shortfall twice
+      return rm;
+    }
     let maxDead = 0;
     const ended: EndedSeries[] = [];
+    const exportedPerMetric = new Map<string, number>();
     const scopeMetrics = rm.scopeMetrics
       .map((sm) => ({
         scope: sm.scope,
@@ -115,6 +136,7 @@ export class LiveSeries implements ObservationSink {
               return false;
             });
             if (points.length - live.length > maxDead) maxDead = points.length - live.length;
+            exportedPerMetric.set(name, (exportedPerMetric.get(name) ?? 0) + live.length);
             return { ...m, dataPoints: live };
           })
           .filter((m) => m.dataPoints.length > 0),
@@ -122,6 +144,12 @@ export class LiveSeries implements ObservationSink {
       .filter((sm) => sm.metrics.length > 0);
     this.#maxDead = maxDead;
     this.#ended = ended;
+    const overLimit: SeriesShortfall[] = [];
+    for (const [metric, set] of this.#current) {
+      const exported = exportedPerMetric.get(metric) ?? 0;
+      if (exported < set.size) overLimit.push({ metric, observed: set.size, exported });
+    }
+    this.#overLimit = overLimit;
     return { resource: rm.resource, scopeMetrics } as ResourceMetrics;
   }
 }

@@ -3,6 +3,8 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { AggregationTemporality, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { AgentConfig } from '../config/load.js';
 import { readPemFile } from '../config/tls-files.js';
+import { ConfigError } from '../errors.js';
+import { SocketOwningCredentials } from './owned-sockets.js';
 
 /** Plaintext for http:// (or when forced), TLS with optional CA and client cert for https://. */
 export function channelCredentials(otlp: AgentConfig['export']['otlp']): ChannelCredentials {
@@ -15,15 +17,61 @@ export function channelCredentials(otlp: AgentConfig['export']['otlp']): Channel
   return credentials.createSsl(ca, key, cert);
 }
 
-/** The SDK's OTLP/gRPC exporter, cumulative temporality (remote-write needs cumulative). */
-export function createOtlpExporter(otlp: AgentConfig['export']['otlp']): PushMetricExporter {
+/**
+ * gRPC metadata from export.otlp.headers. grpc-js rejects a key or value with characters HTTP/2
+ * headers cannot carry, quoting the value in its error: the error is replaced by one that names the
+ * key only, since header values are usually credentials.
+ */
+export function buildMetadata(headers: Record<string, string>): Metadata {
   const metadata = new Metadata();
-  for (const [k, v] of Object.entries(otlp.headers)) metadata.set(k.toLowerCase(), v);
-  return new OTLPMetricExporter({
+  for (const [k, v] of Object.entries(headers)) {
+    try {
+      metadata.set(k.toLowerCase(), v);
+    } catch {
+      throw new ConfigError(
+        `export.otlp.headers: the header "${k.replace(/[^\x21-\x7e]/g, '?')}" cannot be sent over gRPC: its name or value holds characters HTTP/2 headers do not allow (the value is not shown)`,
+      );
+    }
+  }
+  return metadata;
+}
+
+/** How long shutdown waits for the SDK exporter's pending exports before closing its sockets anyway. */
+const SHUTDOWN_GRACE_MS = 1000;
+
+/**
+ * The SDK's OTLP/gRPC exporter, cumulative temporality (remote-write needs cumulative). Its
+ * shutdown() closes every connection its channel opened, even one still waiting for the collector's
+ * handshake (owned-sockets.ts), within SHUTDOWN_GRACE_MS.
+ */
+export function createOtlpExporter(otlp: AgentConfig['export']['otlp']): PushMetricExporter {
+  const metadata = buildMetadata(otlp.headers);
+  const credentials = new SocketOwningCredentials(channelCredentials(otlp));
+  const sdk = new OTLPMetricExporter({
     url: otlp.endpoint,
-    credentials: channelCredentials(otlp),
+    credentials,
     metadata,
     timeoutMillis: otlp.timeoutMs,
     temporalityPreference: AggregationTemporality.CUMULATIVE,
   });
+  return {
+    export: (rm, done) => sdk.export(rm, done),
+    forceFlush: () => sdk.forceFlush(),
+    selectAggregationTemporality: (kind) => sdk.selectAggregationTemporality(kind),
+    shutdown: async () => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          sdk.shutdown().catch(() => undefined),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, SHUTDOWN_GRACE_MS);
+            timer.unref();
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+        credentials.destroyAll();
+      }
+    },
+  };
 }

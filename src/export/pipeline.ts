@@ -12,7 +12,8 @@ import { registerCatalog, type Registration, type SnapshotSource } from '../metr
 import type { MetricSpec } from '../metrics/spec.js';
 import { countPoints } from './delivery.js';
 import type { EndedSeries } from './end-markers.js';
-import { LiveSeries } from './live-series.js';
+import { LiveSeries, type SeriesShortfall } from './live-series.js';
+import { DEFAULT_MAX_SERIES_PER_METRIC, maxDeadSeriesFor, sdkCardinalityLimit } from './series-limit.js';
 
 const SCOPE = 'podpulse';
 
@@ -24,10 +25,12 @@ export interface PipelineOptions {
   delivery: PushMetricExporter;
   intervalMs: number;
   log: Logger;
-  /** Dead series one instrument may accumulate before the MeterProvider is replaced. */
+  /** Dead series one instrument may accumulate before the MeterProvider is replaced (default from maxSeriesPerMetric). */
   maxDeadSeries?: number;
-  /** Per-instrument SDK limit; far above what maxDeadSeries lets accumulate. */
-  cardinalityLimit?: number;
+  /** Live series one metric may have (metrics.maxSeriesPerMetric); the excess is left out and reported. */
+  maxSeriesPerMetric?: number;
+  /** Metrics whose export lacked observed series (over the limit), after each export. */
+  onOverLimit?: (shortfalls: readonly SeriesShortfall[]) => void;
   /** After each export, with the number of live series the cycle observed. */
   onCycle?: (liveSeries: number) => void;
   /** Series that ended this cycle (observed last cycle, not this one), after the cycle's export. */
@@ -45,12 +48,14 @@ class GenerationExporter implements PushMetricExporter {
     private readonly target: PushMetricExporter,
     private readonly afterExport: () => void,
     private readonly onEnded?: PipelineOptions['onEnded'],
+    private readonly onOverLimit?: PipelineOptions['onOverLimit'],
   ) {}
 
   export(rm: ResourceMetrics, done: (result: ExportResult) => void): void {
     if (this.retired) return done({ code: ExportResultCode.SUCCESS });
     const filtered = this.live.filter(rm);
     const ended = this.live.ended;
+    if (this.onOverLimit && this.live.overLimit.length > 0) this.onOverLimit(this.live.overLimit);
     if (countPoints(filtered) === 0) {
       done({ code: ExportResultCode.SUCCESS });
       this.afterExport();
@@ -100,6 +105,10 @@ export class MetricsPipeline {
     this.#opts = opts;
   }
 
+  get #maxSeries(): number {
+    return this.#opts.maxSeriesPerMetric ?? DEFAULT_MAX_SERIES_PER_METRIC;
+  }
+
   get generation(): number {
     return this.#current?.number ?? 0;
   }
@@ -117,13 +126,12 @@ export class MetricsPipeline {
     const { resource, specs, source, delivery, intervalMs } = this.#opts;
     const live = new LiveSeries();
     const number = ++this.#count;
-    const exporter = new GenerationExporter(live, delivery, () => this.#afterExport(number), this.#opts.onEnded);
-    const limit = this.#opts.cardinalityLimit ?? 20_000;
+    const exporter = new GenerationExporter(live, delivery, () => this.#afterExport(number), this.#opts.onEnded, this.#opts.onOverLimit);
     const reader = new PeriodicExportingMetricReader({
       exporter,
       exportIntervalMillis: intervalMs,
       exportTimeoutMillis: intervalMs,
-      cardinalityLimits: { default: limit },
+      cardinalityLimits: { default: sdkCardinalityLimit(this.#maxSeries) },
     });
     const provider = new MeterProvider({ resource, readers: [reader] });
     const registration = registerCatalog(provider.getMeter(SCOPE), specs, source, live);
@@ -136,7 +144,7 @@ export class MetricsPipeline {
     this.#opts.onCycle?.(gen.live.liveCount);
     if (this.#rotating) return;
     const dead = gen.live.maxDeadPerInstrument;
-    if (dead < (this.#opts.maxDeadSeries ?? 1000)) return;
+    if (dead < (this.#opts.maxDeadSeries ?? maxDeadSeriesFor(this.#maxSeries))) return;
     this.#rotating = true;
     // Not from inside the reader's export: its shutdown waits for that very export to finish.
     setImmediate(() => {
@@ -176,16 +184,30 @@ export class OnDemandReader extends MetricReader {
   protected override async onShutdown(): Promise<void> {}
 }
 
+export interface CollectOnceOptions {
+  /** As PipelineOptions.maxSeriesPerMetric: --once uses the same limit as the push loop. */
+  maxSeriesPerMetric?: number;
+  onOverLimit?: (shortfalls: readonly SeriesShortfall[]) => void;
+}
+
 /** One collection, filtered like the push path, without any exporter (for --once and tests). */
-export async function collectOnce(resource: Resource, specs: readonly MetricSpec[], source: SnapshotSource): Promise<ResourceMetrics> {
-  const reader = new OnDemandReader();
+export async function collectOnce(
+  resource: Resource,
+  specs: readonly MetricSpec[],
+  source: SnapshotSource,
+  opts: CollectOnceOptions = {},
+): Promise<ResourceMetrics> {
+  const limit = sdkCardinalityLimit(opts.maxSeriesPerMetric ?? DEFAULT_MAX_SERIES_PER_METRIC);
+  const reader = new OnDemandReader({ cardinalitySelector: () => limit });
   const provider = new MeterProvider({ resource, readers: [reader] });
   const live = new LiveSeries();
   registerCatalog(provider.getMeter(SCOPE), specs, source, live);
   try {
     const { resourceMetrics, errors } = await reader.collect();
     if (errors.length > 0) throw errors[0];
-    return live.filter(resourceMetrics);
+    const filtered = live.filter(resourceMetrics);
+    if (live.overLimit.length > 0) opts.onOverLimit?.(live.overLimit);
+    return filtered;
   } finally {
     await provider.shutdown();
   }

@@ -729,6 +729,18 @@ export const catalog: readonly MetricSpec[] = [
     points: (a) => [{ value: a.endedSeries }],
   }),
   agent({
+    name: 'podpulse_series_over_limit_total',
+    description: 'Series left out of an export because their metric had more than metrics.maxSeriesPerMetric series (summed over cycles).',
+    unit: '{series}',
+    instrument: 'counter',
+    valueType: 'int',
+    attributes: [],
+    group: 'agent',
+    enabled: true,
+    source: 'the agent',
+    points: (a) => [{ value: a.seriesOverLimit }],
+  }),
+  agent({
     name: 'podpulse_source_errors_total',
     description: 'Errors while reading a source (cgroup, proc, cri), by source.',
     unit: '{error}',

@@ -64,6 +64,8 @@ export interface AgentStats {
   droppedPoints: number;
   /** Series ended with a NoRecordedValue marker. */
   endedSeries: number;
+  /** Series left out of exports because their metric was over metrics.maxSeriesPerMetric (summed per cycle). */
+  seriesOverLimit: number;
   sourceErrors: Record<string, number>;
   /** undefined when no runtime is configured or detected. */
   criUp?: boolean;
@@ -71,5 +73,5 @@ export interface AgentStats {
 
 export function newAgentStats(): AgentStats {
   // Every source starts at 0 so rate() and alerts see the series before the first error.
-  return { exports: { success: 0, failure: 0 }, exportRetries: 0, droppedPoints: 0, endedSeries: 0, sourceErrors: { cgroup: 0, proc: 0, cri: 0 } };
+  return { exports: { success: 0, failure: 0 }, exportRetries: 0, droppedPoints: 0, endedSeries: 0, seriesOverLimit: 0, sourceErrors: { cgroup: 0, proc: 0, cri: 0 } };
 }

@@ -76,7 +76,7 @@ describe('loadConfig', () => {
     const msg = configError(() => loadConfig(['--config', file], {}));
     expect(msg).toBe('collection.intervall: unknown key: value was "10s"; allowed under collection: interval, maxOpenFiles');
     const top = configError(() => loadConfig(['--config', yamlFile('colection:\n  interval: 5s\n')], {}));
-    expect(top).toBe('colection: unknown key: value was {"interval":"5s"}; allowed at the top level: collection, paths, discovery, cri, export, resource, metrics, log');
+    expect(top).toBe('colection: unknown key: value was {"interval":"5s"}; allowed at the top level: collection, paths, discovery, cri, export, health, resource, metrics, log');
   });
 
   it('rejects a bad value naming key, value and what is allowed', () => {

@@ -12,11 +12,15 @@
 import { readFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { Agent } from '../../src/agent.js';
+import { loadConfig } from '../../src/config/load.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../src/metrics/catalog.js';
 import { CONTAINER_IDENTITY_KEYS, MACHINE_IDENTITY_KEYS, type MetricSpec } from '../../src/metrics/spec.js';
 import { prometheusMetricName, type PrometheusMetricKind } from '../../src/export/prometheus-name.js';
-import { ensureBuilt, killAllStarted, REPO_ROOT, runCli, type CliResult } from '../helpers/cli.js';
+import { closedPort, ensureBuilt, killAllStarted, REPO_ROOT, runCli, type CliResult } from '../helpers/cli.js';
 import { findMetric, findPoint, startOtlpReceiver, type FlatMetric, type FlatRequest, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 
 const specByName = new Map<string, MetricSpec>(catalog.map((s) => [s.name, s]));
@@ -247,5 +251,56 @@ describe('agent resource with NODE_NAME (as in the DaemonSet)', () => {
       'host.name': 'e2e-node-7',
       'k8s.node.name': 'e2e-node-7',
     });
+  });
+});
+
+describe('agent health and log hygiene (in process, real cgroups, collector unreachable)', () => {
+  it('/readyz after the first collection, /healthz 503 once collections fail for 3 intervals, and no credential in any log line', async () => {
+    const port = await closedPort();
+    const { config } = loadConfig(
+      ['--collection-interval', '300ms', '--cri-endpoint', '/nonexistent.sock', '--health-port', '0', '--export-otlp-replay-snapshots', '0'],
+      {},
+    );
+    // Set after loading: the config loader may refuse userinfo; the log lines must mask it anyway.
+    config.export.otlp.endpoint = `http://podpulse:s3cr3t-pw@127.0.0.1:${port}?token=s3cr3t-q`;
+    const lines: string[] = [];
+    const log = pino(
+      { level: 'debug' },
+      new Writable({
+        write(chunk, _enc, cb) {
+          lines.push(...String(chunk).split('\n').filter(Boolean));
+          cb();
+        },
+      }),
+    );
+    const agent = new Agent({ config, env: {}, log });
+    try {
+      await agent.start();
+      const started = lines.map((l) => JSON.parse(l) as { msg: string; health?: string; otlp?: string }).find((l) => l.msg === 'podpulse started');
+      expect(started?.otlp).toBe(`http://***@127.0.0.1:${port}/?token=***`);
+      const base = started?.health as string;
+      expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+
+      // Every collection fails from now on (a fault injected into the real collector).
+      (agent.collector as unknown as { collect: () => Promise<never> }).collect = async () => {
+        throw new Error('injected: cgroup hierarchy gone');
+      };
+      let sick: Response | undefined;
+      for (let i = 0; i < 40 && sick?.status !== 503; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        sick = await fetch(`${base}/healthz`);
+      }
+      expect(sick?.status).toBe(503);
+      expect(await sick?.text()).toMatch(/^no collection finished for \d+s \(limit 3 × collection\.interval = 0\.9s\); last error: injected: cgroup hierarchy gone\n$/);
+      // The export failures were logged, with the endpoint masked.
+      expect(lines.some((l) => l.includes(`export to http://***@127.0.0.1:${port}/?token=*** failed`))).toBe(true);
+      for (const l of lines) {
+        expect(l).not.toContain('s3cr3t');
+      }
+    } finally {
+      await agent.stop();
+    }
   });
 });

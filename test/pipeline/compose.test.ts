@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { ensureDebianBinary, runTool } from '../helpers/prometheus.js';
 
@@ -92,7 +92,8 @@ describe('docker-compose.yml (structure)', () => {
     expect(p.pid).toBe('host');
     expect(p.read_only).toBe(true);
     expect(p.cap_drop).toEqual(['ALL']);
-    expect(p.cap_add).toEqual(['SYS_PTRACE']);
+    // No capability added back: test/pipeline/capabilities.test.ts shows none is needed.
+    expect(p.cap_add).toBeUndefined();
     const vols = (p.volumes ?? []).map(withDefaults);
     for (const v of ['/proc:/host/proc:ro', '/sys:/host/sys:ro', '/run/containerd/containerd.sock:/run/containerd/containerd.sock:ro', './config/podpulse.yaml:/etc/podpulse/podpulse.yaml:ro']) {
       expect(vols).toContain(v);
@@ -119,6 +120,15 @@ describe('docker-compose.yml (structure)', () => {
     expect(loaded.config.export.otlp.endpoint).toBe('http://otel-collector:4317');
     expect(loaded.config.resource.serviceName).toBe('cadvisor');
     expect(loaded.config.resource.serviceInstanceId).toBe('compose-node');
+  });
+
+  test('podpulse: the healthcheck is the DaemonSet\'s liveness command (compose escapes $ as $$)', () => {
+    const ds = parseAllDocuments(readFileSync(`${ROOT}deploy/kubernetes/daemonset.yaml`, 'utf8'))[0]!.toJS() as {
+      spec: { template: { spec: { containers: Array<{ livenessProbe: { exec: { command: string[] } } }> } } };
+    };
+    const liveness = ds.spec.template.spec.containers[0]!.livenessProbe.exec.command;
+    const hc = svc('podpulse').healthcheck!.test;
+    expect([hc[0], ...hc.slice(1).map((t) => t.replace(/\$\$/g, '$'))]).toEqual(['CMD', ...liveness]);
   });
 
   test('otel-collector: the repository config, pointed at Prometheus\' remote-write receiver', () => {

@@ -4,13 +4,18 @@
  * objects are checked structurally; the agent ConfigMap and the DaemonSet's env are validated by
  * podpulse's own config loader.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { pino } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
+import { HealthState } from '../../src/export/health.js';
+import { HealthEndpoint } from '../../src/export/health-endpoint.js';
+import { newAgentStats } from '../../src/metrics/sample.js';
 import { ensureDebianBinary, runTool } from '../helpers/prometheus.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -64,15 +69,60 @@ describe('agent DaemonSet', () => {
     expect(pod.hostNetwork).toBeUndefined();
   });
 
-  test('root only for the CRI socket: every capability dropped but SYS_PTRACE, read-only root filesystem', () => {
+  test('root only for the CRI socket: every capability dropped, read-only root filesystem', () => {
     const sc = agent.securityContext;
     expect(sc.runAsUser).toBe(0);
     expect(sc.readOnlyRootFilesystem).toBe(true);
     expect(sc.allowPrivilegeEscalation).toBe(false);
     expect(sc.privileged).toBe(false);
-    expect(sc.capabilities).toEqual({ drop: ['ALL'], add: ['SYS_PTRACE'] });
-    // Each added capability is justified in a comment next to it.
-    expect(readFileSync(`${DIR}daemonset.yaml`, 'utf8')).toMatch(/#[^\n]*\/proc\/<pid>\/net\/dev[^\n]*\n[^\n]*#[^\n]*\n(?:[^\n]*#[^\n]*\n)*\s*- SYS_PTRACE/);
+    expect(sc.capabilities).toEqual({ drop: ['ALL'] });
+    // The comment names the test that shows no capability is needed.
+    expect(readFileSync(`${DIR}daemonset.yaml`, 'utf8')).toMatch(/#[^\n]*test\/pipeline\/capabilities\.test\.ts[^\n]*\n(?:\s*#[^\n]*\n)*\s*capabilities:\n\s*drop: \[ALL\]\n/);
+    expect(existsSync(`${ROOT}test/pipeline/capabilities.test.ts`)).toBe(true);
+  });
+
+  test('node-critical priority; liveness on /healthz and readiness on /readyz of the loopback health endpoint', () => {
+    expect(pod.priorityClassName).toBe('system-node-critical');
+    const cm = parseYaml(find('ConfigMap', 'podpulse-agent').data['podpulse.yaml'] as string) as { health: { enabled: boolean; host: string; port: number } };
+    expect(cm.health).toEqual({ enabled: true, host: '127.0.0.1', port: 9465 });
+    for (const [probe, path] of [
+      [agent.livenessProbe, '/healthz'],
+      [agent.readinessProbe, '/readyz'],
+    ] as const) {
+      // exec, not httpGet: an httpGet probe goes to the pod IP, and the endpoint listens on loopback only.
+      expect(probe.httpGet).toBeUndefined();
+      const cmd = probe.exec.command as string[];
+      expect(cmd.slice(0, 2)).toEqual(['bash', '-c']);
+      expect(cmd[2]).toContain(`/dev/tcp/${cm.health.host}/${cm.health.port}`);
+      expect(cmd[2]).toContain(`GET ${path} `);
+      expect(probe.timeoutSeconds).toBeGreaterThan(0);
+    }
+  });
+
+  test('the probe commands pass on 200 and fail on 503 or a closed port (run for real against the health endpoint)', async () => {
+    let now = 0;
+    const state = new HealthState({ intervalMs: 15_000, now: () => now });
+    const endpoint = new HealthEndpoint({ host: '127.0.0.1', port: 0 }, state, pino({ level: 'silent' }));
+    await endpoint.start();
+    try {
+      const port = new URL(endpoint.url as string).port;
+      // Asynchronously: the endpoint answers from this process's event loop.
+      const run = (probe: { exec: { command: string[] } }, p: string | number): Promise<number | null> =>
+        new Promise((resolve) => {
+          const child = spawn('bash', ['-c', (probe.exec.command[2] as string).replace('/9465 ', `/${p} `)], { stdio: 'ignore', timeout: 10_000 });
+          child.on('exit', (code) => resolve(code));
+        });
+      expect(await run(agent.livenessProbe, port)).toBe(0);
+      expect(await run(agent.readinessProbe, port)).not.toBe(0); // no collection yet
+      await state.watch({ collect: async () => ({ containers: [], agent: newAgentStats() }) }).collect();
+      expect(await run(agent.readinessProbe, port)).toBe(0);
+      now = 60_000; // no collection for 4 intervals
+      expect(await run(agent.livenessProbe, port)).not.toBe(0);
+      await endpoint.stop();
+      expect(await run(agent.livenessProbe, port)).not.toBe(0); // nothing listening
+    } finally {
+      await endpoint.stop();
+    }
   });
 
   test('host paths are mounted read-only, the CRI socket as a Socket', () => {
