@@ -20,6 +20,8 @@ export interface AgentConfig {
       headers: Record<string, string>;
       timeoutMs: number;
       replaySnapshots: number;
+      compression: 'gzip' | 'none';
+      endMarkers: boolean;
       tls: { ca: string; cert: string; key: string; insecure: boolean };
     };
     prometheus: { enabled: boolean; host: string; port: number };
@@ -208,6 +210,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
         headers: parseHeaders(get('export.otlp.headers')),
         timeoutMs: parseDuration(get('export.otlp.timeout')),
         replaySnapshots: get('export.otlp.replaySnapshots') as number,
+        compression: get('export.otlp.compression') as 'gzip' | 'none',
+        endMarkers: get('export.otlp.endMarkers') as boolean,
         tls: {
           ca: get('export.otlp.tls.ca') as string,
           cert: get('export.otlp.tls.cert') as string,

@@ -23,6 +23,13 @@ export function channelCredentials(otlp: AgentConfig['export']['otlp']): Channel
   return credentials.createSsl(ca, key, cert);
 }
 
+type SdkCompression = NonNullable<ConstructorParameters<typeof OTLPMetricExporter>[0]>['compression'];
+
+/** grpc-js' number for `grpc.default_compression_algorithm` (0 identity, 2 gzip). */
+export function grpcCompressionAlgorithm(compression: AgentConfig['export']['otlp']['compression']): number {
+  return compression === 'gzip' ? 2 : 0;
+}
+
 /** The SDK's OTLP/gRPC exporter, cumulative temporality (remote-write needs cumulative). */
 export function createOtlpExporter(otlp: AgentConfig['export']['otlp']): PushMetricExporter {
   const metadata = new Metadata();
@@ -33,5 +40,8 @@ export function createOtlpExporter(otlp: AgentConfig['export']['otlp']): PushMet
     metadata,
     timeoutMillis: otlp.timeoutMs,
     temporalityPreference: AggregationTemporality.CUMULATIVE,
+    // The SDK's enum has exactly these two string values; gzip shrinks a snapshot's repeated label
+    // strings several-fold on the wire (figures in docs/deploy.md).
+    compression: otlp.compression as SdkCompression,
   });
 }
