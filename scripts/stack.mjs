@@ -86,6 +86,8 @@ let stopping = false;
 function start(name, file, args, env, logFile) {
   const child = spawn(file, args, {
     cwd: ROOT,
+    // Own process group: Ctrl-C reaches only this script, which then stops the three in order.
+    detached: true,
     env: { ...process.env, ...env },
     stdio: ['ignore', logFile ? 'pipe' : 'inherit', logFile ? 'pipe' : 'inherit'],
   });
