@@ -9,6 +9,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 300_000,
     // Starts one private containerd (as root) for the real-runtime suites and stops it afterwards.
-    globalSetup: ['test/global-setup.ts'],
+    // Then builds the OpenTelemetry Collector (otel-collector/) when stale, for the collector e2e suites.
+    globalSetup: ['test/global-setup.ts', 'test/collector-setup.ts'],
   },
 });

@@ -148,7 +148,7 @@ export class Agent {
     }
     const otlp = config.export.otlp.endpoint === '' ? undefined : createOtlpExporter(config.export.otlp);
     if (!otlp && !this.#endpoint) log.warn('export.otlp.endpoint is empty and export.prometheus is off: metrics go nowhere');
-    this.#markers = otlp ? new EndMarkerSender(config.export.otlp) : undefined;
+    this.#markers = otlp && config.export.otlp.endMarkers ? new EndMarkerSender(config.export.otlp) : undefined;
     const delivery = new Delivery({
       ...(otlp ? { otlp, renew: () => createOtlpExporter(config.export.otlp) } : {}),
       ...(this.#markers ? { endMarkers: this.#markers } : {}),

@@ -23,6 +23,8 @@ export interface AgentConfig {
       headers: Record<string, string>;
       timeoutMs: number;
       replaySnapshots: number;
+      compression: 'gzip' | 'none';
+      endMarkers: boolean;
       tls: { ca: string; cert: string; key: string; insecure: boolean };
     };
     prometheus: { enabled: boolean; host: string; port: number };
@@ -275,6 +277,8 @@ function loadUnmasked(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedCo
         headers: parseHeaders(get('export.otlp.headers')),
         timeoutMs: parseDuration(get('export.otlp.timeout')),
         replaySnapshots: get('export.otlp.replaySnapshots') as number,
+        compression: get('export.otlp.compression') as 'gzip' | 'none',
+        endMarkers: get('export.otlp.endMarkers') as boolean,
         tls: {
           ca: get('export.otlp.tls.ca') as string,
           cert: get('export.otlp.tls.cert') as string,

@@ -95,6 +95,16 @@ const tree = {
         default: 5,
         max: 100,
       },
+      compression: {
+        doc: 'gRPC message compression of exports and end markers: gzip or none.',
+        format: ['gzip', 'none'],
+        default: 'gzip',
+      },
+      endMarkers: {
+        doc: 'Send a no-recorded-value point when a series ends, so Prometheus marks it stale at once.',
+        format: Boolean,
+        default: true,
+      },
       tls: {
         ca: { doc: 'PEM file of the CA that signed the collector certificate.', format: 'optional-path', default: '' },
         cert: { doc: 'PEM client certificate for mTLS.', format: 'optional-path', default: '' },

@@ -6,7 +6,9 @@ import type { AgentStats } from '../metrics/sample.js';
 
 /** gRPC status codes the OTLP spec calls retryable (RESOURCE_EXHAUSTED: only later, by replay). */
 const RETRY_NOW = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 10 /* ABORTED */, 11 /* OUT_OF_RANGE */, 14 /* UNAVAILABLE */, 15 /* DATA_LOSS */]);
-const RETRY_LATER = new Set([8 /* RESOURCE_EXHAUSTED */]);
+// UNAUTHENTICATED is kept for replay too: a rotated or mistyped token is fixed on the collector side
+// while the agent keeps running, and the snapshots of that window then still arrive.
+const RETRY_LATER = new Set([8 /* RESOURCE_EXHAUSTED */, 16 /* UNAUTHENTICATED */]);
 const STATUS_NAMES = [
   'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS',
   'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED',

@@ -2,7 +2,7 @@ import { Client, Metadata } from '@grpc/grpc-js';
 import type { Attributes } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { AgentConfig } from '../config/load.js';
-import { channelCredentials } from './otlp-exporter.js';
+import { channelCredentials, grpcCompressionAlgorithm } from './otlp-exporter.js';
 
 /**
  * "This series ended" markers: one OTLP data point per ended series with the NoRecordedValue flag and
@@ -112,7 +112,7 @@ export function encodeEndMarkers(resource: Resource, scopeName: string, ended: r
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
 
-/** Sends encoded marker requests to the same collector, with the same TLS settings and headers. */
+/** Sends encoded marker requests to the same collector, with the same TLS settings, headers and compression. */
 export class EndMarkerSender {
   #client: Client;
   #metadata = new Metadata();
@@ -121,7 +121,9 @@ export class EndMarkerSender {
   constructor(otlp: AgentConfig['export']['otlp']) {
     const url = new URL(otlp.endpoint);
     const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-    this.#client = new Client(`${url.hostname}:${port}`, channelCredentials(otlp));
+    this.#client = new Client(`${url.hostname}:${port}`, channelCredentials(otlp), {
+      'grpc.default_compression_algorithm': grpcCompressionAlgorithm(otlp.compression),
+    });
     for (const [k, v] of Object.entries(otlp.headers)) this.#metadata.set(k.toLowerCase(), v);
     this.#timeoutMs = otlp.timeoutMs;
   }

@@ -30,7 +30,7 @@ describe('export.otlp.headers that grpc-js rejects', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toContain('"authorization"');
     expect((err as Error).message).not.toContain('s3cr3t');
-    const otlp = { endpoint: 'http://127.0.0.1:4317', headers: bad, timeoutMs: 100, replaySnapshots: 0, tls: { ca: '', cert: '', key: '', insecure: false } };
+    const otlp = { endpoint: 'http://127.0.0.1:4317', headers: bad, timeoutMs: 100, replaySnapshots: 0, compression: 'gzip' as const, endMarkers: true, tls: { ca: '', cert: '', key: '', insecure: false } };
     expect(() => createOtlpExporter(otlp)).toThrow(/export\.otlp\.headers: the header "authorization" cannot be sent/);
     expect(buildMetadata({ 'X-Tenant': 'a' }).get('x-tenant')).toEqual(['a']);
   });

@@ -1,9 +1,10 @@
 /**
- * otel-collector/config.yaml: component wiring and the prometheusremotewrite options that keep
- * podpulse's cAdvisor names and labels exact. No collector binary runs here (none is packaged for
- * Debian and nothing may be downloaded), so the file is checked structurally, and the naming premise
- * (the default translation leaves every catalog name unchanged) is checked against a port of the
- * documented UnderscoreEscapingWithSuffixes rules.
+ * otel-collector/config.yaml: component wiring and the prometheus_remote_write options that keep
+ * podpulse's cAdvisor names and labels exact, checked structurally here; test/e2e/collector.test.ts
+ * runs the file with the collector built from otel-collector/. The naming premise (the default
+ * translation leaves every catalog name unchanged) is also checked against a port of the documented
+ * UnderscoreEscapingWithSuffixes rules. The distribution's pins (go.mod) must match the contrib image
+ * that compose and Kubernetes run.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -27,12 +28,12 @@ interface CollectorConfig {
   };
 }
 const cfg = parseYaml(TEXT) as CollectorConfig;
-const prw = cfg.exporters.prometheusremotewrite as Record<string, unknown>;
+const prw = cfg.exporters.prometheus_remote_write as Record<string, unknown>;
 
 describe('collector config wiring', () => {
-  test('every component a pipeline names is defined, and the metrics pipeline is otlp -> memory_limiter, batch -> prometheusremotewrite', () => {
+  test('every component a pipeline names is defined, and the metrics pipeline is otlp -> memory_limiter, batch -> prometheus_remote_write', () => {
     const p = cfg.service.pipelines.metrics!;
-    expect(p).toEqual({ receivers: ['otlp'], processors: ['memory_limiter', 'batch'], exporters: ['prometheusremotewrite'] });
+    expect(p).toEqual({ receivers: ['otlp'], processors: ['memory_limiter', 'batch'], exporters: ['prometheus_remote_write'] });
     for (const [name, pipe] of Object.entries(cfg.service.pipelines)) {
       expect(name).toMatch(/^metrics(\/.+)?$/);
       for (const r of pipe.receivers) expect(cfg.receivers, r).toHaveProperty([r]);
@@ -49,22 +50,42 @@ describe('collector config wiring', () => {
     expect(cfg.processors.memory_limiter).toMatchObject({ check_interval: expect.any(String), limit_percentage: expect.any(Number) });
   });
 
-  test('OTLP/gRPC on 4317, reachable from other hosts and pods', () => {
-    expect(cfg.receivers.otlp).toMatchObject({ protocols: { grpc: { endpoint: '0.0.0.0:4317' } } });
+  test('OTLP/gRPC on 4317 by default, reachable from other hosts and pods; the listener comes from env', () => {
+    expect(cfg.receivers.otlp).toMatchObject({ protocols: { grpc: { endpoint: '${env:OTLP_GRPC_ENDPOINT:-0.0.0.0:4317}' } } });
   });
 
-  test('health_check is enabled on 13133 and a debug exporter is defined (not in the pipeline)', () => {
+  test('health_check is enabled on 13133 by default and a debug exporter is defined (not in the pipeline)', () => {
     expect(cfg.service.extensions).toContain('health_check');
-    expect(cfg.extensions.health_check).toMatchObject({ endpoint: '0.0.0.0:13133' });
+    expect(cfg.extensions.health_check).toMatchObject({ endpoint: '${env:HEALTH_CHECK_ENDPOINT:-0.0.0.0:13133}' });
     expect(cfg.exporters).toHaveProperty(['debug']);
     expect(cfg.service.pipelines.metrics!.exporters).not.toContain('debug');
-    expect(TEXT).toMatch(/# *exporters: \[prometheusremotewrite, debug\]/);
+    expect(TEXT).toMatch(/# *exporters: \[prometheus_remote_write, debug\]/);
+  });
+
+  test('the distribution in otel-collector/ has exactly the components the configs use, at the image\'s version', () => {
+    const goMod = readFileSync(`${ROOT}otel-collector/go.mod`, 'utf8');
+    const components = readFileSync(`${ROOT}otel-collector/components.go`, 'utf8');
+    const factories = [...components.matchAll(/^\t\t(\w+)\.NewFactory\(\),$/gm)].map((m) => m[1]).sort();
+    expect(factories).toEqual(['batchprocessor', 'bearertokenauthextension', 'debugexporter', 'healthcheckextension', 'memorylimiterprocessor', 'otlpreceiver', 'prometheusremotewriteexporter']);
+    // Core modules at one release (stable ones at the matching 1.x), contrib at the image's tag.
+    const versions = [...goMod.matchAll(/^\s*(go\.opentelemetry\.io\/collector\S*|github\.com\/open-telemetry\/opentelemetry-collector-contrib\S*) (v\S+)/gm)];
+    expect(versions.length).toBeGreaterThan(10);
+    const contrib = versions.filter((v) => v[1]!.startsWith('github.com')).map((v) => v[2]);
+    const core = new Set(versions.filter((v) => v[1]!.startsWith('go.opentelemetry.io')).map((v) => v[2]));
+    expect(new Set(contrib)).toEqual(new Set(['v0.165.1']));
+    expect(core).toEqual(new Set(['v0.165.0', 'v1.71.0']));
+    const compose = readFileSync(`${ROOT}docker-compose.yml`, 'utf8');
+    const deployment = readFileSync(`${ROOT}deploy/kubernetes/collector-deployment.yaml`, 'utf8');
+    for (const text of [compose, deployment, TEXT]) expect(text).toContain('otel/opentelemetry-collector-contrib:0.165.1');
   });
 });
 
 describe('prometheusremotewrite keeps cAdvisor names and labels', () => {
-  test('the remote-write URL comes from an env var with a default', () => {
-    expect(prw.endpoint).toBe('${env:PROMETHEUS_REMOTE_WRITE_URL:-http://prometheus:9090/api/v1/write}');
+  test('the remote-write URL comes from an env var with a default; metadata (HELP/TYPE) is sent', () => {
+    expect(prw.http).toMatchObject({ endpoint: '${env:PROMETHEUS_REMOTE_WRITE_URL:-http://prometheus:9090/api/v1/write}' });
+    // The flat (deprecated) client keys would be ignored once `http:` is set.
+    expect(prw).not.toHaveProperty('endpoint');
+    expect(prw.send_metadata).toBe(true);
   });
 
   test('naming options', () => {
@@ -90,7 +111,7 @@ describe('prometheusremotewrite keeps cAdvisor names and labels', () => {
 
   test('every exporter option has a comment saying why', () => {
     // Each top-level key of the exporter block is preceded (within the block) by a comment line.
-    const block = TEXT.slice(TEXT.indexOf('  prometheusremotewrite:'), TEXT.indexOf('\n  debug:'));
+    const block = TEXT.slice(TEXT.indexOf('  prometheus_remote_write:'), TEXT.indexOf('\n  debug:'));
     const lines = block.split('\n');
     for (const key of Object.keys(prw)) {
       const at = lines.findIndex((l) => l.startsWith(`    ${key}:`));
