@@ -78,6 +78,8 @@ describe('a collector that accepts TCP and never replies', () => {
       headers: {},
       timeoutMs: 100,
       replaySnapshots: 5,
+      compression: 'gzip',
+      endMarkers: true,
       tls: { ca: '', cert: '', key: '', insecure: false },
     };
     const before = openSockets();
