@@ -118,8 +118,8 @@ async function main(argv: string[]): Promise<number> {
       if (Date.now() >= start + (minute + 1) * 60_000) printRow(String(++minute));
       await sleep(Math.max(0, Math.min(end, stepStart + args.intervalSec * 1000) - Date.now()));
     }
-    // The rest of a partial minute (or of an interrupted one).
-    if (last && Date.now() - last.at >= 5000) printRow('end');
+    // The last minute, or the part of one that was interrupted or cut short by --minutes.
+    if (last && Date.now() - last.at >= 5000) printRow(stopping ? 'end' : String(minute + 1));
     log(
       `done: ${pods.created} pods created, ${pods.removed} removed; ${counts.requests} requests received ` +
         `(${counts.dataRequests} with data); agent reports exports success ${counts.agentExports.success ?? '?'}, failure ${counts.agentExports.failure ?? '?'}`,
