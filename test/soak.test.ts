@@ -1,7 +1,10 @@
 /**
- * `npm run soak` pieces that run without root: its flags, and the OTLP counter's wire-format walk,
- * fed a request encoded by the same serializer the agent's exporter uses.
+ * `npm run soak`: its flags and the OTLP counter's wire-format walk (fed a request encoded by the
+ * same serializer the agent's exporter uses) without root; as root, a few seconds of a real soak
+ * that must leave nothing behind.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -10,6 +13,10 @@ import { sampleProcess } from '../bench/soak/agent-process.js';
 import { parseSoakArgs, SoakUsageError } from '../bench/soak/args.js';
 import { countRequest, type ExportCounts } from '../bench/soak/otlp-counter.js';
 import { OnDemandReader } from '../src/export/pipeline.js';
+import { ensureBuilt, REPO_ROOT } from './helpers/cli.js';
+import { runtimeOrSkip } from './helpers/runtime-env.js';
+
+const gate = runtimeOrSkip();
 
 describe('npm run soak -- flags', () => {
   it('defaults, both flag forms, fractions of minutes', () => {
@@ -62,4 +69,32 @@ describe('soak OTLP counter', () => {
     expect(s?.cpuTicks).toBeGreaterThanOrEqual(0);
     expect(sampleProcess(2 ** 22 + 1)).toBeNull(); // beyond PID_MAX_LIMIT: never a live pid
   });
+});
+
+describe.skipIf(gate.skip)(gate.title('a short real soak'), () => {
+  it('churns pods under a real agent, prints a row, and stops everything it started', () => {
+    ensureBuilt();
+    const env = { ...process.env };
+    for (const k of Object.keys(env)) if (k.startsWith('PODPULSE_')) delete env[k];
+    const r = spawnSync(process.execPath, ['dist/bench/soak/main.js', '--minutes', '0.15', '--pods', '3', '--step', '1', '--interval', '1'], {
+      cwd: REPO_ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const rows = r.stdout.trim().split('\n');
+    expect(rows[0]).toMatch(/^minute\s+rss_MiB\s+cpu_%\s+fds\s+exports/);
+    // One row for the (partial) first minute: RSS in MiB, then at least one export received.
+    const cols = rows[1]?.trim().split(/\s+/) ?? [];
+    expect(cols[0]).toBe('1');
+    expect(Number(cols[1])).toBeGreaterThan(20);
+    expect(Number(cols[4])).toBeGreaterThan(0);
+    const agentPid = Number(/agent pid (\d+) →/.exec(r.stderr)?.[1]);
+    const dir = /containerd up at (\/tmp\/podpulse-soak-rt-[^/]+)\//.exec(r.stderr)?.[1];
+    expect(r.stderr).toContain(`agent pid ${agentPid} exited with 0`);
+    expect(r.stderr).toContain('teardown: everything started was stopped');
+    expect(existsSync(`/proc/${agentPid}`)).toBe(false);
+    expect(dir && existsSync(dir)).toBe(false);
+  }, 150_000);
 });
