@@ -19,10 +19,16 @@ const UNLIMITED_AT = 1n << 62n;
 /** A u64 at or above 2^63 is a negative s64 printed unsigned: a kernel accounting bug, not a value. */
 const WRAPPED_NEGATIVE_AT = 1n << 63n;
 const U64_MAX = (1n << 64n) - 1n;
+const S64_MAX = WRAPPED_NEGATIVE_AT - 1n;
+const S64_MIN = -WRAPPED_NEGATIVE_AT;
+/** dev_t halves are printed as u32 (MAJOR is 12 bits, MINOR 20, today). */
+const U32_MAX = 0xffff_ffff;
 
 const UNSIGNED = /^\d+$/;
 const SIGNED = /^-?\d+$/;
 const WHITESPACE = /\s+/;
+/** Anything but printable ASCII, space and newline. */
+const ODD_CHARS = /[^\x20-\x7e\n]/;
 
 /** The one token of a single-value file (`memory.current`, `cpu.shares`); trailing newline allowed. */
 export function singleToken(text: string, file: string): string {
@@ -64,13 +70,18 @@ export function parseLimit(token: string, file: string): number | null {
 /** An integer that may legitimately be negative (cpu.cfs_quota_us); no clamping. */
 export function parseSigned(token: string, file: string): number {
   if (!SIGNED.test(token)) throw new ParseError(file, `not an integer: ${JSON.stringify(token)}`);
-  return Number(token);
+  // Through BigInt: Number() of a 400-digit token is Infinity, and of `-0` is -0.
+  const value = BigInt(token);
+  if (value < S64_MIN || value > S64_MAX) throw new ParseError(file, `out of s64 range: ${token}`);
+  return Number(value);
 }
 
 /** A strictly unsigned integer setting (cpu.shares, cpu.weight, cfs_period_us): anything else is malformed. */
 export function parseUnsigned(token: string, file: string): number {
   if (!UNSIGNED.test(token)) throw new ParseError(file, `not an unsigned integer: ${JSON.stringify(token)}`);
-  return Number(token);
+  const value = BigInt(token);
+  if (value > U64_MAX) throw new ParseError(file, `out of u64 range: ${token}`);
+  return Number(value);
 }
 
 /** Single-value statistic file (memory.current, pids.current, memory.failcnt). */
@@ -112,12 +123,16 @@ export function pickFlatKeyed<F extends string>(
   file: string,
 ): Partial<Record<F, number>> {
   const out: Partial<Record<F, number>> = {};
+  // The fast path below is exact only for the kernel's own bytes: a tab, \r, NBSP or BOM in a key
+  // would make parseFlatKeyed see a different first field (`rss\u00a00 ` is `rss 0` there). One
+  // scan of the whole text is cheaper than checking every key.
+  const plain = !ODD_CHARS.test(text);
   for (let start = 0; start < text.length; ) {
     const newline = text.indexOf('\n', start);
     const end = newline === -1 ? text.length : newline;
     const space = text.indexOf(' ', start);
     const key = space > start && space < end ? text.slice(start, space) : '';
-    if (key !== '' && key.charCodeAt(0) > 32 && !key.includes('\t')) {
+    if (key !== '' && plain) {
       // The kernel's own form, `key value`: only a wanted key's value is looked at.
       const field = wanted.get(key);
       if (field !== undefined) {
@@ -125,7 +140,7 @@ export function pickFlatKeyed<F extends string>(
         if (token !== '' && !WHITESPACE.test(token)) out[field] = parseStat(token, file);
       }
     } else if (end > start) {
-      // Leading blanks, tabs, or a single field: split as parseFlatKeyed does.
+      // Leading blanks, odd characters, or a single field: split as parseFlatKeyed does.
       const fields = text.slice(start, end).trim().split(WHITESPACE);
       const field = fields.length === 2 ? wanted.get(fields[0]!) : undefined;
       if (field !== undefined) out[field] = parseStat(fields[1]!, file);
@@ -178,7 +193,7 @@ export function parseDeviceKey(key: string, file: string): [major: number, minor
   const colon = key.indexOf(':');
   const major = key.slice(0, colon);
   const minor = key.slice(colon + 1);
-  if (colon <= 0 || !UNSIGNED.test(major) || !UNSIGNED.test(minor)) {
+  if (colon <= 0 || !UNSIGNED.test(major) || !UNSIGNED.test(minor) || Number(major) > U32_MAX || Number(minor) > U32_MAX) {
     throw new ParseError(file, `not a major:minor device: ${JSON.stringify(key)}`);
   }
   return [Number(major), Number(minor)];

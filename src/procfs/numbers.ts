@@ -2,6 +2,8 @@ import { ParseError } from '../errors.js';
 
 const UNSIGNED = /^\d+$/;
 const SIGNED = /^-?\d+$/;
+const TWO_POW_64 = 2 ** 64;
+const TWO_POW_63 = 2 ** 63;
 
 /**
  * A decimal unsigned kernel counter as a JS number.
@@ -15,7 +17,10 @@ export function parseUnsigned(token: string | undefined, file: string, what: str
   if (token === undefined || !UNSIGNED.test(token)) {
     throw new ParseError(file, `${what}: expected an unsigned integer, got ${JSON.stringify(token)}`);
   }
-  return Number(token);
+  const value = Number(token);
+  // 2^64 itself passes: it is what the u64 maximum rounds to. Far beyond (a 400-digit token) Number() is Infinity.
+  if (value > TWO_POW_64) throw new ParseError(file, `${what}: out of u64 range: ${token}`);
+  return value;
 }
 
 /** Like parseUnsigned, but accepts a leading '-' (priority, nice, cutime are signed in the kernel). */
@@ -23,7 +28,10 @@ export function parseSigned(token: string | undefined, file: string, what: strin
   if (token === undefined || !SIGNED.test(token)) {
     throw new ParseError(file, `${what}: expected an integer, got ${JSON.stringify(token)}`);
   }
-  return Number(token);
+  const value = Number(token);
+  if (Math.abs(value) > TWO_POW_63) throw new ParseError(file, `${what}: out of s64 range: ${token}`);
+  // `-0` would otherwise stay a negative zero.
+  return value === 0 ? 0 : value;
 }
 
 /** Split a line on runs of blanks (spaces and tabs), dropping the empty edge tokens. */

@@ -80,7 +80,7 @@ export function parseStat(text: string, file = '/proc/stat'): ProcStat {
       if (suffix === '') {
         out.total = parseCpuTicks(f, file, key);
       } else if (/^\d+$/.test(suffix)) {
-        out.perCpu.set(Number(suffix), parseCpuTicks(f, file, key));
+        out.perCpu.set(parseUnsigned(suffix, file, `${key} number`), parseCpuTicks(f, file, key));
       }
       continue;
     }
