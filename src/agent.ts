@@ -79,6 +79,8 @@ export class Agent {
       rootfs: config.paths.rootfs,
       stats: this.stats,
       log,
+      concurrency: config.cri.concurrency,
+      refreshTimeoutMs: config.cri.refreshTimeoutMs,
     });
     this.#inventory = inventory;
     this.collector = new Collector({ layout: this.layout, reader, roots, targets: inventory, stats: this.stats, log });
@@ -87,6 +89,8 @@ export class Agent {
   /** One collection, returned instead of pushed (--once --print). */
   async collectOnce(): Promise<ResourceMetrics> {
     try {
+      // One shot: let discovery finish (under its own deadlines) so the only cycle has its labels.
+      await this.#inventory.refreshNow();
       return await collectOnce(this.resource, this.specs, this.collector);
     } finally {
       await this.#inventory.close();

@@ -13,7 +13,7 @@ export interface AgentConfig {
   collection: { intervalMs: number; maxOpenFiles: number };
   paths: { proc: string; sys: string; rootfs: string };
   discovery: { cgroupParents: string[]; maxDepth: number; maxCgroups: number };
-  cri: { endpoint: string; timeoutMs: number; statsTimeoutMs: number };
+  cri: { endpoint: string; timeoutMs: number; statsTimeoutMs: number; concurrency: number; refreshTimeoutMs: number };
   export: {
     otlp: {
       endpoint: string;
@@ -201,6 +201,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
       endpoint: get('cri.endpoint') as string,
       timeoutMs: parseDuration(get('cri.timeout')),
       statsTimeoutMs: parseDuration(get('cri.statsTimeout')),
+      concurrency: get('cri.concurrency') as number,
+      refreshTimeoutMs: parseDuration(get('cri.refreshTimeout')),
     },
     export: {
       otlp: {
@@ -233,6 +235,9 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Loa
     },
     log: { level: get('log.level') as string },
   };
+  if (config.cri.concurrency < 1 || config.cri.concurrency > 64) {
+    throw new ConfigError(`cri.concurrency: must be an integer from 1 to 64: value was ${config.cri.concurrency}`);
+  }
   if ((config.export.otlp.tls.cert === '') !== (config.export.otlp.tls.key === '')) {
     throw new ConfigError('export.otlp.tls.cert and export.otlp.tls.key must be set together (mTLS)');
   }

@@ -59,6 +59,16 @@ const tree = {
     },
     timeout: { doc: 'Deadline of each CRI list/status call.', format: 'duration-ms', default: '5s' },
     statsTimeout: { doc: 'Deadline of the CRI stats calls (slow with many pods).', format: 'duration-ms', default: '10s' },
+    concurrency: {
+      doc: 'CRI status calls in flight at once during discovery (1 to 64); one stuck container then holds one slot, not the whole round.',
+      format: 'nat',
+      default: 4,
+    },
+    refreshTimeout: {
+      doc: 'Overall deadline of one CRI discovery round (lists plus status calls); collection never waits for it, and what is unfinished is retried on a new connection.',
+      format: 'duration-ms',
+      default: '15s',
+    },
   },
   export: {
     otlp: {

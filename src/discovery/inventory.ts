@@ -6,8 +6,10 @@ import type { Logger } from '../log.js';
 import type { AgentStats, ContainerIdentity, FsUsageSample } from '../metrics/sample.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Container, ContainerStatsSample, Pod, RuntimeVersion } from '../runtime/types.js';
+import { forEachBounded } from './bounded.js';
 import { cgroupPathFromSpec, isPodCgroup, parentOf } from './cgroups-path.js';
-import type { RawWalkOptions } from './raw-cgroups.js';
+import { KUBELET_ROOTS, walkRawCgroups, type RawWalkOptions, type RawWalkResult } from './raw-cgroups.js';
+import { countSourceError, WarnLimiter } from './source-errors.js';
 import { rawIdentity, rawTargets, type Target, type TargetList, type TargetProvider } from './target.js';
 
 export interface RuntimeConnector {
@@ -24,6 +26,24 @@ export interface InventoryOptions {
   stats: AgentStats;
   log: Logger;
   now?: () => number;
+  /** Status calls in flight at once (cri.concurrency). Default 4. */
+  concurrency?: number;
+  /**
+   * Overall deadline of one CRI refresh (lists plus status calls), ms (cri.refreshTimeout). What is
+   * not done by then waits for the next refresh, on a fresh connection. Default 15000.
+   */
+  refreshTimeoutMs?: number;
+  /**
+   * How long list() waits for a discovery round still running before it answers from the latest
+   * finished one, ms. Default 200: a healthy runtime answers well within it, so labels are current;
+   * a hung one costs each cycle at most this much.
+   */
+  listWaitMs?: number;
+}
+
+/** One CRI refresh; `over` once its overall deadline passed or the inventory closed. */
+interface Round {
+  over: boolean;
 }
 
 interface PodEntry {
@@ -43,6 +63,10 @@ const OOM_REASON = 'OOMKilled';
  * costs ~0.2 s at 100 pods: asking more often than that only repeats the same figures.
  */
 const FS_REFRESH_MS = 10_000;
+/** A runtime failing the same way every cycle is said once per this long. */
+const WARN_EVERY_MS = 5 * 60_000;
+/** Longest synchronous stretch of the raw cgroup walk before it lets the event loop turn. */
+const WALK_SLICE_MS = 5;
 
 /**
  * Pods and containers from the runtime's CRI API, joined with the raw cgroup walk.
@@ -53,8 +77,15 @@ const FS_REFRESH_MS = 10_000;
  * name=<container id>, image=<image as the pod spec named it>, container=<name>; sandboxes
  * container="" and image=<sandbox image>; pod-level cgroups only pod and namespace.
  *
+ * Discovery runs beside collection, never inside it: list() starts a CRI refresh and a raw walk
+ * when none is running, waits at most listWaitMs for them, and answers from the latest results. So a
+ * runtime that hangs (a socket that never answers, a status call stuck on a dead shim) costs labels
+ * for a while, never cgroup data. Every CRI call has its deadline, status calls go `concurrency` at a
+ * time, a refresh has an overall deadline, and a refresh still running is never started twice.
+ *
  * When the runtime is unreachable the last known inventory keeps labelling the cgroups that still
- * exist, and the connection is retried every cycle; raw discovery goes on regardless.
+ * exist, and the connection is retried every cycle, on a fresh channel after a deadline or
+ * UNAVAILABLE; raw discovery goes on regardless.
  */
 export class CriInventory implements TargetProvider {
   #opts: InventoryOptions;
@@ -69,10 +100,24 @@ export class CriInventory implements TargetProvider {
   #fs = new Map<string, FsUsageSample>();
   #fsReadAt = -Infinity;
   #now: () => number;
+  #concurrency: number;
+  #refreshTimeoutMs: number;
+  #listWaitMs: number;
+  #warn: WarnLimiter;
+  #refreshing: Promise<void> | undefined;
+  #round: Round | undefined;
+  #fsJob: Promise<void> | undefined;
+  #walking: Promise<void> | undefined;
+  #walk: RawWalkResult | undefined;
+  #closed = false;
 
   constructor(opts: InventoryOptions) {
     this.#opts = opts;
     this.#now = opts.now ?? Date.now;
+    this.#concurrency = Math.max(1, Math.floor(opts.concurrency ?? 4));
+    this.#refreshTimeoutMs = opts.refreshTimeoutMs ?? 15_000;
+    this.#listWaitMs = opts.listWaitMs ?? 200;
+    this.#warn = new WarnLimiter(opts.log, WARN_EVERY_MS, this.#now);
   }
 
   get connected(): boolean {
@@ -80,8 +125,36 @@ export class CriInventory implements TargetProvider {
   }
 
   async list(): Promise<TargetList> {
-    await this.#refresh();
-    const raw = rawTargets(this.#opts.layout, this.#opts.raw);
+    if (!this.#closed) {
+      const refresh = this.#startRefresh();
+      const walk = this.#startWalk();
+      // The very first walk has nothing older to answer with; it is bounded by maxCgroups and yields.
+      if (!this.#walk) await walk;
+      await within(Promise.all([refresh, walk]), this.#listWaitMs);
+    }
+    return this.#targets();
+  }
+
+  /**
+   * Runs a CRI refresh, a raw walk and (when due) the filesystem stats to the end, each under its
+   * own deadline, so the next list() answers from them (for one-shot collection).
+   */
+  async refreshNow(): Promise<void> {
+    if (this.#closed) return;
+    await Promise.all([this.#startRefresh(), this.#startWalk()]);
+    await this.#fsJob;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#round) this.#round.over = true;
+    // Cancels calls in flight: nothing keeps waiting on the runtime after this.
+    this.#runtime?.close();
+    this.#runtime = undefined;
+  }
+
+  #targets(): TargetList {
+    const raw = rawTargets(this.#walk ?? { paths: ['/'], truncated: false });
     const byPath = new Map<string, Target>();
     for (const t of raw.targets) byPath.set(t.cgroupPath, t);
     const newest = this.#newestInstances();
@@ -93,12 +166,63 @@ export class CriInventory implements TargetProvider {
     return { targets: [...byPath.values()], truncated: raw.truncated };
   }
 
-  async close(): Promise<void> {
+  /** The raw walk in progress, or a new one; pod cgroups the runtime named are walked first. */
+  #startWalk(): Promise<void> {
+    if (this.#walking) return this.#walking;
+    const first = new Set<string>();
+    for (const { cgroupPath } of this.#pods.values()) if (cgroupPath) first.add(parentOf(cgroupPath));
+    for (const r of KUBELET_ROOTS) first.add(r);
+    const { layout, raw, stats, log } = this.#opts;
+    this.#walking = walkRawCgroups(layout, raw, { first: [...first], sliceMs: WALK_SLICE_MS })
+      .then((r) => {
+        this.#walk = r;
+        if (r.truncated) stats.discoveryTruncations++;
+      })
+      .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'raw cgroup walk failed; keeping the previous one'))
+      .finally(() => {
+        this.#walking = undefined;
+      });
+    return this.#walking;
+  }
+
+  /** The CRI refresh in progress, or a new one under the overall deadline. */
+  #startRefresh(): Promise<void> {
+    if (this.#refreshing) return this.#refreshing;
+    const round: Round = { over: false };
+    this.#round = round;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        if (!round.over) this.#overdue(round);
+        resolve();
+      }, this.#refreshTimeoutMs);
+      timer.unref();
+    });
+    const work = this.#refresh(round).catch((err: unknown) => {
+      this.#opts.log.warn({ err: (err as Error).message }, 'CRI refresh failed unexpectedly; retrying next cycle');
+    });
+    this.#refreshing = Promise.race([work, deadline]).finally(() => {
+      clearTimeout(timer);
+      round.over = true;
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  /** The refresh ran out of time: let it go, and start the next one on a fresh channel. */
+  #overdue(round: Round): void {
+    round.over = true;
+    countSourceError(this.#opts.stats, 'cri', 'DEADLINE_EXCEEDED');
+    this.#warn.warn(
+      'cri/refresh/DEADLINE_EXCEEDED',
+      { endpoint: this.#endpoint, deadlineMs: this.#refreshTimeoutMs, code: 'DEADLINE_EXCEEDED' },
+      'CRI refresh did not finish in time; labels come from the last one, retrying on a new connection',
+    );
     this.#runtime?.close();
     this.#runtime = undefined;
   }
 
-  async #refresh(): Promise<void> {
+  async #refresh(round: Round): Promise<void> {
     const { log, stats } = this.#opts;
     if (!this.#runtime) {
       const c = this.#opts.connector.connect();
@@ -110,6 +234,8 @@ export class CriInventory implements TargetProvider {
       }
       this.#runtime = c.runtime;
       this.#endpoint = c.endpoint;
+      // Connected is not up: up means it answered.
+      stats.criUp ??= false;
     }
     const runtime = this.#runtime;
     let pods: Pod[];
@@ -117,9 +243,10 @@ export class CriInventory implements TargetProvider {
     try {
       [pods, containers] = await Promise.all([runtime.listPods(), runtime.listContainers()]);
     } catch (err) {
-      this.#down(err);
+      if (!round.over) this.#down(runtime, err);
       return;
     }
+    if (round.over) return;
     if (!this.#up) {
       let version: RuntimeVersion | undefined;
       try {
@@ -127,6 +254,7 @@ export class CriInventory implements TargetProvider {
       } catch {
         // the lists answered; the version is only for the log line
       }
+      if (round.over) return;
       log.info(
         { endpoint: this.#endpoint, runtime: version ? `${version.runtimeName} ${version.runtimeVersion}` : 'unknown' },
         this.#lastReason === undefined ? 'connected to the container runtime' : 'container runtime is back',
@@ -135,76 +263,103 @@ export class CriInventory implements TargetProvider {
     }
     this.#up = true;
     stats.criUp = true;
-    await this.#syncPods(runtime, pods);
-    await this.#syncContainers(runtime, containers);
-    const now = this.#now();
-    if (now - this.#fsReadAt >= FS_REFRESH_MS) {
-      this.#fsReadAt = now;
-      await this.#syncFs(runtime);
-    }
+    await this.#syncPods(runtime, pods, round);
+    if (round.over) return;
+    await this.#syncContainers(runtime, containers, round);
+    this.#startFs(runtime);
   }
 
-  #down(err: unknown): void {
+  /** Writable-layer stats on their own schedule and deadline, beside the refresh. */
+  #startFs(runtime: ContainerRuntime): void {
+    const now = this.#now();
+    if (this.#fsJob || this.#closed || now - this.#fsReadAt < FS_REFRESH_MS) return;
+    this.#fsReadAt = now;
+    this.#fsJob = this.#syncFs(runtime).finally(() => {
+      this.#fsJob = undefined;
+    });
+  }
+
+  #down(runtime: ContainerRuntime, err: unknown): void {
     const reason = `container runtime at ${this.#endpoint} not answering: ${err instanceof Error ? err.message : String(err)}`;
+    const code = errorCode(err);
     if (this.#up || this.#lastReason === undefined) {
-      this.#opts.log.warn(`${reason}; keeping the last known pods for labels, retrying every cycle`);
+      this.#opts.log.warn({ code }, `${reason}; keeping the last known pods for labels, retrying every cycle`);
     }
     this.#lastReason = reason;
     this.#up = false;
-    // A fresh client next cycle: grpc-js would otherwise back off reconnecting for up to two minutes.
-    if ((err as { code?: string }).code === 'CRI_UNAVAILABLE') {
-      this.#runtime?.close();
-      this.#runtime = undefined;
+    // A fresh client next cycle. After UNAVAILABLE grpc-js would back off reconnecting for up to two
+    // minutes; after a deadline the connection itself may be the wedged part (a runtime that accepted
+    // and then stopped answering), and only a new one can tell.
+    if ((err as { code?: string }).code === 'CRI_UNAVAILABLE' || code === 'DEADLINE_EXCEEDED') {
+      runtime.close();
+      if (this.#runtime === runtime) this.#runtime = undefined;
     }
     this.#opts.stats.criUp = false;
-    this.#opts.stats.sourceErrors.cri = (this.#opts.stats.sourceErrors.cri ?? 0) + 1;
+    countSourceError(this.#opts.stats, 'cri', code);
   }
 
-  async #syncPods(runtime: ContainerRuntime, pods: Pod[]): Promise<void> {
+  async #syncPods(runtime: ContainerRuntime, pods: Pod[], round: Round): Promise<void> {
     const listed = new Set(pods.map((p) => p.id));
     for (const id of this.#pods.keys()) if (!listed.has(id)) this.#pods.delete(id);
     // OOM counts live as long as their pod: a deleted pod's count would otherwise be kept forever.
     const podKeys = new Set(pods.flatMap((p) => [p.uid, p.id]));
     for (const key of this.#oomKilled.keys()) if (!podKeys.has(key.slice(0, key.lastIndexOf('/')))) this.#oomKilled.delete(key);
-    for (const p of pods) {
-      const known = this.#pods.get(p.id);
-      if (known && known.pod.state === p.state) continue;
-      try {
-        const pod = await runtime.podStatus(p.id);
+    const todo = pods.filter((p) => this.#pods.get(p.id)?.pod.state !== p.state);
+    await forEachBounded(
+      todo,
+      this.#concurrency,
+      async (p) => {
+        let pod: Pod;
+        try {
+          pod = await runtime.podStatus(p.id);
+        } catch (err) {
+          if (!round.over) this.#statusFailed('pod', p.id, err);
+          return;
+        }
+        if (round.over) return;
         const cgroupPath = pod.cgroupPath ? cgroupPathFromSpec(pod.cgroupPath) : undefined;
         this.#pods.set(p.id, cgroupPath ? { pod, cgroupPath } : { pod });
-      } catch (err) {
-        this.#statusFailed('pod', p.id, err);
-      }
-    }
+      },
+      () => round.over,
+    );
   }
 
-  async #syncContainers(runtime: ContainerRuntime, containers: Container[]): Promise<void> {
+  async #syncContainers(runtime: ContainerRuntime, containers: Container[], round: Round): Promise<void> {
     const listed = new Set(containers.map((c) => c.id));
     for (const id of this.#containers.keys()) if (!listed.has(id)) this.#containers.delete(id);
+    const todo: Container[] = [];
     for (const c of containers) {
       const known = this.#containers.get(c.id);
       if (known && known.container.state === c.state) {
         // Cheap fields may change without a state change (the kubelet updates annotations).
         known.container = { ...known.container, annotations: c.annotations, ...(c.restartCount !== undefined ? { restartCount: c.restartCount } : {}) };
-        continue;
+      } else {
+        todo.push(c);
       }
-      try {
-        const container = await runtime.containerStatus(c.id);
-        const cgroupPath = container.cgroupPath ? cgroupPathFromSpec(container.cgroupPath) : undefined;
-        this.#containers.set(c.id, cgroupPath ? { container, cgroupPath } : { container });
-        if (container.state === 'exited' && container.reason === OOM_REASON) {
-          const pod = this.#pods.get(container.podId)?.pod;
-          const key = `${pod?.uid ?? container.podId}/${container.name}`;
-          let ids = this.#oomKilled.get(key);
-          if (!ids) this.#oomKilled.set(key, (ids = new Set()));
-          if (!ids.has(container.id)) {
-            ids.add(container.id);
-            this.#opts.log.info({ container: container.name, pod: pod?.name, id: container.id }, 'container was OOM-killed');
-          }
-        }
-      } catch (err) {
-        this.#statusFailed('container', c.id, err);
+    }
+    await forEachBounded(todo, this.#concurrency, (c) => this.#containerStatus(runtime, c.id, round), () => round.over);
+  }
+
+  /** One container's verbose status; a failure costs only this container's labels, until next time. */
+  async #containerStatus(runtime: ContainerRuntime, id: string, round: Round): Promise<void> {
+    let container: Container;
+    try {
+      container = await runtime.containerStatus(id);
+    } catch (err) {
+      if (!round.over) this.#statusFailed('container', id, err);
+      return;
+    }
+    if (round.over) return;
+    const cgroupPath = container.cgroupPath ? cgroupPathFromSpec(container.cgroupPath) : undefined;
+    this.#containers.set(id, cgroupPath ? { container, cgroupPath } : { container });
+    if (container.state === 'exited' && container.reason === OOM_REASON) {
+      const pod = this.#pods.get(container.podId)?.pod;
+      const key = `${pod?.uid ?? container.podId}/${container.name}`;
+      let ids = this.#oomKilled.get(key);
+      if (!ids) this.#oomKilled.set(key, (ids = new Set()));
+      if (!ids.has(container.id)) {
+        ids.add(container.id);
+        this.#opts.log.info({ container: container.name, pod: pod?.name, id: container.id }, 'container was OOM-killed');
       }
     }
   }
@@ -216,8 +371,10 @@ export class CriInventory implements TargetProvider {
       samples = await runtime.listContainerStats();
     } catch (err) {
       this.#fs.clear();
-      this.#opts.stats.sourceErrors.cri = (this.#opts.stats.sourceErrors.cri ?? 0) + 1;
-      this.#opts.log.debug({ err: (err as Error).message }, 'ListContainerStats failed; no filesystem usage this cycle');
+      if (this.#closed) return;
+      const code = errorCode(err);
+      countSourceError(this.#opts.stats, 'cri', code);
+      this.#warn.warn(`cri/ListContainerStats/${code}`, { code, err: (err as Error).message }, 'ListContainerStats failed; no writable-layer usage until it answers');
       return;
     }
     const capacity = new Map<string, { limitBytes?: number; inodesTotal?: number; inodesFree?: number }>();
@@ -236,9 +393,17 @@ export class CriInventory implements TargetProvider {
 
   #statusFailed(kind: string, id: string, err: unknown): void {
     // NOT_FOUND: removed between the list and the status call; it will be gone from the next list.
-    const status = (err as { status?: string }).status;
-    if (status === 'NOT_FOUND') this.#opts.log.debug({ id }, `${kind} vanished before its status was read`);
-    else this.#opts.log.warn({ id, err: err instanceof AgentError ? err.message : String(err) }, `${kind} status failed; will retry`);
+    const code = errorCode(err);
+    if (code === 'NOT_FOUND') {
+      this.#opts.log.debug({ id }, `${kind} vanished before its status was read`);
+      return;
+    }
+    countSourceError(this.#opts.stats, 'cri', code);
+    this.#warn.warn(
+      `cri/${kind}-status/${code}`,
+      { id, code, err: err instanceof AgentError ? err.message : String(err) },
+      `${kind} status failed; that ${kind} goes unlabelled until a later refresh gets its status (said once per ${WARN_EVERY_MS / 60_000} min per code)`,
+    );
   }
 
   #oomCount(pod: Pod | undefined, c: Container): number | undefined {
@@ -315,6 +480,21 @@ export class CriInventory implements TargetProvider {
       namespace: pod?.namespace ?? c.labels['io.kubernetes.pod.namespace'] ?? '',
     };
   }
+}
+
+/** The gRPC status name of a runtime error (DEADLINE_EXCEEDED, UNAVAILABLE, …), else its AgentError code. */
+function errorCode(err: unknown): string {
+  const e = err as { status?: unknown; code?: unknown };
+  if (typeof e?.status === 'string' && e.status !== '') return e.status;
+  if (err instanceof AgentError) return err.code;
+  return 'UNEXPECTED';
+}
+
+/** Waits for `p`, or `ms` at most, whichever comes first. Never rejects. */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 function statfsOf(path: string): { limitBytes?: number; inodesTotal?: number; inodesFree?: number } {

@@ -30,7 +30,7 @@ function runtimeNaming(pods: Pod[], containers: Container[]): ContainerRuntime {
     throw new Error('unused');
   };
   return {
-    version: async () => ({ version: '0.1.0', runtimeName: 'containerd', runtimeVersion: '1.6.20', runtimeApiVersion: 'v1' }),
+    version: async () => ({ runtimeName: 'containerd', runtimeVersion: '1.6.20', apiVersion: 'v1' }),
     status: notUsed,
     listPods: async () => pods,
     listContainers: async () => containers,
@@ -89,7 +89,7 @@ const figures = (m: { turns: number; longestBlockMs: number; histMaxMs: number; 
   `${m.ms.toFixed(0)} ms; event loop turned ${m.turns} times, longest block ${m.longestBlockMs.toFixed(1)} ms (eventLoopDelay max ${m.histMaxMs.toFixed(1)} ms)`;
 
 describe(`raw discovery with ${SIBLINGS} sibling cgroups next to /kubepods`, () => {
-  it('without a runtime: the pods are still reported, truncation is flagged and counted, and the walk yields', async () => {
+  it('without a runtime: the pods are still reported, truncation is flagged and counted', async () => {
     const { inv, stats } = inventory({ connect: () => ({ reason: 'no CRI socket found' }) }, 1000);
     const m = await measured(() => inv.list());
     const paths = new Set(m.value.targets.map((t) => t.cgroupPath));
@@ -100,7 +100,6 @@ describe(`raw discovery with ${SIBLINGS} sibling cgroups next to /kubepods`, () 
     expect(m.value.truncated).toBe(true);
     expect(paths.size).toBeLessThanOrEqual(1000);
     expect(stats.discoveryTruncations).toBeGreaterThanOrEqual(1);
-    expect(m.turns, 'the walk let the event loop run').toBeGreaterThan(0);
     await inv.close();
   });
 
@@ -136,7 +135,8 @@ describe(`raw discovery with ${SIBLINGS} sibling cgroups next to /kubepods`, () 
     );
     expect(m.value.truncated).toBe(false);
     expect(m.value.targets.length).toBe(SIBLINGS + 8);
-    expect(m.turns).toBeGreaterThan(1);
+    // 5,008 directories read, the loop let in at least every 256 of them.
+    expect(m.turns, 'the walk let the event loop run').toBeGreaterThanOrEqual(Math.floor(SIBLINGS / 256));
     await inv.close();
   });
 });
