@@ -371,8 +371,9 @@ export class CriInventory implements TargetProvider {
       samples = await runtime.listContainerStats();
     } catch (err) {
       this.#fs.clear();
-      if (this.#closed) return;
       const code = errorCode(err);
+      // CANCELLED: we closed that connection ourselves (shutdown, or a refresh past its deadline).
+      if (this.#closed || code === 'CANCELLED') return;
       countSourceError(this.#opts.stats, 'cri', code);
       this.#warn.warn(`cri/ListContainerStats/${code}`, { code, err: (err as Error).message }, 'ListContainerStats failed; no writable-layer usage until it answers');
       return;

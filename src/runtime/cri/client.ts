@@ -48,7 +48,8 @@ export interface CriRuntimeOptions {
  *
  * Every call carries a deadline and rejects with RuntimeCallError (`CRI_UNAVAILABLE` when the
  * socket is missing or refuses, `CRI_CALL` otherwise, with the gRPC status name and rpc in
- * the error). The channel reconnects by itself after a runtime restart. Call close() when done.
+ * the error). The channel reconnects by itself after a runtime restart. Call close() when done:
+ * it also cancels the calls still in flight (they reject with status CANCELLED at once).
  *
  * ```ts
  * const cri = new CriRuntime({ endpoint: 'unix:///run/containerd/containerd.sock' });
