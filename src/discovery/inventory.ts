@@ -238,15 +238,16 @@ export class CriInventory implements TargetProvider {
       stats.criUp ??= false;
     }
     const runtime = this.#runtime;
-    let pods: Pod[];
-    let containers: Container[];
-    try {
-      [pods, containers] = await Promise.all([runtime.listPods(), runtime.listContainers()]);
-    } catch (err) {
-      if (!round.over) this.#down(runtime, err);
+    const [pods, containers] = await Promise.allSettled([runtime.listPods(), runtime.listContainers()]);
+    if (round.over) return;
+    if (pods.status === 'rejected' && containers.status === 'rejected') {
+      this.#down(runtime, pods.reason);
       return;
     }
-    if (round.over) return;
+    // One list failing alone costs only what it lists: the other half is kept as it was.
+    for (const [r, rpc] of [[pods, 'ListPodSandbox'], [containers, 'ListContainers']] as const) {
+      if (r.status === 'rejected') this.#callFailed(rpc, r.reason, 'the last known ones keep their labels');
+    }
     if (!this.#up) {
       let version: RuntimeVersion | undefined;
       try {
@@ -263,9 +264,9 @@ export class CriInventory implements TargetProvider {
     }
     this.#up = true;
     stats.criUp = true;
-    await this.#syncPods(runtime, pods, round);
+    if (pods.status === 'fulfilled') await this.#syncPods(runtime, pods.value, round);
     if (round.over) return;
-    await this.#syncContainers(runtime, containers, round);
+    if (containers.status === 'fulfilled') await this.#syncContainers(runtime, containers.value, round);
     this.#startFs(runtime);
   }
 
@@ -371,11 +372,9 @@ export class CriInventory implements TargetProvider {
       samples = await runtime.listContainerStats();
     } catch (err) {
       this.#fs.clear();
-      const code = errorCode(err);
       // CANCELLED: we closed that connection ourselves (shutdown, or a refresh past its deadline).
-      if (this.#closed || code === 'CANCELLED') return;
-      countSourceError(this.#opts.stats, 'cri', code);
-      this.#warn.warn(`cri/ListContainerStats/${code}`, { code, err: (err as Error).message }, 'ListContainerStats failed; no writable-layer usage until it answers');
+      if (this.#closed || errorCode(err) === 'CANCELLED') return;
+      this.#callFailed('ListContainerStats', err, 'no writable-layer usage until it answers');
       return;
     }
     const capacity = new Map<string, { limitBytes?: number; inodesTotal?: number; inodesFree?: number }>();
@@ -399,11 +398,17 @@ export class CriInventory implements TargetProvider {
       this.#opts.log.debug({ id }, `${kind} vanished before its status was read`);
       return;
     }
+    this.#callFailed(kind === 'pod' ? 'PodSandboxStatus' : 'ContainerStatus', err, `that ${kind} goes unlabelled until a later refresh gets its status`, { id });
+  }
+
+  /** Counts a failed CRI call by its code and says so once per rpc and code every few minutes. */
+  #callFailed(rpc: string, err: unknown, consequence: string, fields: Record<string, unknown> = {}): void {
+    const code = errorCode(err);
     countSourceError(this.#opts.stats, 'cri', code);
     this.#warn.warn(
-      `cri/${kind}-status/${code}`,
-      { id, code, err: err instanceof AgentError ? err.message : String(err) },
-      `${kind} status failed; that ${kind} goes unlabelled until a later refresh gets its status (said once per ${WARN_EVERY_MS / 60_000} min per code)`,
+      `cri/${rpc}/${code}`,
+      { ...fields, rpc, code, err: err instanceof Error ? err.message : String(err) },
+      `CRI ${rpc} failed (${code}); ${consequence} (said once per ${WARN_EVERY_MS / 60_000} min per rpc and code)`,
     );
   }
 

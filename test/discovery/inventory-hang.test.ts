@@ -38,6 +38,7 @@ type Behaviour = 'answer' | 'hang' | { fail: string };
 /** Each call answers, fails with a gRPC status, or hangs until `release()` (or forever). */
 class ControlledRuntime implements ContainerRuntime {
   lists: Behaviour = 'answer';
+  podList: Behaviour | undefined;
   statusOf = new Map<string, Behaviour>();
   calls: string[] = [];
   inFlight = 0;
@@ -65,7 +66,7 @@ class ControlledRuntime implements ContainerRuntime {
     throw new Error('unused');
   }
   async listPods() {
-    return this.#call('ListPodSandbox', this.lists, () => [thePod]);
+    return this.#call('ListPodSandbox', this.podList ?? this.lists, () => [thePod]);
   }
   async listContainers() {
     return this.#call('ListContainers', this.lists, () => IDS.map(ctr));
@@ -176,7 +177,7 @@ describe('CriInventory with a hanging or failing runtime', () => {
     expect(t.get(`${POD}/sb`)?.identity.pod).toBe('web');
     expect(stats.sourceErrors.cri).toBe(2);
     expect(stats.sourceErrorCodes).toEqual({ 'cri/UNKNOWN': 2 });
-    expect(warnings.filter((w) => w.startsWith('container status failed'))).toHaveLength(1);
+    expect(warnings.filter((w) => w.startsWith('CRI ContainerStatus failed (UNKNOWN)'))).toHaveLength(1);
     // The hung one answers; the failing ones are retried next refresh, the warning not repeated within 5 min.
     rt.release();
     await tick(10);
@@ -186,11 +187,28 @@ describe('CriInventory with a hanging or failing runtime', () => {
     const t2 = byPath((await inv.list()).targets);
     expect(t2.get(`${POD}/c4`)?.identity.container).toBe('c4');
     expect(stats.sourceErrorCodes['cri/UNKNOWN']).toBeGreaterThanOrEqual(4);
-    expect(warnings.filter((w) => w.startsWith('container status failed'))).toHaveLength(1);
+    expect(warnings.filter((w) => w.startsWith('CRI ContainerStatus failed (UNKNOWN)'))).toHaveLength(1);
     now = 6 * 60_000;
     await inv.list();
     await tick(10);
-    expect(warnings.filter((w) => w.startsWith('container status failed'))).toHaveLength(2);
+    expect(warnings.filter((w) => w.startsWith('CRI ContainerStatus failed (UNKNOWN)'))).toHaveLength(2);
+    await inv.close();
+  });
+
+  it('one list failing alone costs only what it lists', async () => {
+    const rt = new ControlledRuntime();
+    const { inv, stats } = setup([rt]);
+    await inv.list();
+    await tick(10);
+    rt.podList = { fail: 'RESOURCE_EXHAUSTED' };
+    await inv.list();
+    await tick(10);
+    const t = byPath((await inv.list()).targets);
+    // The runtime answered ListContainers: it is up, containers keep their labels, the pod is kept as known.
+    expect(stats.criUp).toBe(true);
+    expect(stats.sourceErrorCodes['cri/RESOURCE_EXHAUSTED']).toBeGreaterThanOrEqual(1);
+    expect(t.get(`${POD}/c1`)?.identity).toMatchObject({ container: 'c1', pod: 'web' });
+    expect(t.get(`${POD}/sb`)?.identity.pod).toBe('web');
     await inv.close();
   });
 
