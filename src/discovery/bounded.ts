@@ -20,3 +20,10 @@ export async function forEachBounded<T>(
   for (let i = 0; i < Math.max(1, Math.min(limit, items.length)); i++) workers.push(worker());
   await Promise.all(workers);
 }
+
+/** Waits for `p`, or `ms` at most, whichever comes first. Never rejects. */
+export async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}

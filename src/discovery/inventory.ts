@@ -1,16 +1,16 @@
 import { statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CgroupLayout } from '../cgroup/layout.js';
-import { AgentError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { AgentStats, ContainerIdentity, FsUsageSample } from '../metrics/sample.js';
+import type { AgentStats, FsUsageSample } from '../metrics/sample.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Container, ContainerStatsSample, Pod, RuntimeVersion } from '../runtime/types.js';
-import { forEachBounded } from './bounded.js';
-import { cgroupPathFromSpec, isPodCgroup, parentOf } from './cgroups-path.js';
+import { forEachBounded, within } from './bounded.js';
+import { cgroupPathFromSpec, parentOf } from './cgroups-path.js';
 import { KUBELET_ROOTS, walkRawCgroups, type RawWalkOptions, type RawWalkResult } from './raw-cgroups.js';
-import { countSourceError, WarnLimiter } from './source-errors.js';
-import { rawIdentity, rawTargets, type Target, type TargetList, type TargetProvider } from './target.js';
+import { joinTargets, type ContainerEntry, type PodEntry } from './runtime-targets.js';
+import { countSourceError, errorCode, WarnLimiter } from './source-errors.js';
+import type { TargetList, TargetProvider } from './target.js';
 
 export interface RuntimeConnector {
   /** A runtime client, or undefined with the reason when no runtime can be found right now. */
@@ -46,17 +46,6 @@ interface Round {
   over: boolean;
 }
 
-interface PodEntry {
-  pod: Pod;
-  /** Sandbox cgroup, relative to the hierarchy roots. */
-  cgroupPath?: string;
-}
-
-interface ContainerEntry {
-  container: Container;
-  cgroupPath?: string;
-}
-
 const OOM_REASON = 'OOMKilled';
 /**
  * containerd measures writable layers on its own schedule (about every 10 s), and ListContainerStats
@@ -69,13 +58,12 @@ const WARN_EVERY_MS = 5 * 60_000;
 const WALK_SLICE_MS = 5;
 
 /**
- * Pods and containers from the runtime's CRI API, joined with the raw cgroup walk.
+ * Pods and containers from the runtime's CRI API, joined with the raw cgroup walk (joinTargets in
+ * runtime-targets.ts says how, and which labels each gets).
  *
- * Each cycle lists sandboxes and containers (cheap) and asks verbose status only for ids not seen
+ * Each refresh lists sandboxes and containers (cheap) and asks verbose status only for ids not seen
  * before (pid, cgroup path, netns mode) or whose state changed (exit code, OOMKilled), caching by id
- * and dropping what disappeared. Identity labels follow kubelet's /metrics/cadvisor: containers get
- * name=<container id>, image=<image as the pod spec named it>, container=<name>; sandboxes
- * container="" and image=<sandbox image>; pod-level cgroups only pod and namespace.
+ * and dropping what disappeared.
  *
  * Discovery runs beside collection, never inside it: list() starts a CRI refresh and a raw walk
  * when none is running, waits at most listWaitMs for them, and answers from the latest results. So a
@@ -154,16 +142,7 @@ export class CriInventory implements TargetProvider {
   }
 
   #targets(): TargetList {
-    const raw = rawTargets(this.#walk ?? { paths: ['/'], truncated: false });
-    const byPath = new Map<string, Target>();
-    for (const t of raw.targets) byPath.set(t.cgroupPath, t);
-    const newest = this.#newestInstances();
-    for (const t of this.#runtimeTargets(newest)) {
-      const rawT = byPath.get(t.cgroupPath);
-      byPath.set(t.cgroupPath, rawT?.netPid !== undefined && t.netPid === undefined ? { ...t, netPid: rawT.netPid } : t);
-    }
-    for (const t of this.#exitedTargets(newest)) byPath.set(`exited:${t.identity.name}`, t);
-    return { targets: [...byPath.values()], truncated: raw.truncated };
+    return joinTargets(this.#walk ?? { paths: ['/'], truncated: false }, { pods: this.#pods, containers: this.#containers, oomKilled: this.#oomKilled, fs: this.#fs });
   }
 
   /** The raw walk in progress, or a new one; pod cgroups the runtime named are walked first. */
@@ -411,96 +390,6 @@ export class CriInventory implements TargetProvider {
       `CRI ${rpc} failed (${code}); ${consequence} (said once per ${WARN_EVERY_MS / 60_000} min per rpc and code)`,
     );
   }
-
-  #oomCount(pod: Pod | undefined, c: Container): number | undefined {
-    const ids = this.#oomKilled.get(`${pod?.uid ?? c.podId}/${c.name}`);
-    return ids ? ids.size : undefined;
-  }
-
-  /** Only the newest instance of a (pod, container name) carries the OOM count, so sums do not double it. */
-  #newestInstances(): Set<string> {
-    const newest = new Map<string, Container>();
-    for (const { container: c } of this.#containers.values()) {
-      const key = `${c.podId}/${c.name}`;
-      const cur = newest.get(key);
-      if (!cur || c.attempt > cur.attempt || (c.attempt === cur.attempt && c.createdAt > cur.createdAt)) newest.set(key, c);
-    }
-    return new Set([...newest.values()].map((c) => c.id));
-  }
-
-  #runtimeTargets(newest: Set<string>): Target[] {
-    const out: Target[] = [];
-    for (const { pod, cgroupPath } of this.#pods.values()) {
-      if (!cgroupPath) continue;
-      const sandbox: Target = {
-        cgroupPath,
-        identity: { id: cgroupPath, name: pod.id, image: pod.image ?? '', container: '', pod: pod.name, namespace: pod.namespace },
-      };
-      // A host-network pod's net/dev is the node's: reporting it would count host traffic as the pod's.
-      if (pod.pid !== undefined && pod.pid > 0 && pod.hostNetwork !== true) sandbox.netPid = pod.pid;
-      out.push(sandbox);
-      const podCgroup = parentOf(cgroupPath);
-      if (isPodCgroup(podCgroup, pod.uid)) {
-        out.push({ cgroupPath: podCgroup, identity: { ...rawIdentity(podCgroup), pod: pod.name, namespace: pod.namespace } });
-      }
-    }
-    for (const { container: c, cgroupPath } of this.#containers.values()) {
-      if (!cgroupPath || c.state !== 'running') continue;
-      const pod = this.#pods.get(c.podId)?.pod;
-      const t: Target = { cgroupPath, identity: this.#identity(c, cgroupPath, pod) };
-      const oom = newest.has(c.id) ? this.#oomCount(pod, c) : undefined;
-      t.oomEvents = oom ?? 0;
-      const fs = this.#fs.get(c.id);
-      if (fs) t.fs = [fs];
-      if (c.restartCount !== undefined) t.restartCount = c.restartCount;
-      if (c.startedAt !== undefined) t.startTimeSeconds = Number(c.startedAt / 1_000_000n) / 1000;
-      out.push(t);
-    }
-    return out;
-  }
-
-  /**
-   * Exited containers whose newest instance ended OOMKilled: their cgroup is already gone, so the
-   * OOM counter is the only series they carry, labelled like the container was.
-   */
-  #exitedTargets(newest: Set<string>): Target[] {
-    const out: Target[] = [];
-    for (const { container: c, cgroupPath } of this.#containers.values()) {
-      if (c.state === 'running' || !newest.has(c.id)) continue;
-      const pod = this.#pods.get(c.podId)?.pod;
-      const oom = this.#oomCount(pod, c);
-      if (oom === undefined) continue;
-      const id = cgroupPath ?? `/${c.id}`;
-      out.push({ identity: this.#identity(c, id, pod), oomEvents: oom, cgroupless: true, cgroupPath: id });
-    }
-    return out;
-  }
-
-  #identity(c: Container, cgroupPath: string, pod: Pod | undefined): ContainerIdentity {
-    return {
-      id: cgroupPath,
-      name: c.id,
-      image: c.image,
-      container: c.labels['io.kubernetes.container.name'] ?? c.name,
-      pod: pod?.name ?? c.labels['io.kubernetes.pod.name'] ?? '',
-      namespace: pod?.namespace ?? c.labels['io.kubernetes.pod.namespace'] ?? '',
-    };
-  }
-}
-
-/** The gRPC status name of a runtime error (DEADLINE_EXCEEDED, UNAVAILABLE, …), else its AgentError code. */
-function errorCode(err: unknown): string {
-  const e = err as { status?: unknown; code?: unknown };
-  if (typeof e?.status === 'string' && e.status !== '') return e.status;
-  if (err instanceof AgentError) return err.code;
-  return 'UNEXPECTED';
-}
-
-/** Waits for `p`, or `ms` at most, whichever comes first. Never rejects. */
-async function within(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p.catch(() => {}), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
 }
 
 function statfsOf(path: string): { limitBytes?: number; inodesTotal?: number; inodesFree?: number } {

@@ -1,3 +1,4 @@
+import { AgentError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AgentStats } from '../metrics/sample.js';
 
@@ -36,4 +37,12 @@ export class WarnLimiter {
     this.#log.warn(fields, msg);
     return true;
   }
+}
+
+/** The gRPC status name of a runtime error (DEADLINE_EXCEEDED, UNAVAILABLE, …), else its AgentError code. */
+export function errorCode(err: unknown): string {
+  const e = err as { status?: unknown; code?: unknown };
+  if (typeof e?.status === 'string' && e.status !== '') return e.status;
+  if (err instanceof AgentError) return err.code;
+  return 'UNEXPECTED';
 }
