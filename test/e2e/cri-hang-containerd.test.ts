@@ -5,7 +5,7 @@
  * 0, and after SIGCONT the agent must be back (cri_up 1) and label a pod created after the stop.
  * The test always SIGCONTs, whatever fails.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +43,23 @@ function containerdPid(dir: string): number {
   const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
   if (!cmdline.includes(`${dir}/config.toml`)) throw new Error(`pid ${pid} is not the test containerd (${cmdline})`);
   return pid;
+}
+
+/** The containerd-shim serving sandbox `podId` of the runtime at `socket` (one shim per pod). */
+function shimPid(socket: string, podId: string): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (!(args[0] ?? '').includes('containerd-shim')) continue;
+    const arg = (name: string) => args[args.indexOf(name) + 1];
+    if (args.includes('-id') && arg('-id') === podId && arg('-address') === socket) return Number(entry);
+  }
+  throw new Error(`no shim found for sandbox ${podId} on ${socket}`);
 }
 
 describe.skipIf(gate.skip)(gate.title('a running agent while the real containerd is stopped (SIGSTOP)'), () => {
@@ -132,5 +149,44 @@ describe.skipIf(gate.skip)(gate.title('a running agent while the real containerd
       .toBe(true);
     console.log(`[cri-hang-containerd] after SIGCONT: the new pod was exported with its labels ${Date.now() - t0} ms after it was created`);
     await pods.removePod(fresh.id);
+  });
+
+  it('a stuck shim (its process SIGSTOPped): cgroup data of every pod keeps flowing, labels stay', async () => {
+    const rt = gate.get();
+    const victim = await pods.createPod({ name: 'stuck-shim', namespace: NS, qos: 'besteffort', containers: [{ name: 'sleeper', command: workloads.sleep() }] });
+    const victimId = victim.containers[0]?.cgroup as string;
+    const steadyId = steady.containers[0]?.cgroup as string;
+    const labelsOf = (r: FlatRequest, id: string) => r.metrics.find((m) => m.name === WS)?.points.find((p) => p.attributes.id === id && p.flags === 0)?.attributes;
+    const exportsSince = (t: bigint, until = BigInt(Number.MAX_SAFE_INTEGER) * 1_000_000n) =>
+      receiver.requests.map(flattenRequest).filter((r) => isData(r) && collectedAt(r) >= t && collectedAt(r) < until);
+    const labelledSince = nowNs();
+    await expect.poll(() => exportsSince(labelledSince).some((r) => labelsOf(r, victimId)?.pod === 'stuck-shim'), { timeout: 15_000 }).toBe(true);
+
+    const pid = shimPid(rt.socket, victim.id);
+    // Long enough for a writable-layer round (every 10 s), which asks every shim for its stats.
+    const stuckMs = 14_000;
+    let stoppedAt = 0n;
+    let resumedAt = 0n;
+    try {
+      process.kill(pid, 'SIGSTOP');
+      stoppedAt = nowNs();
+      await sleep(stuckMs);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+      resumedAt = nowNs();
+    }
+    const during = exportsSince(stoppedAt, resumedAt);
+    const errors = during.map((r) => r.metrics.find((m) => m.name === 'podpulse_source_errors_total')?.points.find((p) => p.attributes.source === 'cri')?.value);
+    console.log(
+      `[cri-hang-containerd] shim of one pod stopped ${stuckMs} ms: ${during.length} data exports collected meanwhile; ` +
+        `source_errors{source="cri"} per export: ${errors.join(' ')}`,
+    );
+    expect(during.length).toBeGreaterThanOrEqual(stuckMs / 1000 - 3);
+    for (const r of during) {
+      expect(labelsOf(r, steadyId)).toMatchObject({ pod: 'steady', container: 'sleeper' });
+      expect(labelsOf(r, victimId)).toMatchObject({ pod: 'stuck-shim', container: 'sleeper' });
+      expect(gauge(r, 'podpulse_cri_up')).toBe(1);
+    }
+    await pods.removePod(victim.id);
   });
 });
