@@ -155,7 +155,7 @@ export class CriInventory implements TargetProvider {
     this.#walking = walkRawCgroups(layout, raw, { first: [...first], sliceMs: WALK_SLICE_MS })
       .then((r) => {
         this.#walk = r;
-        if (r.truncated) stats.discoveryTruncations++;
+        if (r.truncated) stats.discoveryTruncations = (stats.discoveryTruncations ?? 0) + 1;
       })
       .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'raw cgroup walk failed; keeping the previous one'))
       .finally(() => {

@@ -9,7 +9,8 @@ import type { AgentStats } from '../metrics/sample.js';
 export function countSourceError(stats: AgentStats, source: string, code: string): void {
   stats.sourceErrors[source] = (stats.sourceErrors[source] ?? 0) + 1;
   const key = `${source}/${code}`;
-  stats.sourceErrorCodes[key] = (stats.sourceErrorCodes[key] ?? 0) + 1;
+  const codes = (stats.sourceErrorCodes ??= {});
+  codes[key] = (codes[key] ?? 0) + 1;
 }
 
 /**

@@ -69,14 +69,14 @@ export interface AgentStats {
    * The same errors by cause, keyed "<source>/<code>" (e.g. "cri/DEADLINE_EXCEEDED"): the code is
    * the gRPC status name for CRI calls, the AgentError code otherwise. Each also counts in sourceErrors.
    */
-  sourceErrorCodes: Record<string, number>;
+  sourceErrorCodes?: Record<string, number>;
   /** Discovery rounds whose raw cgroup walk stopped at discovery.maxCgroups. */
-  discoveryTruncations: number;
+  discoveryTruncations?: number;
   /** undefined when no runtime is configured or detected. */
   criUp?: boolean;
 }
 
 export function newAgentStats(): AgentStats {
   // Every source starts at 0 so rate() and alerts see the series before the first error.
-  return { exports: { success: 0, failure: 0 }, exportRetries: 0, droppedPoints: 0, endedSeries: 0, sourceErrors: { cgroup: 0, proc: 0, cri: 0 }, sourceErrorCodes: {}, discoveryTruncations: 0 };
+  return { exports: { success: 0, failure: 0 }, exportRetries: 0, droppedPoints: 0, endedSeries: 0, sourceErrors: { cgroup: 0, proc: 0, cri: 0 } };
 }

@@ -186,7 +186,7 @@ describe('CriInventory with a hanging or failing runtime', () => {
     await tick(10);
     const t2 = byPath((await inv.list()).targets);
     expect(t2.get(`${POD}/c4`)?.identity.container).toBe('c4');
-    expect(stats.sourceErrorCodes['cri/UNKNOWN']).toBeGreaterThanOrEqual(4);
+    expect(stats.sourceErrorCodes?.['cri/UNKNOWN']).toBeGreaterThanOrEqual(4);
     expect(warnings.filter((w) => w.startsWith('CRI ContainerStatus failed (UNKNOWN)'))).toHaveLength(1);
     now = 6 * 60_000;
     await inv.list();
@@ -206,7 +206,7 @@ describe('CriInventory with a hanging or failing runtime', () => {
     const t = byPath((await inv.list()).targets);
     // The runtime answered ListContainers: it is up, containers keep their labels, the pod is kept as known.
     expect(stats.criUp).toBe(true);
-    expect(stats.sourceErrorCodes['cri/RESOURCE_EXHAUSTED']).toBeGreaterThanOrEqual(1);
+    expect(stats.sourceErrorCodes?.['cri/RESOURCE_EXHAUSTED']).toBeGreaterThanOrEqual(1);
     expect(t.get(`${POD}/c1`)?.identity).toMatchObject({ container: 'c1', pod: 'web' });
     expect(t.get(`${POD}/sb`)?.identity.pod).toBe('web');
     await inv.close();
@@ -221,7 +221,7 @@ describe('CriInventory with a hanging or failing runtime', () => {
     await tick(10);
     expect(first.closed).toBe(true);
     expect(stats.criUp).toBe(false);
-    expect(stats.sourceErrorCodes['cri/DEADLINE_EXCEEDED']).toBe(1);
+    expect(stats.sourceErrorCodes?.['cri/DEADLINE_EXCEEDED']).toBe(1);
     await inv.list();
     await tick(10);
     expect(connects()).toBe(2);
@@ -238,7 +238,7 @@ describe('CriInventory with a hanging or failing runtime', () => {
     await inv.list();
     await tick(100);
     expect(stuck.closed).toBe(true);
-    expect(stats.sourceErrorCodes['cri/DEADLINE_EXCEEDED']).toBe(1);
+    expect(stats.sourceErrorCodes?.['cri/DEADLINE_EXCEEDED']).toBe(1);
     expect(warnings.some((w) => w.startsWith('CRI refresh did not finish in time'))).toBe(true);
     await inv.list();
     await tick(10);
