@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, opendirSync, type Dir, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { CgroupLayout } from '../cgroup/layout.js';
@@ -18,8 +18,8 @@ export interface RawWalkPriority {
   first: readonly string[];
   /** Longest stretch of synchronous readdir work before the walk lets the event loop turn, ms. */
   sliceMs: number;
-  /** Directories read before the walk lets the event loop turn even within sliceMs. Default 256. */
-  sliceDirs?: number;
+  /** Directory entries read before the walk lets the event loop turn even within sliceMs. Default 512. */
+  sliceEntries?: number;
 }
 
 /** The roots kubelet puts pods under (cgroupfs and systemd drivers): always walked first. */
@@ -59,8 +59,9 @@ function depthBelow(path: string, parent: string): number | undefined {
  *
  * The `first` subtrees (and the directories leading to them) are walked before the rest, then the
  * whole tree breadth first; maxCgroups and maxDepth bound the walk, and `truncated` says the cap
- * was hit. The walk is sliced: after `sliceMs` of readdir, or `sliceDirs` directories, it waits for
- * the next event-loop turn, so a huge tree delays timers and I/O by a slice, never by the whole walk.
+ * was hit. The walk is sliced: after `sliceMs` of reading, or `sliceEntries` directory entries, it
+ * waits for the next event-loop turn, so a huge tree (or one huge directory) delays timers and I/O
+ * by a slice, never by the whole walk.
  */
 export async function walkRawCgroups(layout: CgroupLayout, opts: RawWalkOptions, priority: RawWalkPriority): Promise<RawWalkResult> {
   const root = walkRoot(layout);
@@ -70,8 +71,8 @@ export async function walkRawCgroups(layout: CgroupLayout, opts: RawWalkOptions,
   const parents = opts.parents.length > 0 ? [...new Set(opts.parents.map(normalizeParent))] : ['/'];
   const expanded = new Set<string>();
   let sliceStart = performance.now();
-  let sliceReads = 0;
-  const sliceDirs = priority.sliceDirs ?? 256;
+  let sliceSteps = 0;
+  const sliceEntries = priority.sliceEntries ?? 512;
   let truncated = false;
 
   /** Reports `path` unless the cap is reached; false once it is. */
@@ -94,22 +95,35 @@ export async function walkRawCgroups(layout: CgroupLayout, opts: RawWalkOptions,
       queue[head] = undefined as never; // let walked entries go: the queue can hold a whole flood
       if (d >= opts.maxDepth || expanded.has(path)) continue;
       expanded.add(path);
-      if (++sliceReads > sliceDirs || performance.now() - sliceStart >= priority.sliceMs) {
-        await nextTurn();
-        sliceStart = performance.now();
-        sliceReads = 1;
-      }
-      let entries;
+      let dir: Dir;
       try {
-        entries = readdirSync(join(root, path), { withFileTypes: true });
+        dir = opendirSync(join(root, path));
       } catch {
         continue; // removed while walking, or a parent that does not exist on this host
       }
-      for (const e of entries) {
-        if (!e.isDirectory()) continue;
-        const child = path === '/' ? `/${e.name}` : `${path}/${e.name}`;
-        if (!report(child)) return false;
-        if (!expanded.has(child)) queue.push({ path: child, depth: d + 1 });
+      try {
+        // Entry by entry, not readdirSync: a directory of thousands of cgroups is read in slices,
+        // and reading stops as soon as the cap is reached.
+        for (;;) {
+          if (++sliceSteps > sliceEntries || performance.now() - sliceStart >= priority.sliceMs) {
+            await nextTurn();
+            sliceStart = performance.now();
+            sliceSteps = 0;
+          }
+          let e: Dirent | null;
+          try {
+            e = dir.readSync();
+          } catch {
+            break; // removed while being read
+          }
+          if (e === null) break;
+          if (!e.isDirectory()) continue;
+          const child = path === '/' ? `/${e.name}` : `${path}/${e.name}`;
+          if (!report(child)) return false;
+          if (!expanded.has(child)) queue.push({ path: child, depth: d + 1 });
+        }
+      } finally {
+        dir.closeSync();
       }
     }
     return true;
