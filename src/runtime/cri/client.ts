@@ -7,7 +7,7 @@ import type {
   RuntimeStatus,
   RuntimeVersion,
 } from '../types.js';
-import { CriConnection } from './connection.js';
+import { CriConnection, type RuntimeV1 } from './connection.js';
 import {
   toContainer,
   toContainerFromStatus,
@@ -41,6 +41,8 @@ export interface CriRuntimeOptions {
   statsTimeoutMs?: number;
   /** Largest response accepted, bytes. Default 16 MiB. */
   maxReceiveMessageBytes?: number;
+  /** A runtime.v1 package already loaded (loadCriPackage), to skip parsing api.proto again. */
+  criPackage?: RuntimeV1;
 }
 
 /**
@@ -73,6 +75,7 @@ export class CriRuntime implements ContainerRuntime {
     this.#conn = new CriConnection({
       endpoint: opts.endpoint,
       ...(opts.maxReceiveMessageBytes !== undefined && { maxReceiveMessageBytes: opts.maxReceiveMessageBytes }),
+      ...(opts.criPackage !== undefined && { criPackage: opts.criPackage }),
     });
   }
 
