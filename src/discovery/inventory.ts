@@ -54,6 +54,12 @@ const OOM_REASON = 'OOMKilled';
 const FS_REFRESH_MS = 10_000;
 /** A runtime failing the same way every cycle is said once per this long. */
 const WARN_EVERY_MS = 5 * 60_000;
+/**
+ * A status call that failed is retried after this long, doubling up to STATUS_RETRY_MAX_MS: a
+ * container whose shim is stuck must not hold a slot (and the refresh) for a full deadline every cycle.
+ */
+const STATUS_RETRY_MS = 5_000;
+const STATUS_RETRY_MAX_MS = 60_000;
 /** Longest synchronous stretch of the raw cgroup walk before it lets the event loop turn. */
 const WALK_SLICE_MS = 5;
 
@@ -87,6 +93,8 @@ export class CriInventory implements TargetProvider {
   #oomKilled = new Map<string, Set<string>>();
   #fs = new Map<string, FsUsageSample>();
   #fsReadAt = -Infinity;
+  /** "pod/<id>" or "container/<id>" → when its failed status call may be tried again, and the delay used. */
+  #retryAt = new Map<string, { at: number; delayMs: number }>();
   #now: () => number;
   #concurrency: number;
   #refreshTimeoutMs: number;
@@ -284,7 +292,8 @@ export class CriInventory implements TargetProvider {
     // OOM counts live as long as their pod: a deleted pod's count would otherwise be kept forever.
     const podKeys = new Set(pods.flatMap((p) => [p.uid, p.id]));
     for (const key of this.#oomKilled.keys()) if (!podKeys.has(key.slice(0, key.lastIndexOf('/')))) this.#oomKilled.delete(key);
-    const todo = pods.filter((p) => this.#pods.get(p.id)?.pod.state !== p.state);
+    this.#forgetRetries('pod', listed);
+    const todo = pods.filter((p) => this.#pods.get(p.id)?.pod.state !== p.state && this.#mayRetry('pod', p.id));
     await forEachBounded(
       todo,
       this.#concurrency,
@@ -297,6 +306,7 @@ export class CriInventory implements TargetProvider {
           return;
         }
         if (round.over) return;
+        this.#retryAt.delete(`pod/${p.id}`);
         const cgroupPath = pod.cgroupPath ? cgroupPathFromSpec(pod.cgroupPath) : undefined;
         this.#pods.set(p.id, cgroupPath ? { pod, cgroupPath } : { pod });
       },
@@ -313,10 +323,11 @@ export class CriInventory implements TargetProvider {
       if (known && known.container.state === c.state) {
         // Cheap fields may change without a state change (the kubelet updates annotations).
         known.container = { ...known.container, annotations: c.annotations, ...(c.restartCount !== undefined ? { restartCount: c.restartCount } : {}) };
-      } else {
+      } else if (this.#mayRetry('container', c.id)) {
         todo.push(c);
       }
     }
+    this.#forgetRetries('container', listed);
     await forEachBounded(todo, this.#concurrency, (c) => this.#containerStatus(runtime, c.id, round), () => round.over);
   }
 
@@ -330,6 +341,7 @@ export class CriInventory implements TargetProvider {
       return;
     }
     if (round.over) return;
+    this.#retryAt.delete(`container/${id}`);
     const cgroupPath = container.cgroupPath ? cgroupPathFromSpec(container.cgroupPath) : undefined;
     this.#containers.set(id, cgroupPath ? { container, cgroupPath } : { container });
     if (container.state === 'exited' && container.reason === OOM_REASON) {
@@ -370,14 +382,30 @@ export class CriInventory implements TargetProvider {
     }
   }
 
-  #statusFailed(kind: string, id: string, err: unknown): void {
+  #mayRetry(kind: 'pod' | 'container', id: string): boolean {
+    const r = this.#retryAt.get(`${kind}/${id}`);
+    return r === undefined || this.#now() >= r.at;
+  }
+
+  /** Retry times of ids no longer listed are dropped with them. */
+  #forgetRetries(kind: 'pod' | 'container', listed: ReadonlySet<string>): void {
+    for (const key of this.#retryAt.keys()) {
+      if (key.startsWith(`${kind}/`) && !listed.has(key.slice(kind.length + 1))) this.#retryAt.delete(key);
+    }
+  }
+
+  #statusFailed(kind: 'pod' | 'container', id: string, err: unknown): void {
     // NOT_FOUND: removed between the list and the status call; it will be gone from the next list.
     const code = errorCode(err);
     if (code === 'NOT_FOUND') {
       this.#opts.log.debug({ id }, `${kind} vanished before its status was read`);
       return;
     }
-    this.#callFailed(kind === 'pod' ? 'PodSandboxStatus' : 'ContainerStatus', err, `that ${kind} goes unlabelled until a later refresh gets its status`, { id });
+    const key = `${kind}/${id}`;
+    const prev = this.#retryAt.get(key)?.delayMs;
+    const delayMs = prev === undefined ? STATUS_RETRY_MS : Math.min(prev * 2, STATUS_RETRY_MAX_MS);
+    this.#retryAt.set(key, { at: this.#now() + delayMs, delayMs });
+    this.#callFailed(kind === 'pod' ? 'PodSandboxStatus' : 'ContainerStatus', err, `that ${kind} goes unlabelled until a retry (after 5 s, doubling up to 1 min) gets its status`, { id });
   }
 
   /** Counts a failed CRI call by its code and says so once per rpc and code every few minutes. */

@@ -195,6 +195,34 @@ describe('CriInventory with a hanging or failing runtime', () => {
     await inv.close();
   });
 
+  it('retries a failed status after 5 s, doubling the wait: a stuck one does not hold a slot every cycle', async () => {
+    const rt = new ControlledRuntime();
+    rt.statusOf.set('c2', { fail: 'DEADLINE_EXCEEDED' });
+    let now = 0;
+    const { inv } = setup([rt], { now: () => now });
+    const statusCalls = () => rt.calls.filter((c) => c === 'ContainerStatus/c2').length;
+    const cycleAt = async (t: number) => {
+      now = t;
+      await inv.list();
+      await tick(10);
+    };
+    await cycleAt(0);
+    expect(statusCalls()).toBe(1);
+    await cycleAt(1_000);
+    expect(statusCalls()).toBe(1);
+    await cycleAt(5_000);
+    expect(statusCalls()).toBe(2);
+    await cycleAt(10_000); // the wait doubled to 10 s
+    expect(statusCalls()).toBe(2);
+    await cycleAt(15_000);
+    expect(statusCalls()).toBe(3);
+    rt.statusOf.delete('c2');
+    await cycleAt(35_000);
+    expect(statusCalls()).toBe(4);
+    expect(byPath((await inv.list()).targets).get(`${POD}/c2`)?.identity.container).toBe('c2');
+    await inv.close();
+  });
+
   it('one list failing alone costs only what it lists', async () => {
     const rt = new ControlledRuntime();
     const { inv, stats } = setup([rt]);
