@@ -34,11 +34,14 @@ export interface InventoryOptions {
    */
   refreshTimeoutMs?: number;
   /**
-   * How long list() waits for a discovery round still running before it answers from the latest
-   * finished one, ms. Default 200: a healthy runtime answers well within it, so labels are current;
-   * a hung one costs each cycle at most this much.
+   * How long list() waits for a discovery round that has stopped making progress (no CRI answer
+   * for this long) before it answers from the latest results, ms. Default 200: a hung runtime costs
+   * a cycle at most this much, while one that keeps answering (hundreds of status calls at start-up)
+   * is waited for, up to listMaxWaitMs, so the first cycle already has its labels.
    */
   listWaitMs?: number;
+  /** The most list() ever waits for discovery, ms. Default 1000. */
+  listMaxWaitMs?: number;
 }
 
 /** One CRI refresh; `over` once its overall deadline passed or the inventory closed. */
@@ -72,7 +75,8 @@ const WALK_SLICE_MS = 5;
  * and dropping what disappeared.
  *
  * Discovery runs beside collection, never inside it: list() starts a CRI refresh and a raw walk
- * when none is running, waits at most listWaitMs for them, and answers from the latest results. So a
+ * when none is running, waits for them only while the runtime keeps answering (listWaitMs of
+ * silence, listMaxWaitMs at most), and answers from the latest results. So a
  * runtime that hangs (a socket that never answers, a status call stuck on a dead shim) costs labels
  * for a while, never cgroup data. Every CRI call has its deadline, status calls go `concurrency` at a
  * time, a refresh has an overall deadline, and a refresh still running is never started twice.
@@ -99,6 +103,9 @@ export class CriInventory implements TargetProvider {
   #concurrency: number;
   #refreshTimeoutMs: number;
   #listWaitMs: number;
+  #listMaxWaitMs: number;
+  /** performance.now() of the last CRI answer (or failure) or finished walk: list() waits while they come. */
+  #progressAt = 0;
   #warn: WarnLimiter;
   #refreshing: Promise<void> | undefined;
   #round: Round | undefined;
@@ -113,6 +120,7 @@ export class CriInventory implements TargetProvider {
     this.#concurrency = Math.max(1, Math.floor(opts.concurrency ?? 4));
     this.#refreshTimeoutMs = opts.refreshTimeoutMs ?? 15_000;
     this.#listWaitMs = opts.listWaitMs ?? 200;
+    this.#listMaxWaitMs = Math.max(this.#listWaitMs, opts.listMaxWaitMs ?? 1000);
     this.#warn = new WarnLimiter(opts.log, WARN_EVERY_MS, this.#now);
   }
 
@@ -122,13 +130,31 @@ export class CriInventory implements TargetProvider {
 
   async list(): Promise<TargetList> {
     if (!this.#closed) {
+      const started = performance.now();
       const refresh = this.#startRefresh();
       const walk = this.#startWalk();
       // The very first walk has nothing older to answer with; it is bounded by maxCgroups and yields.
       if (!this.#walk) await walk;
-      await within(Promise.all([refresh, walk]), this.#listWaitMs);
+      await this.#whileProgressing(Promise.all([refresh, walk]), started);
     }
     return this.#targets();
+  }
+
+  /** Waits for `done` while answers keep coming (idle < listWaitMs), never past listMaxWaitMs. */
+  async #whileProgressing(done: Promise<unknown>, started: number): Promise<void> {
+    let finished = false;
+    void done.then(() => (finished = true));
+    while (!finished) {
+      const now = performance.now();
+      const idleLeft = this.#listWaitMs - (now - Math.max(this.#progressAt, started));
+      const left = Math.min(idleLeft, this.#listMaxWaitMs - (now - started));
+      if (left <= 0) return;
+      await within(done, left);
+    }
+  }
+
+  #progress(): void {
+    this.#progressAt = performance.now();
   }
 
   /**
@@ -162,6 +188,7 @@ export class CriInventory implements TargetProvider {
     const { layout, raw, stats, log } = this.#opts;
     this.#walking = walkRawCgroups(layout, raw, { first: [...first], sliceMs: WALK_SLICE_MS })
       .then((r) => {
+        this.#progress();
         this.#walk = r;
         if (r.truncated) stats.discoveryTruncations = (stats.discoveryTruncations ?? 0) + 1;
       })
@@ -226,6 +253,7 @@ export class CriInventory implements TargetProvider {
     }
     const runtime = this.#runtime;
     const [pods, containers] = await Promise.allSettled([runtime.listPods(), runtime.listContainers()]);
+    this.#progress();
     if (round.over) return;
     if (pods.status === 'rejected' && containers.status === 'rejected') {
       this.#down(runtime, pods.reason);
@@ -242,6 +270,7 @@ export class CriInventory implements TargetProvider {
       } catch {
         // the lists answered; the version is only for the log line
       }
+      this.#progress();
       if (round.over) return;
       log.info(
         { endpoint: this.#endpoint, runtime: version ? `${version.runtimeName} ${version.runtimeVersion}` : 'unknown' },
@@ -302,9 +331,11 @@ export class CriInventory implements TargetProvider {
         try {
           pod = await runtime.podStatus(p.id);
         } catch (err) {
+          this.#progress();
           if (!round.over) this.#statusFailed('pod', p.id, err);
           return;
         }
+        this.#progress();
         if (round.over) return;
         this.#retryAt.delete(`pod/${p.id}`);
         const cgroupPath = pod.cgroupPath ? cgroupPathFromSpec(pod.cgroupPath) : undefined;
@@ -337,9 +368,11 @@ export class CriInventory implements TargetProvider {
     try {
       container = await runtime.containerStatus(id);
     } catch (err) {
+      this.#progress();
       if (!round.over) this.#statusFailed('container', id, err);
       return;
     }
+    this.#progress();
     if (round.over) return;
     this.#retryAt.delete(`container/${id}`);
     const cgroupPath = container.cgroupPath ? cgroupPathFromSpec(container.cgroupPath) : undefined;

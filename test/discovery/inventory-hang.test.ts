@@ -33,7 +33,7 @@ const ctr = (id: string): Container => ({
   labels: { 'io.kubernetes.container.name': id }, annotations: {}, cgroupPath: `${POD}/${id}`,
 });
 
-type Behaviour = 'answer' | 'hang' | { fail: string };
+type Behaviour = 'answer' | 'hang' | { fail: string } | { delayMs: number };
 
 /** Each call answers, fails with a gRPC status, or hangs until `release()` (or forever). */
 class ControlledRuntime implements ContainerRuntime {
@@ -53,6 +53,8 @@ class ControlledRuntime implements ContainerRuntime {
       this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
       await new Promise<void>((resolve) => this.#held.push(resolve));
       this.inFlight--;
+    } else if (typeof behaviour === 'object' && 'delayMs' in behaviour) {
+      await new Promise((r) => setTimeout(r, behaviour.delayMs));
     } else if (typeof behaviour === 'object') {
       throw new RuntimeCallError('CRI_CALL', rpc, behaviour.fail, `${rpc}: ${behaviour.fail}`);
     }
@@ -97,7 +99,7 @@ function capturingLog(): { log: Logger; warnings: string[] } {
   return { log, warnings };
 }
 
-function setup(runtimes: ControlledRuntime[], opts: { concurrency?: number; refreshTimeoutMs?: number; now?: () => number } = {}) {
+function setup(runtimes: ControlledRuntime[], opts: { concurrency?: number; refreshTimeoutMs?: number; now?: () => number; listWaitMs?: number } = {}) {
   const stats = newAgentStats();
   const { log, warnings } = capturingLog();
   let connects = 0;
@@ -108,7 +110,7 @@ function setup(runtimes: ControlledRuntime[], opts: { concurrency?: number; refr
     },
   };
   const inv = new CriInventory({
-    layout, raw: { parents: [], maxDepth: 6, maxCgroups: 100 }, connector, rootfs: '/', stats, log, listWaitMs: 20,
+    layout, raw: { parents: [], maxDepth: 6, maxCgroups: 100 }, connector, rootfs: '/', stats, log, listWaitMs: opts.listWaitMs ?? 20,
     ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
     ...(opts.refreshTimeoutMs !== undefined ? { refreshTimeoutMs: opts.refreshTimeoutMs } : {}),
     ...(opts.now ? { now: opts.now } : {}),
@@ -138,6 +140,24 @@ describe('CriInventory with a hanging or failing runtime', () => {
     expect(t.get(`${POD}/c1`)?.identity).toMatchObject({ container: 'c1', pod: 'web' });
     expect(stats.criUp).toBe(true);
     await inv.close();
+  });
+
+  it('waits for a refresh that keeps getting answers, so a slow but healthy start-up is labelled at once', async () => {
+    const rt = new ControlledRuntime();
+    // 8 status calls one at a time, 25 ms each: 200 ms in all, but never 100 ms without an answer.
+    rt.statusOf.set('*', { delayMs: 25 });
+    const { inv } = setup([rt], { concurrency: 1, listWaitMs: 100 });
+    const t = byPath((await inv.list()).targets);
+    for (const id of IDS) expect(t.get(`${POD}/${id}`)?.identity.container, id).toBe(id);
+    // …while a call that never answers is given up on after 100 ms of silence.
+    const stuck = new ControlledRuntime();
+    stuck.statusOf.set('c8', 'hang');
+    const s = setup([stuck], { concurrency: 1, listWaitMs: 100 });
+    const u = byPath((await s.inv.list()).targets);
+    for (const id of IDS.slice(0, 7)) expect(u.get(`${POD}/${id}`)?.identity.container, id).toBe(id);
+    expect(u.get(`${POD}/c8`)?.identity.container).toBe('');
+    await inv.close();
+    await s.inv.close();
   });
 
   it('asks for status at most cri.concurrency at a time', async () => {
