@@ -65,7 +65,7 @@ const tree = {
       default: 4,
     },
     refreshTimeout: {
-      doc: 'Overall deadline of one CRI discovery round (lists plus status calls); a cycle waits at most 200 ms for a round, and what a round leaves unfinished is retried on a new connection.',
+      doc: 'Overall deadline of one CRI discovery round (lists plus status calls); a cycle waits for a round only while the runtime keeps answering (1 s at most), and what a round leaves unfinished is retried on a new connection.',
       format: 'duration-ms',
       default: '15s',
     },
