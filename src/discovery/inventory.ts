@@ -76,10 +76,10 @@ const WALK_SLICE_MS = 5;
  *
  * Discovery runs beside collection, never inside it: list() starts a CRI refresh and a raw walk
  * when none is running, waits for them only while the runtime keeps answering (listWaitMs of
- * silence, listMaxWaitMs at most), and answers from the latest results. So a
- * runtime that hangs (a socket that never answers, a status call stuck on a dead shim) costs labels
- * for a while, never cgroup data. Every CRI call has its deadline, status calls go `concurrency` at a
- * time, a refresh has an overall deadline, and a refresh still running is never started twice.
+ * silence, listMaxWaitMs at most), and answers from the latest results. So a runtime that hangs (a
+ * socket that never answers, a status call stuck on a dead shim) costs labels for a while, never
+ * cgroup data. Every CRI call has its deadline, status calls go `concurrency` at a time, a refresh
+ * has an overall deadline, and a refresh still running is never started twice.
  *
  * When the runtime is unreachable the last known inventory keeps labelling the cgroups that still
  * exist, and the connection is retried every cycle, on a fresh channel after a deadline or
