@@ -7,7 +7,7 @@ import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Container, ContainerStatsSample, Pod, RuntimeVersion } from '../runtime/types.js';
 import { forEachBounded, within } from './bounded.js';
 import { cgroupPathFromSpec, parentOf } from './cgroups-path.js';
-import { KUBELET_ROOTS, walkRawCgroups, type RawWalkOptions, type RawWalkResult } from './raw-cgroups.js';
+import { walkRawCgroups, type RawWalkOptions, type RawWalkResult } from './raw-cgroups.js';
 import { joinTargets, type ContainerEntry, type PodEntry } from './runtime-targets.js';
 import { countSourceError, errorCode, WarnLimiter } from './source-errors.js';
 import type { TargetList, TargetProvider } from './target.js';
@@ -184,7 +184,6 @@ export class CriInventory implements TargetProvider {
     if (this.#walking) return this.#walking;
     const first = new Set<string>();
     for (const { cgroupPath } of this.#pods.values()) if (cgroupPath) first.add(parentOf(cgroupPath));
-    for (const r of KUBELET_ROOTS) first.add(r);
     const { layout, raw, stats, log } = this.#opts;
     this.#walking = walkRawCgroups(layout, raw, { first: [...first], sliceMs: WALK_SLICE_MS })
       .then((r) => {

@@ -12,8 +12,8 @@ export interface RawWalkOptions {
 
 export interface RawWalkPriority {
   /**
-   * Subtrees to walk before anything else (the pod cgroups the runtime named, kubelet's QoS roots),
-   * so a flood of unrelated cgroups cannot use up maxCgroups before the pods are reached.
+   * Subtrees to walk before anything else (the pod cgroups the runtime named), so a flood of
+   * unrelated cgroups cannot use up maxCgroups before the pods' other cgroups are reached.
    */
   first: readonly string[];
   /** Longest stretch of synchronous readdir work before the walk lets the event loop turn, ms. */
@@ -21,9 +21,6 @@ export interface RawWalkPriority {
   /** Directory entries read before the walk lets the event loop turn even within sliceMs. Default 512. */
   sliceEntries?: number;
 }
-
-/** The roots kubelet puts pods under (cgroupfs and systemd drivers): always walked first. */
-export const KUBELET_ROOTS: readonly string[] = ['/kubepods', '/kubepods.slice'];
 
 export interface RawWalkResult {
   /** Cgroup paths relative to the hierarchy root, `/` first. */

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CgroupLayout } from '../../src/cgroup/layout.js';
-import { KUBELET_ROOTS, walkRawCgroups, walkRoot, type RawWalkPriority } from '../../src/discovery/raw-cgroups.js';
+import { walkRawCgroups, walkRoot, type RawWalkPriority } from '../../src/discovery/raw-cgroups.js';
 import { rawTargets } from '../../src/discovery/target.js';
 import { removeTree, writeTree } from '../helpers/tmp-tree.js';
 
@@ -54,14 +54,14 @@ describe('raw cgroup discovery', () => {
     const r = await walkRawCgroups(v1, { parents: [], maxDepth: 10, maxCgroups: 6 }, { first: ['/kubepods/burstable/podb'], sliceMs: 5 });
     expect(r.paths).toEqual(['/', '/kubepods', '/kubepods/burstable', '/kubepods/burstable/podb', '/kubepods/burstable/podb/c3', expect.any(String)]);
     expect(r.truncated).toBe(true);
-    // kubelet's roots are walked first too; a seed that does not exist adds nothing.
-    const k = await walkRawCgroups(v1, { parents: [], maxDepth: 10, maxCgroups: 9 }, { first: [...KUBELET_ROOTS, '/gone/pod'], sliceMs: 5 });
+    // A whole subtree goes first; a seed that does not exist adds nothing.
+    const k = await walkRawCgroups(v1, { parents: [], maxDepth: 10, maxCgroups: 9 }, { first: ['/kubepods', '/gone/pod'], sliceMs: 5 });
     expect(k.paths.slice(0, 9).sort()).toEqual([
       '/', '/kubepods', '/kubepods/besteffort', '/kubepods/burstable', '/kubepods/burstable/poda',
       '/kubepods/burstable/poda/c1', '/kubepods/burstable/poda/c2', '/kubepods/burstable/podb', '/kubepods/burstable/podb/c3',
     ]);
     // A seed outside the configured parents is not walked.
-    const outside = await walkRawCgroups(v1, { parents: ['system'], maxDepth: 10, maxCgroups: 100 }, { first: KUBELET_ROOTS, sliceMs: 5 });
+    const outside = await walkRawCgroups(v1, { parents: ['system'], maxDepth: 10, maxCgroups: 100 }, { first: ['/kubepods'], sliceMs: 5 });
     expect(outside.paths.some((p) => p.startsWith('/kubepods'))).toBe(false);
   });
 
