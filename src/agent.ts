@@ -99,6 +99,8 @@ export class Agent {
       rootfs: config.paths.rootfs,
       stats: this.stats,
       log,
+      concurrency: config.cri.concurrency,
+      refreshTimeoutMs: config.cri.refreshTimeoutMs,
     });
     this.#inventory = inventory;
     this.collector = new Collector({ layout: this.layout, reader, roots, targets: inventory, stats: this.stats, log });
@@ -114,6 +116,8 @@ export class Agent {
     const { config, log } = this.#deps;
     const limit = new SeriesLimitReporter({ maxSeriesPerMetric: config.metrics.maxSeriesPerMetric, log, stats: this.stats });
     try {
+      // One shot: let discovery finish (under its own deadlines) so the only cycle has its labels.
+      await this.#inventory.refreshNow();
       return await collectOnce(this.resource, this.specs, this.collector, {
         maxSeriesPerMetric: config.metrics.maxSeriesPerMetric,
         onOverLimit: (s) => limit.report(s),

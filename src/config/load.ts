@@ -16,7 +16,7 @@ export interface AgentConfig {
   collection: { intervalMs: number; maxOpenFiles: number };
   paths: { proc: string; sys: string; rootfs: string };
   discovery: { cgroupParents: string[]; maxDepth: number; maxCgroups: number };
-  cri: { endpoint: string; timeoutMs: number; statsTimeoutMs: number };
+  cri: { endpoint: string; timeoutMs: number; statsTimeoutMs: number; concurrency: number; refreshTimeoutMs: number };
   export: {
     otlp: {
       endpoint: string;
@@ -270,6 +270,8 @@ function loadUnmasked(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedCo
       endpoint: get('cri.endpoint') as string,
       timeoutMs: parseDuration(get('cri.timeout')),
       statsTimeoutMs: parseDuration(get('cri.statsTimeout')),
+      concurrency: get('cri.concurrency') as number,
+      refreshTimeoutMs: parseDuration(get('cri.refreshTimeout')),
     },
     export: {
       otlp: {

@@ -74,6 +74,20 @@ const tree = {
     },
     timeout: { doc: 'Deadline of each CRI list/status call.', format: 'duration-ms', default: '5s', min: '100ms', max: '10m' },
     statsTimeout: { doc: 'Deadline of the CRI stats calls (slow with many pods).', format: 'duration-ms', default: '10s', min: '100ms', max: '10m' },
+    concurrency: {
+      doc: 'CRI status calls in flight at once during discovery; one stuck container then holds one slot, not the whole round.',
+      format: 'nat',
+      default: 4,
+      min: 1,
+      max: 64,
+    },
+    refreshTimeout: {
+      doc: 'Overall deadline of one CRI discovery round (lists plus status calls); a cycle waits for a round only while the runtime keeps answering (1 s at most), and what a round leaves unfinished is retried on a new connection.',
+      format: 'duration-ms',
+      default: '15s',
+      min: '100ms',
+      max: '10m',
+    },
   },
   export: {
     otlp: {

@@ -1,4 +1,5 @@
 import { CriRuntime } from '../runtime/cri/client.js';
+import { loadCriPackage, type RuntimeV1 } from '../runtime/cri/connection.js';
 import { detectCriEndpoint, parseCriEndpoint } from '../runtime/cri/endpoint.js';
 import type { RuntimeConnector } from './inventory.js';
 
@@ -12,6 +13,9 @@ export interface CriConnectorOptions {
 
 /** Connects to the configured CRI socket, or to the first known socket found under the host root. */
 export class CriConnector implements RuntimeConnector {
+  /** Loaded on the first connect and reused: every reconnect would otherwise parse api.proto again. */
+  #criPackage: RuntimeV1 | undefined;
+
   constructor(private readonly opts: CriConnectorOptions) {}
 
   connect(): { runtime: CriRuntime; endpoint: string } | { reason: string } {
@@ -23,7 +27,12 @@ export class CriConnector implements RuntimeConnector {
     }
     const target = parseCriEndpoint(endpoint).target;
     return {
-      runtime: new CriRuntime({ endpoint: target, timeoutMs: this.opts.timeoutMs, statsTimeoutMs: this.opts.statsTimeoutMs }),
+      runtime: new CriRuntime({
+        endpoint: target,
+        timeoutMs: this.opts.timeoutMs,
+        statsTimeoutMs: this.opts.statsTimeoutMs,
+        criPackage: (this.#criPackage ??= loadCriPackage()),
+      }),
       endpoint: target,
     };
   }

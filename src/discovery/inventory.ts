@@ -1,14 +1,16 @@
 import { statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CgroupLayout } from '../cgroup/layout.js';
-import { AgentError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { AgentStats, ContainerIdentity, FsUsageSample } from '../metrics/sample.js';
+import type { AgentStats, FsUsageSample } from '../metrics/sample.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Container, ContainerStatsSample, Pod, RuntimeVersion } from '../runtime/types.js';
-import { cgroupPathFromSpec, isPodCgroup, parentOf } from './cgroups-path.js';
-import type { RawWalkOptions } from './raw-cgroups.js';
-import { rawIdentity, rawTargets, type Target, type TargetList, type TargetProvider } from './target.js';
+import { forEachBounded, within } from './bounded.js';
+import { cgroupPathFromSpec, parentOf } from './cgroups-path.js';
+import { walkRawCgroups, type RawWalkOptions, type RawWalkResult } from './raw-cgroups.js';
+import { joinTargets, type ContainerEntry, type PodEntry } from './runtime-targets.js';
+import { countSourceError, errorCode, WarnLimiter } from './source-errors.js';
+import type { TargetList, TargetProvider } from './target.js';
 
 export interface RuntimeConnector {
   /** A runtime client, or undefined with the reason when no runtime can be found right now. */
@@ -24,17 +26,27 @@ export interface InventoryOptions {
   stats: AgentStats;
   log: Logger;
   now?: () => number;
+  /** Status calls in flight at once (cri.concurrency). Default 4. */
+  concurrency?: number;
+  /**
+   * Overall deadline of one CRI refresh (lists plus status calls), ms (cri.refreshTimeout). What is
+   * not done by then waits for the next refresh, on a fresh connection. Default 15000.
+   */
+  refreshTimeoutMs?: number;
+  /**
+   * How long list() waits for a discovery round that has stopped making progress (no CRI answer
+   * for this long) before it answers from the latest results, ms. Default 200: a hung runtime costs
+   * a cycle at most this much, while one that keeps answering (hundreds of status calls at start-up)
+   * is waited for, up to listMaxWaitMs, so the first cycle already has its labels.
+   */
+  listWaitMs?: number;
+  /** The most list() ever waits for discovery, ms. Default 1000. */
+  listMaxWaitMs?: number;
 }
 
-interface PodEntry {
-  pod: Pod;
-  /** Sandbox cgroup, relative to the hierarchy roots. */
-  cgroupPath?: string;
-}
-
-interface ContainerEntry {
-  container: Container;
-  cgroupPath?: string;
+/** One CRI refresh; `over` once its overall deadline passed or the inventory closed. */
+interface Round {
+  over: boolean;
 }
 
 const OOM_REASON = 'OOMKilled';
@@ -43,18 +55,35 @@ const OOM_REASON = 'OOMKilled';
  * costs ~0.2 s at 100 pods: asking more often than that only repeats the same figures.
  */
 const FS_REFRESH_MS = 10_000;
+/** A runtime failing the same way every cycle is said once per this long. */
+const WARN_EVERY_MS = 5 * 60_000;
+/**
+ * A status call that failed is retried after this long, doubling up to STATUS_RETRY_MAX_MS: a
+ * container whose shim is stuck must not hold a slot (and the refresh) for a full deadline every cycle.
+ */
+const STATUS_RETRY_MS = 5_000;
+const STATUS_RETRY_MAX_MS = 60_000;
+/** Longest synchronous stretch of the raw cgroup walk before it lets the event loop turn. */
+const WALK_SLICE_MS = 5;
 
 /**
- * Pods and containers from the runtime's CRI API, joined with the raw cgroup walk.
+ * Pods and containers from the runtime's CRI API, joined with the raw cgroup walk (joinTargets in
+ * runtime-targets.ts says how, and which labels each gets).
  *
- * Each cycle lists sandboxes and containers (cheap) and asks verbose status only for ids not seen
+ * Each refresh lists sandboxes and containers (cheap) and asks verbose status only for ids not seen
  * before (pid, cgroup path, netns mode) or whose state changed (exit code, OOMKilled), caching by id
- * and dropping what disappeared. Identity labels follow kubelet's /metrics/cadvisor: containers get
- * name=<container id>, image=<image as the pod spec named it>, container=<name>; sandboxes
- * container="" and image=<sandbox image>; pod-level cgroups only pod and namespace.
+ * and dropping what disappeared.
+ *
+ * Discovery runs beside collection, never inside it: list() starts a CRI refresh and a raw walk
+ * when none is running, waits for them only while the runtime keeps answering (listWaitMs of
+ * silence, listMaxWaitMs at most), and answers from the latest results. So a runtime that hangs (a
+ * socket that never answers, a status call stuck on a dead shim) costs labels for a while, never
+ * cgroup data. Every CRI call has its deadline, status calls go `concurrency` at a time, a refresh
+ * has an overall deadline, and a refresh still running is never started twice.
  *
  * When the runtime is unreachable the last known inventory keeps labelling the cgroups that still
- * exist, and the connection is retried every cycle; raw discovery goes on regardless.
+ * exist, and the connection is retried every cycle, on a fresh channel after a deadline or
+ * UNAVAILABLE; raw discovery goes on regardless.
  */
 export class CriInventory implements TargetProvider {
   #opts: InventoryOptions;
@@ -68,11 +97,31 @@ export class CriInventory implements TargetProvider {
   #oomKilled = new Map<string, Set<string>>();
   #fs = new Map<string, FsUsageSample>();
   #fsReadAt = -Infinity;
+  /** "pod/<id>" or "container/<id>" → when its failed status call may be tried again, and the delay used. */
+  #retryAt = new Map<string, { at: number; delayMs: number }>();
   #now: () => number;
+  #concurrency: number;
+  #refreshTimeoutMs: number;
+  #listWaitMs: number;
+  #listMaxWaitMs: number;
+  /** performance.now() of the last CRI answer (or failure) or finished walk: list() waits while they come. */
+  #progressAt = 0;
+  #warn: WarnLimiter;
+  #refreshing: Promise<void> | undefined;
+  #round: Round | undefined;
+  #fsJob: Promise<void> | undefined;
+  #walking: Promise<void> | undefined;
+  #walk: RawWalkResult | undefined;
+  #closed = false;
 
   constructor(opts: InventoryOptions) {
     this.#opts = opts;
     this.#now = opts.now ?? Date.now;
+    this.#concurrency = Math.max(1, Math.floor(opts.concurrency ?? 4));
+    this.#refreshTimeoutMs = opts.refreshTimeoutMs ?? 15_000;
+    this.#listWaitMs = opts.listWaitMs ?? 200;
+    this.#listMaxWaitMs = Math.max(this.#listWaitMs, opts.listMaxWaitMs ?? 1000);
+    this.#warn = new WarnLimiter(opts.log, WARN_EVERY_MS, this.#now);
   }
 
   get connected(): boolean {
@@ -80,25 +129,113 @@ export class CriInventory implements TargetProvider {
   }
 
   async list(): Promise<TargetList> {
-    await this.#refresh();
-    const raw = rawTargets(this.#opts.layout, this.#opts.raw);
-    const byPath = new Map<string, Target>();
-    for (const t of raw.targets) byPath.set(t.cgroupPath, t);
-    const newest = this.#newestInstances();
-    for (const t of this.#runtimeTargets(newest)) {
-      const rawT = byPath.get(t.cgroupPath);
-      byPath.set(t.cgroupPath, rawT?.netPid !== undefined && t.netPid === undefined ? { ...t, netPid: rawT.netPid } : t);
+    if (!this.#closed) {
+      const started = performance.now();
+      const refresh = this.#startRefresh();
+      const walk = this.#startWalk();
+      // The very first walk has nothing older to answer with; it is bounded by maxCgroups and yields.
+      if (!this.#walk) await walk;
+      await this.#whileProgressing(Promise.all([refresh, walk]), started);
     }
-    for (const t of this.#exitedTargets(newest)) byPath.set(`exited:${t.identity.name}`, t);
-    return { targets: [...byPath.values()], truncated: raw.truncated };
+    return this.#targets();
+  }
+
+  /** Waits for `done` while answers keep coming (idle < listWaitMs), never past listMaxWaitMs. */
+  async #whileProgressing(done: Promise<unknown>, started: number): Promise<void> {
+    let finished = false;
+    void done.then(() => (finished = true));
+    while (!finished) {
+      const now = performance.now();
+      const idleLeft = this.#listWaitMs - (now - Math.max(this.#progressAt, started));
+      const left = Math.min(idleLeft, this.#listMaxWaitMs - (now - started));
+      if (left <= 0) return;
+      await within(done, left);
+    }
+  }
+
+  #progress(): void {
+    this.#progressAt = performance.now();
+  }
+
+  /**
+   * Runs a CRI refresh, a raw walk and (when due) the filesystem stats to the end, each under its
+   * own deadline, so the next list() answers from them (for one-shot collection).
+   */
+  async refreshNow(): Promise<void> {
+    if (this.#closed) return;
+    await Promise.all([this.#startRefresh(), this.#startWalk()]);
+    await this.#fsJob;
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#round) this.#round.over = true;
+    // Cancels calls in flight: nothing keeps waiting on the runtime after this.
     this.#runtime?.close();
     this.#runtime = undefined;
   }
 
-  async #refresh(): Promise<void> {
+  #targets(): TargetList {
+    return joinTargets(this.#walk ?? { paths: ['/'], truncated: false }, { pods: this.#pods, containers: this.#containers, oomKilled: this.#oomKilled, fs: this.#fs });
+  }
+
+  /** The raw walk in progress, or a new one; pod cgroups the runtime named are walked first. */
+  #startWalk(): Promise<void> {
+    if (this.#walking) return this.#walking;
+    const first = new Set<string>();
+    for (const { cgroupPath } of this.#pods.values()) if (cgroupPath) first.add(parentOf(cgroupPath));
+    const { layout, raw, stats, log } = this.#opts;
+    this.#walking = walkRawCgroups(layout, raw, { first: [...first], sliceMs: WALK_SLICE_MS })
+      .then((r) => {
+        this.#progress();
+        this.#walk = r;
+        if (r.truncated) stats.discoveryTruncations = (stats.discoveryTruncations ?? 0) + 1;
+      })
+      .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'raw cgroup walk failed; keeping the previous one'))
+      .finally(() => {
+        this.#walking = undefined;
+      });
+    return this.#walking;
+  }
+
+  /** The CRI refresh in progress, or a new one under the overall deadline. */
+  #startRefresh(): Promise<void> {
+    if (this.#refreshing) return this.#refreshing;
+    const round: Round = { over: false };
+    this.#round = round;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        if (!round.over) this.#overdue(round);
+        resolve();
+      }, this.#refreshTimeoutMs);
+      timer.unref();
+    });
+    const work = this.#refresh(round).catch((err: unknown) => {
+      this.#opts.log.warn({ err: (err as Error).message }, 'CRI refresh failed unexpectedly; retrying next cycle');
+    });
+    this.#refreshing = Promise.race([work, deadline]).finally(() => {
+      clearTimeout(timer);
+      round.over = true;
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  /** The refresh ran out of time: let it go, and start the next one on a fresh channel. */
+  #overdue(round: Round): void {
+    round.over = true;
+    countSourceError(this.#opts.stats, 'cri', 'DEADLINE_EXCEEDED');
+    this.#warn.warn(
+      'cri/refresh/DEADLINE_EXCEEDED',
+      { endpoint: this.#endpoint, deadlineMs: this.#refreshTimeoutMs, code: 'DEADLINE_EXCEEDED' },
+      'CRI refresh did not finish in time; labels come from the last one, retrying on a new connection',
+    );
+    this.#runtime?.close();
+    this.#runtime = undefined;
+  }
+
+  async #refresh(round: Round): Promise<void> {
     const { log, stats } = this.#opts;
     if (!this.#runtime) {
       const c = this.#opts.connector.connect();
@@ -110,15 +247,20 @@ export class CriInventory implements TargetProvider {
       }
       this.#runtime = c.runtime;
       this.#endpoint = c.endpoint;
+      // Connected is not up: up means it answered.
+      stats.criUp ??= false;
     }
     const runtime = this.#runtime;
-    let pods: Pod[];
-    let containers: Container[];
-    try {
-      [pods, containers] = await Promise.all([runtime.listPods(), runtime.listContainers()]);
-    } catch (err) {
-      this.#down(err);
+    const [pods, containers] = await Promise.allSettled([runtime.listPods(), runtime.listContainers()]);
+    this.#progress();
+    if (round.over) return;
+    if (pods.status === 'rejected' && containers.status === 'rejected') {
+      this.#down(runtime, pods.reason);
       return;
+    }
+    // One list failing alone costs only what it lists: the other half is kept as it was.
+    for (const [r, rpc] of [[pods, 'ListPodSandbox'], [containers, 'ListContainers']] as const) {
+      if (r.status === 'rejected') this.#callFailed(rpc, r.reason, 'the last known ones keep their labels');
     }
     if (!this.#up) {
       let version: RuntimeVersion | undefined;
@@ -127,6 +269,8 @@ export class CriInventory implements TargetProvider {
       } catch {
         // the lists answered; the version is only for the log line
       }
+      this.#progress();
+      if (round.over) return;
       log.info(
         { endpoint: this.#endpoint, runtime: version ? `${version.runtimeName} ${version.runtimeVersion}` : 'unknown' },
         this.#lastReason === undefined ? 'connected to the container runtime' : 'container runtime is back',
@@ -135,76 +279,111 @@ export class CriInventory implements TargetProvider {
     }
     this.#up = true;
     stats.criUp = true;
-    await this.#syncPods(runtime, pods);
-    await this.#syncContainers(runtime, containers);
-    const now = this.#now();
-    if (now - this.#fsReadAt >= FS_REFRESH_MS) {
-      this.#fsReadAt = now;
-      await this.#syncFs(runtime);
-    }
+    if (pods.status === 'fulfilled') await this.#syncPods(runtime, pods.value, round);
+    if (round.over) return;
+    if (containers.status === 'fulfilled') await this.#syncContainers(runtime, containers.value, round);
+    this.#startFs(runtime);
   }
 
-  #down(err: unknown): void {
+  /** Writable-layer stats on their own schedule and deadline, beside the refresh. */
+  #startFs(runtime: ContainerRuntime): void {
+    const now = this.#now();
+    if (this.#fsJob || this.#closed || now - this.#fsReadAt < FS_REFRESH_MS) return;
+    this.#fsReadAt = now;
+    this.#fsJob = this.#syncFs(runtime).finally(() => {
+      this.#fsJob = undefined;
+    });
+  }
+
+  #down(runtime: ContainerRuntime, err: unknown): void {
     const reason = `container runtime at ${this.#endpoint} not answering: ${err instanceof Error ? err.message : String(err)}`;
+    const code = errorCode(err);
     if (this.#up || this.#lastReason === undefined) {
-      this.#opts.log.warn(`${reason}; keeping the last known pods for labels, retrying every cycle`);
+      this.#opts.log.warn({ code }, `${reason}; keeping the last known pods for labels, retrying every cycle`);
     }
     this.#lastReason = reason;
     this.#up = false;
-    // A fresh client next cycle: grpc-js would otherwise back off reconnecting for up to two minutes.
-    if ((err as { code?: string }).code === 'CRI_UNAVAILABLE') {
-      this.#runtime?.close();
-      this.#runtime = undefined;
+    // A fresh client next cycle. After UNAVAILABLE grpc-js would back off reconnecting for up to two
+    // minutes; after a deadline the connection itself may be the wedged part (a runtime that accepted
+    // and then stopped answering), and only a new one can tell.
+    if ((err as { code?: string }).code === 'CRI_UNAVAILABLE' || code === 'DEADLINE_EXCEEDED') {
+      runtime.close();
+      if (this.#runtime === runtime) this.#runtime = undefined;
     }
     this.#opts.stats.criUp = false;
-    this.#opts.stats.sourceErrors.cri = (this.#opts.stats.sourceErrors.cri ?? 0) + 1;
+    countSourceError(this.#opts.stats, 'cri', code);
   }
 
-  async #syncPods(runtime: ContainerRuntime, pods: Pod[]): Promise<void> {
+  async #syncPods(runtime: ContainerRuntime, pods: Pod[], round: Round): Promise<void> {
     const listed = new Set(pods.map((p) => p.id));
     for (const id of this.#pods.keys()) if (!listed.has(id)) this.#pods.delete(id);
     // OOM counts live as long as their pod: a deleted pod's count would otherwise be kept forever.
     const podKeys = new Set(pods.flatMap((p) => [p.uid, p.id]));
     for (const key of this.#oomKilled.keys()) if (!podKeys.has(key.slice(0, key.lastIndexOf('/')))) this.#oomKilled.delete(key);
-    for (const p of pods) {
-      const known = this.#pods.get(p.id);
-      if (known && known.pod.state === p.state) continue;
-      try {
-        const pod = await runtime.podStatus(p.id);
+    this.#forgetRetries('pod', listed);
+    const todo = pods.filter((p) => this.#pods.get(p.id)?.pod.state !== p.state && this.#mayRetry('pod', p.id));
+    await forEachBounded(
+      todo,
+      this.#concurrency,
+      async (p) => {
+        let pod: Pod;
+        try {
+          pod = await runtime.podStatus(p.id);
+        } catch (err) {
+          this.#progress();
+          if (!round.over) this.#statusFailed('pod', p.id, err);
+          return;
+        }
+        this.#progress();
+        if (round.over) return;
+        this.#retryAt.delete(`pod/${p.id}`);
         const cgroupPath = pod.cgroupPath ? cgroupPathFromSpec(pod.cgroupPath) : undefined;
         this.#pods.set(p.id, cgroupPath ? { pod, cgroupPath } : { pod });
-      } catch (err) {
-        this.#statusFailed('pod', p.id, err);
-      }
-    }
+      },
+      () => round.over,
+    );
   }
 
-  async #syncContainers(runtime: ContainerRuntime, containers: Container[]): Promise<void> {
+  async #syncContainers(runtime: ContainerRuntime, containers: Container[], round: Round): Promise<void> {
     const listed = new Set(containers.map((c) => c.id));
     for (const id of this.#containers.keys()) if (!listed.has(id)) this.#containers.delete(id);
+    const todo: Container[] = [];
     for (const c of containers) {
       const known = this.#containers.get(c.id);
       if (known && known.container.state === c.state) {
         // Cheap fields may change without a state change (the kubelet updates annotations).
         known.container = { ...known.container, annotations: c.annotations, ...(c.restartCount !== undefined ? { restartCount: c.restartCount } : {}) };
-        continue;
+      } else if (this.#mayRetry('container', c.id)) {
+        todo.push(c);
       }
-      try {
-        const container = await runtime.containerStatus(c.id);
-        const cgroupPath = container.cgroupPath ? cgroupPathFromSpec(container.cgroupPath) : undefined;
-        this.#containers.set(c.id, cgroupPath ? { container, cgroupPath } : { container });
-        if (container.state === 'exited' && container.reason === OOM_REASON) {
-          const pod = this.#pods.get(container.podId)?.pod;
-          const key = `${pod?.uid ?? container.podId}/${container.name}`;
-          let ids = this.#oomKilled.get(key);
-          if (!ids) this.#oomKilled.set(key, (ids = new Set()));
-          if (!ids.has(container.id)) {
-            ids.add(container.id);
-            this.#opts.log.info({ container: container.name, pod: pod?.name, id: container.id }, 'container was OOM-killed');
-          }
-        }
-      } catch (err) {
-        this.#statusFailed('container', c.id, err);
+    }
+    this.#forgetRetries('container', listed);
+    await forEachBounded(todo, this.#concurrency, (c) => this.#containerStatus(runtime, c.id, round), () => round.over);
+  }
+
+  /** One container's verbose status; a failure costs only this container's labels, until next time. */
+  async #containerStatus(runtime: ContainerRuntime, id: string, round: Round): Promise<void> {
+    let container: Container;
+    try {
+      container = await runtime.containerStatus(id);
+    } catch (err) {
+      this.#progress();
+      if (!round.over) this.#statusFailed('container', id, err);
+      return;
+    }
+    this.#progress();
+    if (round.over) return;
+    this.#retryAt.delete(`container/${id}`);
+    const cgroupPath = container.cgroupPath ? cgroupPathFromSpec(container.cgroupPath) : undefined;
+    this.#containers.set(id, cgroupPath ? { container, cgroupPath } : { container });
+    if (container.state === 'exited' && container.reason === OOM_REASON) {
+      const pod = this.#pods.get(container.podId)?.pod;
+      const key = `${pod?.uid ?? container.podId}/${container.name}`;
+      let ids = this.#oomKilled.get(key);
+      if (!ids) this.#oomKilled.set(key, (ids = new Set()));
+      if (!ids.has(container.id)) {
+        ids.add(container.id);
+        this.#opts.log.info({ container: container.name, pod: pod?.name, id: container.id }, 'container was OOM-killed');
       }
     }
   }
@@ -216,8 +395,9 @@ export class CriInventory implements TargetProvider {
       samples = await runtime.listContainerStats();
     } catch (err) {
       this.#fs.clear();
-      this.#opts.stats.sourceErrors.cri = (this.#opts.stats.sourceErrors.cri ?? 0) + 1;
-      this.#opts.log.debug({ err: (err as Error).message }, 'ListContainerStats failed; no filesystem usage this cycle');
+      // CANCELLED: we closed that connection ourselves (shutdown, or a refresh past its deadline).
+      if (this.#closed || errorCode(err) === 'CANCELLED') return;
+      this.#callFailed('ListContainerStats', err, 'no writable-layer usage until it answers');
       return;
     }
     const capacity = new Map<string, { limitBytes?: number; inodesTotal?: number; inodesFree?: number }>();
@@ -234,86 +414,41 @@ export class CriInventory implements TargetProvider {
     }
   }
 
-  #statusFailed(kind: string, id: string, err: unknown): void {
+  #mayRetry(kind: 'pod' | 'container', id: string): boolean {
+    const r = this.#retryAt.get(`${kind}/${id}`);
+    return r === undefined || this.#now() >= r.at;
+  }
+
+  /** Retry times of ids no longer listed are dropped with them. */
+  #forgetRetries(kind: 'pod' | 'container', listed: ReadonlySet<string>): void {
+    for (const key of this.#retryAt.keys()) {
+      if (key.startsWith(`${kind}/`) && !listed.has(key.slice(kind.length + 1))) this.#retryAt.delete(key);
+    }
+  }
+
+  #statusFailed(kind: 'pod' | 'container', id: string, err: unknown): void {
     // NOT_FOUND: removed between the list and the status call; it will be gone from the next list.
-    const status = (err as { status?: string }).status;
-    if (status === 'NOT_FOUND') this.#opts.log.debug({ id }, `${kind} vanished before its status was read`);
-    else this.#opts.log.warn({ id, err: err instanceof AgentError ? err.message : String(err) }, `${kind} status failed; will retry`);
-  }
-
-  #oomCount(pod: Pod | undefined, c: Container): number | undefined {
-    const ids = this.#oomKilled.get(`${pod?.uid ?? c.podId}/${c.name}`);
-    return ids ? ids.size : undefined;
-  }
-
-  /** Only the newest instance of a (pod, container name) carries the OOM count, so sums do not double it. */
-  #newestInstances(): Set<string> {
-    const newest = new Map<string, Container>();
-    for (const { container: c } of this.#containers.values()) {
-      const key = `${c.podId}/${c.name}`;
-      const cur = newest.get(key);
-      if (!cur || c.attempt > cur.attempt || (c.attempt === cur.attempt && c.createdAt > cur.createdAt)) newest.set(key, c);
+    const code = errorCode(err);
+    if (code === 'NOT_FOUND') {
+      this.#opts.log.debug({ id }, `${kind} vanished before its status was read`);
+      return;
     }
-    return new Set([...newest.values()].map((c) => c.id));
+    const key = `${kind}/${id}`;
+    const prev = this.#retryAt.get(key)?.delayMs;
+    const delayMs = prev === undefined ? STATUS_RETRY_MS : Math.min(prev * 2, STATUS_RETRY_MAX_MS);
+    this.#retryAt.set(key, { at: this.#now() + delayMs, delayMs });
+    this.#callFailed(kind === 'pod' ? 'PodSandboxStatus' : 'ContainerStatus', err, `that ${kind} goes unlabelled until a retry (after 5 s, doubling up to 1 min) gets its status`, { id });
   }
 
-  #runtimeTargets(newest: Set<string>): Target[] {
-    const out: Target[] = [];
-    for (const { pod, cgroupPath } of this.#pods.values()) {
-      if (!cgroupPath) continue;
-      const sandbox: Target = {
-        cgroupPath,
-        identity: { id: cgroupPath, name: pod.id, image: pod.image ?? '', container: '', pod: pod.name, namespace: pod.namespace },
-      };
-      // A host-network pod's net/dev is the node's: reporting it would count host traffic as the pod's.
-      if (pod.pid !== undefined && pod.pid > 0 && pod.hostNetwork !== true) sandbox.netPid = pod.pid;
-      out.push(sandbox);
-      const podCgroup = parentOf(cgroupPath);
-      if (isPodCgroup(podCgroup, pod.uid)) {
-        out.push({ cgroupPath: podCgroup, identity: { ...rawIdentity(podCgroup), pod: pod.name, namespace: pod.namespace } });
-      }
-    }
-    for (const { container: c, cgroupPath } of this.#containers.values()) {
-      if (!cgroupPath || c.state !== 'running') continue;
-      const pod = this.#pods.get(c.podId)?.pod;
-      const t: Target = { cgroupPath, identity: this.#identity(c, cgroupPath, pod) };
-      const oom = newest.has(c.id) ? this.#oomCount(pod, c) : undefined;
-      t.oomEvents = oom ?? 0;
-      const fs = this.#fs.get(c.id);
-      if (fs) t.fs = [fs];
-      if (c.restartCount !== undefined) t.restartCount = c.restartCount;
-      if (c.startedAt !== undefined) t.startTimeSeconds = Number(c.startedAt / 1_000_000n) / 1000;
-      out.push(t);
-    }
-    return out;
-  }
-
-  /**
-   * Exited containers whose newest instance ended OOMKilled: their cgroup is already gone, so the
-   * OOM counter is the only series they carry, labelled like the container was.
-   */
-  #exitedTargets(newest: Set<string>): Target[] {
-    const out: Target[] = [];
-    for (const { container: c, cgroupPath } of this.#containers.values()) {
-      if (c.state === 'running' || !newest.has(c.id)) continue;
-      const pod = this.#pods.get(c.podId)?.pod;
-      const oom = this.#oomCount(pod, c);
-      if (oom === undefined) continue;
-      const id = cgroupPath ?? `/${c.id}`;
-      out.push({ identity: this.#identity(c, id, pod), oomEvents: oom, cgroupless: true, cgroupPath: id });
-    }
-    return out;
-  }
-
-  #identity(c: Container, cgroupPath: string, pod: Pod | undefined): ContainerIdentity {
-    return {
-      id: cgroupPath,
-      name: c.id,
-      image: c.image,
-      container: c.labels['io.kubernetes.container.name'] ?? c.name,
-      pod: pod?.name ?? c.labels['io.kubernetes.pod.name'] ?? '',
-      namespace: pod?.namespace ?? c.labels['io.kubernetes.pod.namespace'] ?? '',
-    };
+  /** Counts a failed CRI call by its code and says so once per rpc and code every few minutes. */
+  #callFailed(rpc: string, err: unknown, consequence: string, fields: Record<string, unknown> = {}): void {
+    const code = errorCode(err);
+    countSourceError(this.#opts.stats, 'cri', code);
+    this.#warn.warn(
+      `cri/${rpc}/${code}`,
+      { ...fields, rpc, code, err: err instanceof Error ? err.message : String(err) },
+      `CRI ${rpc} failed (${code}); ${consequence} (said once per ${WARN_EVERY_MS / 60_000} min per rpc and code)`,
+    );
   }
 }
 

@@ -1,6 +1,5 @@
-import type { CgroupLayout } from '../cgroup/layout.js';
 import type { ContainerIdentity, FsUsageSample } from '../metrics/sample.js';
-import { walkRawCgroups, type RawWalkOptions } from './raw-cgroups.js';
+import type { RawWalkResult } from './raw-cgroups.js';
 
 /** One thing to collect this cycle: a cgroup plus everything known about who it is. */
 export interface Target {
@@ -25,6 +24,7 @@ export interface TargetList {
 }
 
 export interface TargetProvider {
+  /** The targets of this cycle; returns promptly, from the latest discovery results. */
   list(): Promise<TargetList>;
 }
 
@@ -33,8 +33,7 @@ export function rawIdentity(cgroupPath: string): ContainerIdentity {
 }
 
 /** Without a container runtime: every cgroup is a container whose id is its path (cAdvisor's raw handler). */
-export function rawTargets(layout: CgroupLayout, opts: RawWalkOptions): TargetList {
-  const { paths, truncated } = walkRawCgroups(layout, opts);
+export function rawTargets({ paths, truncated }: RawWalkResult): TargetList {
   return {
     truncated,
     // The root cgroup's network is the host's: pid 1 lives in the host network namespace.

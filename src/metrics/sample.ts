@@ -67,6 +67,13 @@ export interface AgentStats {
   /** Series left out of exports because their metric was over metrics.maxSeriesPerMetric (summed per cycle). */
   seriesOverLimit: number;
   sourceErrors: Record<string, number>;
+  /**
+   * The same errors by cause, keyed "<source>/<code>" (e.g. "cri/DEADLINE_EXCEEDED"): the code is
+   * the gRPC status name for CRI calls, the AgentError code otherwise. Each also counts in sourceErrors.
+   */
+  sourceErrorCodes?: Record<string, number>;
+  /** Discovery rounds whose raw cgroup walk stopped at discovery.maxCgroups. */
+  discoveryTruncations?: number;
   /** undefined when no runtime is configured or detected. */
   criUp?: boolean;
 }

@@ -43,6 +43,6 @@ export interface ContainerRuntime {
   listPodSandboxStats(): Promise<PodStatsSample[]>;
   /** Runtime-side stats of one pod (CRI PodSandboxStats). */
   podSandboxStats(podId: string): Promise<PodStatsSample>;
-  /** Releases the connection. Further calls reject. */
+  /** Releases the connection. Calls in flight and further calls reject. */
   close(): void;
 }

@@ -52,6 +52,7 @@ function loadWith(path: string, leaf: SchemaLeaf, value: string, source: Source,
     'collection.interval': 'collection.intervalMs',
     'cri.timeout': 'cri.timeoutMs',
     'cri.statsTimeout': 'cri.statsTimeoutMs',
+    'cri.refreshTimeout': 'cri.refreshTimeoutMs',
     'export.otlp.timeout': 'export.otlp.timeoutMs',
   };
   for (const seg of (renamed[path] ?? path).split('.')) v = (v as Record<string, unknown>)[seg];

@@ -14,10 +14,12 @@
  *
  * Lists honour the request filters (id, pod sandbox id, state, label selector). The lifecycle
  * calls (RunPodSandbox … RemovePodSandbox) record their requests and mutate the listed state,
- * so CriAdmin can be tested too. `stall`, `failNext`, `stop`/`restart` script misbehaviour.
+ * so CriAdmin can be tested too. `stall`, `hang`, `failNext`, `stop`/`restart` script misbehaviour.
+ * `startSilentSocket` is the other kind of hang: a socket that accepts and never says a word.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +53,14 @@ export interface FakeCri {
   callsOf(rpc: string): FakeCriCall[];
   /** Answer `rpc` (or every rpc with '*') only after `ms`; 0 turns it off. */
   stall(rpc: string, ms: number): void;
+  /**
+   * Never answer `rpc` (or every rpc with '*'), like a runtime stuck on a dead shim: calls stay open
+   * until the client gives up. `release` answers the held calls and ends the hang.
+   */
+  hang(rpc: string): void;
+  release(rpc: string): void;
+  /** Calls received and not answered yet (held by `hang` or `stall`), by rpc. */
+  pending(rpc?: string): number;
   /** Answer the next `count` calls of `rpc` with this status. */
   failNext(rpc: string, code: grpc.status, details?: string, count?: number): void;
   /** Close the socket (clients see UNAVAILABLE); state and recordings are kept. */
@@ -98,6 +108,10 @@ export async function startFakeCri(opts: FakeCriOptions): Promise<FakeCri> {
   const stalls = new Map<string, number>();
   const failures = new Map<string, { code: grpc.status; details: string }[]>();
   const timers = new Set<NodeJS.Timeout>();
+  const hangs = new Set<string>();
+  /** Held calls: their rpc and how to answer them now. */
+  const held = new Set<{ rpc: string; respond: () => void; cancelled: () => boolean }>();
+  let inFlight: { rpc: string }[] = [];
 
   const tmp = mkdtempSync(join(tmpdir(), 'podpulse-fake-cri-'));
   const socketPath = join(tmp, 'cri.sock');
@@ -256,12 +270,22 @@ export async function startFakeCri(opts: FakeCriOptions): Promise<FakeCri> {
   function wrap(rpc: string, handler: (req: Json) => Json | ErrorSpec): grpc.handleUnaryCall<Json, Json> {
     return (call, callback) => {
       calls.push({ rpc, request: call.request });
+      const entry = { rpc };
+      inFlight.push(entry);
+      call.on('cancelled', () => (inFlight = inFlight.filter((e) => e !== entry)));
       const respond = () => {
+        inFlight = inFlight.filter((e) => e !== entry);
         const scripted = failures.get(rpc)?.shift();
         const out = scripted ? { error: scripted } : handler(call.request);
         if (isError(out)) callback({ code: out.error.code, details: out.error.details });
         else callback(null, out);
       };
+      if (hangs.has(rpc) || hangs.has('*')) {
+        const h = { rpc, respond, cancelled: () => call.cancelled };
+        held.add(h);
+        call.on('cancelled', () => held.delete(h));
+        return;
+      }
       const ms = stalls.get(rpc) ?? stalls.get('*') ?? 0;
       if (ms <= 0) return respond();
       const t = setTimeout(() => {
@@ -292,6 +316,8 @@ export async function startFakeCri(opts: FakeCriOptions): Promise<FakeCri> {
   async function stop(): Promise<void> {
     for (const t of timers) clearTimeout(t);
     timers.clear();
+    held.clear();
+    inFlight = [];
     server?.forceShutdown();
     server = undefined;
     rmSync(socketPath, { force: true });
@@ -307,6 +333,18 @@ export async function startFakeCri(opts: FakeCriOptions): Promise<FakeCri> {
     stall(rpc, ms) {
       stalls.set(rpc, ms);
     },
+    hang(rpc) {
+      hangs.add(rpc);
+    },
+    release(rpc) {
+      hangs.delete(rpc);
+      for (const h of [...held]) {
+        if (rpc !== '*' && h.rpc !== rpc) continue;
+        held.delete(h);
+        if (!h.cancelled()) h.respond();
+      }
+    },
+    pending: (rpc) => inFlight.filter((e) => rpc === undefined || e.rpc === rpc).length,
     failNext(rpc, code, details = `scripted ${grpc.status[code]}`, count = 1) {
       const q = failures.get(rpc) ?? [];
       for (let i = 0; i < count; i++) q.push({ code, details });
@@ -327,4 +365,53 @@ export async function startFakeCri(opts: FakeCriOptions): Promise<FakeCri> {
 export function absentSocketPath(): { path: string; cleanup: () => void } {
   const tmp = mkdtempSync(join(tmpdir(), 'podpulse-no-cri-'));
   return { path: join(tmp, 'missing.sock'), cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
+}
+
+/**
+ * A unix socket that accepts connections and never answers: the HTTP/2 handshake never completes,
+ * as with a runtime whose process is stopped (SIGSTOP) or wedged. Counts the connections made, so a
+ * test can see a client give up on one and open another.
+ */
+export interface SilentSocket {
+  readonly socketPath: string;
+  readonly endpoint: string;
+  /** Connections accepted so far. */
+  readonly connections: number;
+  /** Connections still open. */
+  readonly open: number;
+  dispose(): Promise<void>;
+}
+
+export async function startSilentSocket(): Promise<SilentSocket> {
+  const tmp = mkdtempSync(join(tmpdir(), 'podpulse-silent-cri-'));
+  const socketPath = join(tmp, 'cri.sock');
+  const sockets = new Set<Socket>();
+  let connections = 0;
+  const server = createServer((s) => {
+    connections++;
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => sockets.delete(s));
+    // Read and discard: the client's preface and requests go nowhere.
+    s.resume();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => resolve());
+  });
+  return {
+    socketPath,
+    endpoint: `unix://${socketPath}`,
+    get connections() {
+      return connections;
+    },
+    get open() {
+      return sockets.size;
+    },
+    async dispose() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
 }

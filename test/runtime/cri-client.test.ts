@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CriRuntime } from '../../src/runtime/cri/client.js';
 import { criProtoPath } from '../../src/runtime/cri/connection.js';
 import { RuntimeCallError } from '../../src/runtime/runtime-error.js';
-import { absentSocketPath, startFakeCri, type FakeCri } from '../helpers/fake-cri.js';
+import { absentSocketPath, startFakeCri, startSilentSocket, type FakeCri } from '../helpers/fake-cri.js';
 
 async function rejection(p: Promise<unknown>): Promise<RuntimeCallError> {
   try {
@@ -174,6 +174,33 @@ describe('CriRuntime against a fake containerd 1.6 (real gRPC over a unix socket
     await expect
       .poll(async () => (await cri.listPods().catch(() => [])).length, { timeout: 8000, interval: 100 })
       .toBe(3);
+  });
+
+  it('close() cancels calls in flight instead of leaving them to their deadline', async () => {
+    cri.close();
+    // A deadline far beyond the test's timeout: only the cancellation can end these calls in time.
+    cri = new CriRuntime({ endpoint: fake.endpoint, timeoutMs: 120_000 });
+    fake.hang('ContainerStatus');
+    const pending = cri.containerStatus('9e9ae6aefd59f1147eb78476f2d880444cfc2c1c545f20640c716c86f5b96294');
+    await expect.poll(() => fake.pending('ContainerStatus')).toBe(1);
+    cri.close();
+    const err = await rejection(pending);
+    expect(err.status).toBe('CANCELLED');
+    expect(err.rpc).toBe('ContainerStatus');
+  });
+
+  it('a socket that accepts and never answers: DEADLINE_EXCEEDED at the deadline, not a hang', async () => {
+    const silent = await startSilentSocket();
+    const stuck = new CriRuntime({ endpoint: silent.endpoint, timeoutMs: 300 });
+    try {
+      const err = await rejection(stuck.listPods());
+      expect(err.status).toBe('DEADLINE_EXCEEDED');
+      expect(err.code).toBe('CRI_CALL');
+      expect(silent.connections).toBeGreaterThanOrEqual(1);
+    } finally {
+      stuck.close();
+      await silent.dispose();
+    }
   });
 
   it('rejects calls after close()', async () => {

@@ -7,7 +7,7 @@ import type {
   RuntimeStatus,
   RuntimeVersion,
 } from '../types.js';
-import { CriConnection } from './connection.js';
+import { CriConnection, type RuntimeV1 } from './connection.js';
 import {
   toContainer,
   toContainerFromStatus,
@@ -41,6 +41,8 @@ export interface CriRuntimeOptions {
   statsTimeoutMs?: number;
   /** Largest response accepted, bytes. Default 16 MiB. */
   maxReceiveMessageBytes?: number;
+  /** A runtime.v1 package already loaded (loadCriPackage), to skip parsing api.proto again. */
+  criPackage?: RuntimeV1;
 }
 
 /**
@@ -48,7 +50,8 @@ export interface CriRuntimeOptions {
  *
  * Every call carries a deadline and rejects with RuntimeCallError (`CRI_UNAVAILABLE` when the
  * socket is missing or refuses, `CRI_CALL` otherwise, with the gRPC status name and rpc in
- * the error). The channel reconnects by itself after a runtime restart. Call close() when done.
+ * the error). The channel reconnects by itself after a runtime restart. Call close() when done:
+ * it also cancels the calls still in flight (they reject with status CANCELLED at once).
  *
  * ```ts
  * const cri = new CriRuntime({ endpoint: 'unix:///run/containerd/containerd.sock' });
@@ -72,6 +75,7 @@ export class CriRuntime implements ContainerRuntime {
     this.#conn = new CriConnection({
       endpoint: opts.endpoint,
       ...(opts.maxReceiveMessageBytes !== undefined && { maxReceiveMessageBytes: opts.maxReceiveMessageBytes }),
+      ...(opts.criPackage !== undefined && { criPackage: opts.criPackage }),
     });
   }
 
