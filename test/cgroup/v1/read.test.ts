@@ -244,10 +244,18 @@ describe('readCgroupV1 / readCgroupStats on v1 temp trees', () => {
     expect(readCgroupStats(hybridLayout(root), CID, reader).pressure).toBeUndefined();
   });
 
-  it('a malformed known value propagates as ParseError naming the file', () => {
-    root = writeTree(hybridTree({ memory: memory({ 'memory.stat': 'total_rss twelve\n' }) }));
-    expect(() => readCgroupStats(hybridLayout(root), CID, reader)).toThrow(ParseError);
-    expect(() => readCgroupStats(hybridLayout(root), CID, reader)).toThrow(/^memory\.stat: /);
+  it('a malformed file loses only its own values; the ParseError naming it is in failures', () => {
+    root = writeTree(hybridTree());
+    const good = readCgroup(hybridLayout(root), CID, reader).stats;
+    writeFileSync(join(root, 'memory', CID, 'memory.stat'), 'total_rss twelve\n');
+    const { stats, failures } = readCgroup(hybridLayout(root), CID, reader);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]!.path).toBe(join(root, 'memory', CID, 'memory.stat'));
+    expect(failures[0]!.error).toBeInstanceOf(ParseError);
+    expect(String(failures[0]!.error)).toMatch(/memory\.stat: /);
+    // Everything memory.stat gives is absent (the working set too: it needs inactive_file), never 0 or a guess.
+    expect(stats.memory).toEqual({ usageBytes: 74657792, maxUsageBytes: 80195584, failcnt: 3, limitBytes: 268435456, swapLimitBytes: null });
+    expect({ ...stats, memory: undefined }).toEqual({ ...good, memory: undefined });
   });
 });
 
