@@ -1,9 +1,9 @@
 import { statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CgroupLayout } from '../cgroup/layout.js';
-import { AgentError } from '../errors.js';
+import { AgentError, errorCode } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { AgentStats, ContainerIdentity, FsUsageSample } from '../metrics/sample.js';
+import { countSourceError, type AgentStats, type ContainerIdentity, type FsUsageSample } from '../metrics/sample.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Container, ContainerStatsSample, Pod, RuntimeVersion } from '../runtime/types.js';
 import { cgroupPathFromSpec, isPodCgroup, parentOf } from './cgroups-path.js';
@@ -157,7 +157,7 @@ export class CriInventory implements TargetProvider {
       this.#runtime = undefined;
     }
     this.#opts.stats.criUp = false;
-    this.#opts.stats.sourceErrors.cri = (this.#opts.stats.sourceErrors.cri ?? 0) + 1;
+    countSourceError(this.#opts.stats, 'cri', errorCode(err));
   }
 
   async #syncPods(runtime: ContainerRuntime, pods: Pod[]): Promise<void> {
@@ -216,7 +216,7 @@ export class CriInventory implements TargetProvider {
       samples = await runtime.listContainerStats();
     } catch (err) {
       this.#fs.clear();
-      this.#opts.stats.sourceErrors.cri = (this.#opts.stats.sourceErrors.cri ?? 0) + 1;
+      countSourceError(this.#opts.stats, 'cri', errorCode(err));
       this.#opts.log.debug({ err: (err as Error).message }, 'ListContainerStats failed; no filesystem usage this cycle');
       return;
     }

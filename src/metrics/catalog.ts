@@ -730,15 +730,17 @@ export const catalog: readonly MetricSpec[] = [
   }),
   agent({
     name: 'podpulse_source_errors_total',
-    description: 'Errors while reading a source (cgroup, proc, cri), by source.',
+    description:
+      'Failures while reading a source (cgroup, proc, cri), by source and stable error code (READ, PARSE, READ_NOT_REGULAR, READ_TOO_LARGE, CRI_UNAVAILABLE, CRI_CALL, ...); each loses only the values it would have given. Known pairs start at 0.',
     unit: '{error}',
     instrument: 'counter',
     valueType: 'int',
-    attributes: ['source'],
+    attributes: ['source', 'code'],
     group: 'agent',
     enabled: true,
     source: 'the agent',
-    points: (a) => Object.entries(a.sourceErrors).map(([source, value]) => ({ value, attributes: { source } })),
+    points: (a) =>
+      Object.entries(a.sourceErrors).flatMap(([source, codes]) => Object.entries(codes).map(([code, value]) => ({ value, attributes: { source, code } }))),
   }),
   agent({
     name: 'podpulse_cri_up',
