@@ -234,6 +234,54 @@ describe('Collector: one bad cgroup or file never blacks out the cycle', () => {
   });
 });
 
+describe('Collector: a bad /proc file loses only what it gives', () => {
+  let root = '';
+  const stops: (() => void)[] = [];
+  afterEach(() => {
+    for (const stop of stops.splice(0)) stop();
+    removeTree(root);
+  });
+
+  it('a FIFO as net/dev costs that pod its network only; a broken diskstats keeps the last device names', async () => {
+    const netDev =
+      'Inter-|   Receive                                                |  Transmit\n' +
+      ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n' +
+      '  eth0:    1000      10    0    0    0     0          0         0     2000      20    0    0    0     0       0          0\n';
+    root = writeTree({ cg: { a: leaf('2097152\n'), b: leaf('4194304\n') }, proc: { '7': { net: { dev: netDev } }, '8': { net: { dev: netDev } }, diskstats: '   8       0 sda 1 0 0 0 0 0 0 0 0 0 0\n' } });
+    writeFileSync(join(root, 'cg', 'a', 'io.stat'), '8:0 rbytes=512 wbytes=0 rios=1 wios=0 dbytes=0 dios=0\n');
+    stops.push(placeFifo(join(root, 'proc', '7', 'net', 'dev')));
+    const stats = newAgentStats();
+    const clock = { ms: 1_000_000 };
+    const targets = [
+      { cgroupPath: '/a', identity: rawIdentity('/a'), netPid: 7 },
+      { cgroupPath: '/b', identity: rawIdentity('/b'), netPid: 8 },
+    ];
+    const collector = new Collector({
+      layout: { mode: 'v2', v1: new Map(), unified: join(root, 'cg') },
+      reader: new FileReader(),
+      roots: { procRoot: join(root, 'proc'), sysRoot: join(root, 'sys'), rootfsRoot: root },
+      targets: { list: async () => ({ targets, truncated: false }) },
+      stats,
+      log: pino({ level: 'silent' }),
+      now: () => clock.ms,
+      slowRefreshMs: 1000,
+    });
+    const first = await collector.collect();
+    expect(first.containers.map((c) => [c.identity.id, c.cgroup?.memory?.usageBytes, c.network?.[0]?.rxBytes])).toEqual([
+      ['/a', 1048576, undefined],
+      ['/b', 1048576, 1000],
+    ]);
+    expect(first.containers[0]?.cgroup?.io?.[0]?.device).toBe('/dev/sda');
+    expect(stats.sourceErrors.proc).toMatchObject({ READ_NOT_REGULAR: 1 });
+
+    writeFileSync(join(root, 'proc', 'diskstats'), '   8       0\n');
+    clock.ms += 2000;
+    const second = await collector.collect();
+    expect(stats.sourceErrors.proc).toMatchObject({ READ_NOT_REGULAR: 2, PARSE: 1 });
+    expect(second.containers[0]?.cgroup?.io?.[0]?.device).toBe('/dev/sda');
+  });
+});
+
 describe('podpulse_source_errors_total', () => {
   it('starts every known (source, code) at 0, and counts by both labels', () => {
     const stats = newAgentStats();
