@@ -44,7 +44,8 @@ export function readCgroupV1(
 ): CgroupRead {
   const failures: FileFailure[] = [];
   const dirs = hierarchyDirs(layout, cgroupPath, reader, opts.spec?.v1Hierarchies, failures);
-  if (dirs.size === 0) throw new GoneError(cgroupPath);
+  // In no hierarchy: gone, unless a hierarchy could not be checked (then that is the error, not "gone").
+  if (dirs.size === 0) throw failures[0]?.error ?? new GoneError(cgroupPath);
   const dirOf = (controller: string): CgroupDir | undefined => {
     const mount = layout.v1.get(controller);
     return mount === undefined ? undefined : dirs.get(mount);
