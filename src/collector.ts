@@ -66,7 +66,6 @@ export class Collector implements SnapshotSource {
     const { targets, truncated } = await this.#deps.targets.list();
     if (truncated) this.#warn('discovery', 'raw cgroup discovery reached discovery.maxCgroups; deeper or later cgroups are not reported');
     const nowMs = this.#now();
-    const nowSeconds = nowMs / 1000;
     const containers: ContainerSample[] = [];
     const livePaths = new Set<string>();
     const liveIdentities = new Set<string>();
