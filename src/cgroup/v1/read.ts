@@ -107,7 +107,7 @@ export function readCgroupV1(
 
 /**
  * The cgroup's directory in each hierarchy that holds it, by mount dir. `known` (from an earlier
- * read) names those hierarchies. Without it, each one is checked with existsSync before any file
+ * read) names those hierarchies. Without it, each one is checked with stat before any file
  * is read. This check cannot be replaced by "a failed first read of a controller means the cgroup
  * is not in that hierarchy": runc removes a container's directories one hierarchy at a time, so a
  * cgroup removed halfway through a read would then yield a partial snapshot instead of GoneError.
