@@ -61,7 +61,7 @@ export interface WorkerResult {
   /** Per container per cycle, counted in an unmeasured cycle by a counting FileReader. */
   files: { opened: number; absent: number; proc: number };
   /** What one snapshot held: proves every container was read. */
-  snapshot: { containers: number; withCgroup: number; withNetwork: number; interfaces: string[]; sourceErrors: Record<string, number> };
+  snapshot: { containers: number; withCgroup: number; withNetwork: number; interfaces: string[]; sourceErrors: Record<string, Record<string, number>> };
   /** The same files the collector opens, read with no parsing (Node's I/O floor for this file set). */
   raw: CycleSamples;
   read: CycleSamples;

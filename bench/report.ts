@@ -49,7 +49,7 @@ export function section(r: WorkerResult, context: string): string {
     `  per container per cycle: ${f1(r.files.opened)} files opened (${f1(r.files.absent)} absent optional ones), ${f1(r.files.proc)} of them under /proc; ` +
       `${f1(r.series.perContainer)} series`,
     `  snapshot: ${s.containers} containers, ${s.withCgroup} with cgroup stats, ${s.withNetwork} with network (${s.interfaces.join(', ') || 'none'})` +
-      (Object.values(s.sourceErrors).some((v) => v > 0) ? `, SOURCE ERRORS ${JSON.stringify(s.sourceErrors)}` : ', no source errors'),
+      (Object.values(s.sourceErrors).some((codes) => Object.values(codes).some((v) => v > 0)) ? `, SOURCE ERRORS ${JSON.stringify(s.sourceErrors)}` : ', no source errors'),
     `  one export: ${r.series.total} series (${r.series.nonContainer} machine/agent) in ${r.series.metrics} metrics, OTLP protobuf ${(r.series.otlpBytes / 1024).toFixed(0)} KiB`,
     '',
     `  ${'stage'.padEnd(34)}${'µs CPU per container per cycle'.padStart(26)}${'median vs'.padStart(15)}${'wall ms/cycle'.padStart(17)}`,

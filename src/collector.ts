@@ -1,13 +1,14 @@
 import type { CgroupLayout } from './cgroup/layout.js';
-import { cgroupStartTime, readCgroup, type CgroupReadOptions, type CgroupSpec } from './cgroup/read.js';
-import type { BlockIoDevice, CgroupStats } from './cgroup/stats.js';
-import type { TargetProvider } from './discovery/target.js';
-import { AgentError, GoneError } from './errors.js';
+import { cgroupStartTime, readCgroup, type CgroupRead, type CgroupReadOptions, type CgroupSpec } from './cgroup/read.js';
+import type { FileFailure } from './cgroup/spec.js';
+import type { BlockIoDevice } from './cgroup/stats.js';
+import type { Target, TargetProvider } from './discovery/target.js';
+import { GoneError, errorCode } from './errors.js';
 import type { FileReader } from './fs/file-reader.js';
 import type { Logger } from './log.js';
 import { readMachineInfo, type MachineInfo, type MachineRoots } from './machine/machine-info.js';
 import type { Snapshot, SnapshotSource } from './metrics/instruments.js';
-import type { AgentStats, ContainerIdentity, ContainerSample, NetInterfaceSample } from './metrics/sample.js';
+import { countSourceError, type AgentStats, type ContainerIdentity, type ContainerSample, type NetInterfaceSample } from './metrics/sample.js';
 import { deviceNames } from './procfs/diskstats.js';
 import { isIgnoredInterface } from './procfs/net-dev.js';
 import { ProcFs, readDiskstats, readNetDev } from './procfs/proc-fs.js';
@@ -27,12 +28,15 @@ export interface CollectorDeps {
   specRefreshMs?: number;
 }
 
-const WARN_EVERY_MS = 10 * 60_000;
+/** One warning line per (source, code) this often: a broken file on every cgroup must not flood the log. */
+const WARN_EVERY_MS = 5 * 60_000;
 
 /**
  * Reads every target's files once per cycle, synchronously, and turns them into samples. A target
- * that vanished mid-read is skipped quietly (debug); a malformed file is logged (rate-limited),
- * counted, and skips only that target. Nothing here ever throws for one container's sake.
+ * that vanished mid-read is skipped quietly (debug). Every file is its own source: one that cannot
+ * be read or parsed (or stat-ed, for the start time) loses only its own values, and is counted in
+ * podpulse_source_errors_total{source,code} and logged (rate-limited); the rest of that target and
+ * every other target are reported. Nothing here ever throws for one container's sake.
  */
 export class Collector implements SnapshotSource {
   #deps: CollectorDeps;
@@ -46,7 +50,8 @@ export class Collector implements SnapshotSource {
   #identities = new Map<string, ContainerIdentity>();
   /** Per cgroup path: its spec and when it was read (the now() clock). */
   #specs = new Map<string, { spec: CgroupSpec; readAtMs: number }>();
-  #warnedAt = new Map<string, number>();
+  /** Per warning key: when it was last logged, and how many were held back since. */
+  #warned = new Map<string, { atMs: number; suppressed: number }>();
 
   constructor(deps: CollectorDeps) {
     this.#deps = deps;
@@ -61,7 +66,6 @@ export class Collector implements SnapshotSource {
     const { targets, truncated } = await this.#deps.targets.list();
     if (truncated) this.#warn('discovery', 'raw cgroup discovery reached discovery.maxCgroups; deeper or later cgroups are not reported');
     const nowMs = this.#now();
-    const nowSeconds = nowMs / 1000;
     const containers: ContainerSample[] = [];
     const livePaths = new Set<string>();
     const liveIdentities = new Set<string>();
@@ -73,30 +77,16 @@ export class Collector implements SnapshotSource {
         containers.push({ identity: this.#stableIdentity(key, t.identity), ...(t.oomEvents !== undefined ? { oomEvents: t.oomEvents } : {}) });
         continue;
       }
-      let cgroup;
+      let sample: ContainerSample | undefined;
       try {
-        cgroup = this.#readCgroup(t.cgroupPath, nowMs, readOpts);
+        sample = this.#sample(t, nowMs, readOpts);
       } catch (err) {
-        if (err instanceof GoneError) {
-          this.#deps.log.debug({ cgroup: t.cgroupPath }, 'cgroup vanished during the read; skipped');
-        } else {
-          this.#sourceError('cgroup', `cgroup ${t.cgroupPath}`, err);
-        }
-        continue;
+        // Only a bug gets here (the readers keep each file's failure to that file): skip this target only.
+        this.#sourceError('cgroup', `cgroup ${t.cgroupPath}`, err);
       }
+      if (sample === undefined) continue;
       livePaths.add(t.cgroupPath);
-      if (cgroup.io && this.#deps.layout.mode !== 'v2') this.#keepIoMonotonic(t.cgroupPath, cgroup.io);
       liveIdentities.add(t.cgroupPath);
-      const sample: ContainerSample = { identity: this.#stableIdentity(t.cgroupPath, t.identity), cgroup, lastSeenSeconds: nowSeconds };
-      const start = t.startTimeSeconds ?? this.#startTime(t.cgroupPath);
-      if (start !== undefined) sample.startTimeSeconds = start;
-      if (t.netPid !== undefined) {
-        const network = this.#network(t.netPid, t.cgroupPath);
-        if (network) sample.network = network;
-      }
-      if (t.fs) sample.fs = t.fs;
-      if (t.oomEvents !== undefined) sample.oomEvents = t.oomEvents;
-      if (t.restartCount !== undefined) sample.restartCount = t.restartCount;
       containers.push(sample);
     }
     for (const path of this.#startTimes.keys()) if (!livePaths.has(path)) this.#startTimes.delete(path);
@@ -108,6 +98,36 @@ export class Collector implements SnapshotSource {
     stats.lastCollectionSeconds = seconds;
     stats.containers = containers.length;
     return { containers, ...(this.#machine ? { machine: this.#machine } : {}), agent: stats };
+  }
+
+  /** One cgroup-backed target's sample; undefined when its cgroup vanished. */
+  #sample(t: Target, nowMs: number, readOpts: CgroupReadOptions): ContainerSample | undefined {
+    let read: CgroupRead;
+    try {
+      read = this.#readCgroup(t.cgroupPath, nowMs, readOpts);
+    } catch (err) {
+      if (!(err instanceof GoneError)) throw err;
+      this.#deps.log.debug({ cgroup: t.cgroupPath }, 'cgroup vanished during the read; skipped');
+      return undefined;
+    }
+    this.#fileFailures(read.failures);
+    const cgroup = read.stats;
+    if (cgroup.io && this.#deps.layout.mode !== 'v2') this.#keepIoMonotonic(t.cgroupPath, cgroup.io);
+    const sample: ContainerSample = { identity: this.#stableIdentity(t.cgroupPath, t.identity), cgroup, lastSeenSeconds: nowMs / 1000 };
+    const start = t.startTimeSeconds ?? this.#startTime(t.cgroupPath);
+    if (start !== undefined) sample.startTimeSeconds = start;
+    if (t.netPid !== undefined) {
+      const network = this.#network(t.netPid, t.cgroupPath);
+      if (network) sample.network = network;
+    }
+    if (t.fs) sample.fs = t.fs;
+    if (t.oomEvents !== undefined) sample.oomEvents = t.oomEvents;
+    if (t.restartCount !== undefined) sample.restartCount = t.restartCount;
+    return sample;
+  }
+
+  #fileFailures(failures: readonly FileFailure[]): void {
+    for (const f of failures) this.#sourceError('cgroup', f.path, f.error);
   }
 
   #refreshSlowFacts(): void {
@@ -130,15 +150,15 @@ export class Collector implements SnapshotSource {
    * Reads the spec files only on a cgroup's first read and once they are specRefreshMs old. A clock
    * that stepped back also counts as old, so a wall-clock correction cannot freeze the cached spec.
    */
-  #readCgroup(cgroupPath: string, nowMs: number, opts: CgroupReadOptions): CgroupStats {
+  #readCgroup(cgroupPath: string, nowMs: number, opts: CgroupReadOptions): CgroupRead {
     const cached = this.#specs.get(cgroupPath);
     const age = cached === undefined ? -1 : nowMs - cached.readAtMs;
     if (cached !== undefined && age >= 0 && age < (this.#deps.specRefreshMs ?? 60_000)) {
-      return readCgroup(this.#deps.layout, cgroupPath, this.#deps.reader, { ...opts, spec: cached.spec }).stats;
+      return readCgroup(this.#deps.layout, cgroupPath, this.#deps.reader, { ...opts, spec: cached.spec });
     }
-    const { stats, spec } = readCgroup(this.#deps.layout, cgroupPath, this.#deps.reader, opts);
-    this.#specs.set(cgroupPath, { spec, readAtMs: nowMs });
-    return stats;
+    const read = readCgroup(this.#deps.layout, cgroupPath, this.#deps.reader, opts);
+    this.#specs.set(cgroupPath, { spec: read.spec, readAtMs: nowMs });
+    return read;
   }
 
   /**
@@ -176,7 +196,9 @@ export class Collector implements SnapshotSource {
   #startTime(cgroupPath: string): number | undefined {
     let t = this.#startTimes.get(cgroupPath);
     if (t === undefined) {
-      t = cgroupStartTime(this.#deps.layout, cgroupPath);
+      const failures: FileFailure[] = [];
+      t = cgroupStartTime(this.#deps.layout, cgroupPath, failures);
+      this.#fileFailures(failures);
       if (t !== undefined) this.#startTimes.set(cgroupPath, t);
     }
     return t;
@@ -208,18 +230,27 @@ export class Collector implements SnapshotSource {
   }
 
   #sourceError(source: string, what: string, err: unknown): void {
-    const { stats } = this.#deps;
-    stats.sourceErrors[source] = (stats.sourceErrors[source] ?? 0) + 1;
-    const code = err instanceof AgentError ? err.code : 'UNEXPECTED';
-    this.#warn(`${source}:${what}:${code}`, `${what}: ${err instanceof Error ? err.message : String(err)}`, { source, code });
+    const code = errorCode(err);
+    countSourceError(this.#deps.stats, source, code);
+    const message = err instanceof Error ? err.message : String(err);
+    // `what` is a path or a name; the typed errors name their file already.
+    const msg = message.includes(what) ? message : `${what}: ${message}`;
+    this.#warn(`${source}\u0000${code}`, msg, { source, code });
   }
 
-  /** One line per distinct problem every ten minutes: a broken file must not flood the log. */
+  /**
+   * One line per key every WARN_EVERY_MS; the next line says how many were held back, so the log
+   * shows the first example and the scale, never one line per file per cycle.
+   */
   #warn(key: string, msg: string, extra: Record<string, unknown> = {}): void {
     const now = this.#now();
-    const last = this.#warnedAt.get(key);
-    if (last !== undefined && now - last < WARN_EVERY_MS) return;
-    this.#warnedAt.set(key, now);
-    this.#deps.log.warn(extra, msg);
+    const last = this.#warned.get(key);
+    if (last !== undefined && now - last.atMs >= 0 && now - last.atMs < WARN_EVERY_MS) {
+      last.suppressed++;
+      return;
+    }
+    const suppressed = last?.suppressed ?? 0;
+    this.#warned.set(key, { atMs: now, suppressed: 0 });
+    this.#deps.log.warn(suppressed > 0 ? { ...extra, suppressedSinceLast: suppressed } : extra, msg);
   }
 }

@@ -6,6 +6,8 @@ export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'PARSE'
   | 'READ'
+  | 'READ_NOT_REGULAR'
+  | 'READ_TOO_LARGE'
   | 'GONE'
   | 'CGROUP_NOT_FOUND'
   | 'CRI_UNAVAILABLE'
@@ -41,6 +43,30 @@ export class ReadError extends AgentError {
   }
 }
 
+/**
+ * Something other than a regular file sits where a kernel file should be: a FIFO (whose read would
+ * block the collection loop, and /healthz with it, forever), a device, a directory, a socket.
+ * Kernel pseudo-files in cgroupfs, procfs and sysfs are all regular files.
+ */
+export class NotRegularFileError extends AgentError {
+  readonly path: string;
+  constructor(path: string, kind: string) {
+    super('READ_NOT_REGULAR', `refusing to read ${path}: a ${kind}, not a regular file`);
+    this.name = 'NotRegularFileError';
+    this.path = path;
+  }
+}
+
+/** A file holds more than the per-file read bound; nothing of it is used. */
+export class FileTooLargeError extends AgentError {
+  readonly path: string;
+  constructor(path: string, maxBytes: number) {
+    super('READ_TOO_LARGE', `refusing to read ${path}: larger than ${maxBytes} bytes`);
+    this.name = 'FileTooLargeError';
+    this.path = path;
+  }
+}
+
 /** The cgroup or process disappeared between listing and reading (ENOENT, ENODEV, ESRCH). */
 export class GoneError extends AgentError {
   readonly path: string;
@@ -56,6 +82,11 @@ export class ConfigError extends AgentError {
     super('CONFIG_INVALID', message);
     this.name = 'ConfigError';
   }
+}
+
+/** The stable code of a failure for counting and logging: the typed error's code, UNEXPECTED for anything else. */
+export function errorCode(err: unknown): ErrorCode | 'UNEXPECTED' {
+  return err instanceof AgentError ? err.code : 'UNEXPECTED';
 }
 
 export function errnoOf(err: unknown): string | undefined {

@@ -5,8 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CgroupLayout } from '../src/cgroup/layout.js';
 import { Collector, type CollectorDeps } from '../src/collector.js';
 import { rawIdentity, type Target } from '../src/discovery/target.js';
-import { newAgentStats } from '../src/metrics/sample.js';
+import { FileReader } from '../src/fs/file-reader.js';
+import { catalog } from '../src/metrics/catalog.js';
+import { countSourceError, newAgentStats, type AgentStats } from '../src/metrics/sample.js';
 import { RecordingReader } from './cgroup/recording-reader.js';
+import { placeFifo, placeFileForDir, placeSymlinkLoop } from './fs/hostile-files.js';
 import { removeTree, writeTree, writeTreeAt, type Tree } from './helpers/tmp-tree.js';
 
 const SPEC_FILES = ['cpu.max', 'cpu.weight', 'memory.max', 'memory.swap.max', 'pids.max'];
@@ -121,5 +124,178 @@ describe('Collector: the spec of each cgroup is cached', () => {
     writeTreeAt(join(root, 'cg', 'a'), leaf('16777216\n'));
     clock.ms += 10_000;
     expect(await cycle()).toEqual({ limits: { '/a': 16777216, '/b': null }, specReads: { '/a': SPEC_FILES } });
+  });
+});
+
+/** A v1 memory-hierarchy cgroup with the files the reader opens. */
+function v1MemoryLeaf(o: Tree = {}): Tree {
+  return {
+    'cgroup.procs': '10\n',
+    'memory.usage_in_bytes': '1048576\n',
+    'memory.limit_in_bytes': '2097152\n',
+    'memory.max_usage_in_bytes': '1572864\n',
+    'memory.failcnt': '0\n',
+    'memory.use_hierarchy': '1\n',
+    'memory.stat': 'total_rss 524288\ntotal_cache 409600\ntotal_inactive_file 401408\n',
+    ...o,
+  };
+}
+
+const sourceErrorPoints = (stats: AgentStats) => {
+  const spec = catalog.find((m) => m.name === 'podpulse_source_errors_total');
+  if (spec?.entity !== 'agent') throw new Error('no podpulse_source_errors_total agent metric');
+  return spec.points(stats);
+};
+
+describe('Collector: one bad cgroup or file never blacks out the cycle', () => {
+  let root = '';
+  const stops: (() => void)[] = [];
+  afterEach(() => {
+    for (const stop of stops.splice(0)) stop();
+    removeTree(root);
+  });
+
+  /** Collector over `layout` listing `paths`, with a clock the test moves and warn lines captured. */
+  function collectorOver(layout: CgroupLayout, paths: string[]) {
+    const clock = { ms: 1_000_000 };
+    const warnings: Record<string, unknown>[] = [];
+    const stats = newAgentStats();
+    const collector = new Collector({
+      layout,
+      reader: new FileReader(),
+      roots: { procRoot: join(root, 'proc'), sysRoot: join(root, 'sys'), rootfsRoot: root },
+      targets: { list: async () => ({ targets: paths.map((p) => ({ cgroupPath: p, identity: rawIdentity(p) })), truncated: false }) },
+      stats,
+      log: pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) }),
+      now: () => clock.ms,
+    });
+    return { collector, stats, clock, warnings };
+  }
+
+  it('a cgroup whose start-time stat fails with ELOOP or ENOTDIR loses only that candidate; all cgroups are reported', async () => {
+    root = writeTree({ memory: { a: v1MemoryLeaf(), b: v1MemoryLeaf(), c: v1MemoryLeaf() }, systemd: { a: {}, c: {} } });
+    placeSymlinkLoop(join(root, 'systemd', 'a', 'cgroup.clone_children')); // ELOOP
+    placeFileForDir(join(root, 'systemd', 'b')); // systemd/b/cgroup.clone_children: ENOTDIR
+    const layout: CgroupLayout = { mode: 'v1', v1: new Map([['memory', join(root, 'memory')], ['name=systemd', join(root, 'systemd')]]) };
+    const { collector, stats } = collectorOver(layout, ['/a', '/b', '/c']);
+
+    const snap = await collector.collect();
+    expect(snap.containers.map((c) => c.identity.id)).toEqual(['/a', '/b', '/c']);
+    for (const c of snap.containers) {
+      expect(c.cgroup?.memory?.usageBytes).toBe(1048576);
+      // The memory hierarchy's candidates still give a start time.
+      expect(c.startTimeSeconds).toBeGreaterThan(0);
+    }
+    expect(stats.sourceErrors.cgroup).toMatchObject({ READ: 2 });
+    // Start times are kept once known: the failing stats are not retried (or recounted) every cycle.
+    await collector.collect();
+    expect(stats.sourceErrors.cgroup).toMatchObject({ READ: 2 });
+  });
+
+  it('a malformed file loses only its values; counted per failure by (source, code), logged once per few minutes', async () => {
+    root = writeTree({ cg: { a: leaf('2097152\n'), b: leaf('4194304\n'), ok: leaf('1\n') } });
+    for (const cg of ['a', 'b']) writeFileSync(join(root, 'cg', cg, 'memory.stat'), 'anon twelve\n');
+    const { collector, stats, clock, warnings } = collectorOver({ mode: 'v2', v1: new Map(), unified: join(root, 'cg') }, ['/a', '/b', '/ok']);
+
+    const snap = await collector.collect();
+    const byId = new Map(snap.containers.map((c) => [c.identity.id, c.cgroup]));
+    expect([...byId.keys()]).toEqual(['/a', '/b', '/ok']);
+    expect(byId.get('/a')?.cpu?.usageSeconds).toBe(3);
+    expect(byId.get('/a')?.memory).toEqual({ usageBytes: 1048576, limitBytes: 2097152, swapLimitBytes: 0 });
+    expect(byId.get('/ok')?.memory?.rssBytes).toBe(524288);
+    expect(stats.sourceErrors.cgroup).toMatchObject({ PARSE: 2, READ: 0 });
+    const cgroupWarnings = () => warnings.filter((w) => w.source === 'cgroup');
+    expect(cgroupWarnings()).toHaveLength(1);
+    expect(cgroupWarnings()[0]).toMatchObject({ code: 'PARSE', msg: expect.stringContaining(join(root, 'cg', 'a', 'memory.stat')) });
+
+    clock.ms += 10_000;
+    await collector.collect();
+    expect(stats.sourceErrors.cgroup).toMatchObject({ PARSE: 4 });
+    expect(cgroupWarnings()).toHaveLength(1);
+
+    clock.ms += 5 * 60_000;
+    await collector.collect();
+    expect(cgroupWarnings()).toHaveLength(2);
+    expect(cgroupWarnings()[1]).toMatchObject({ code: 'PARSE', suppressedSinceLast: 3 });
+
+    expect(sourceErrorPoints(stats)).toContainEqual({ value: 6, attributes: { source: 'cgroup', code: 'PARSE' } });
+  });
+
+  it('a FIFO in place of a cgroup file is refused, not waited on: the cycle completes', async () => {
+    root = writeTree({ cg: { a: leaf('2097152\n'), b: leaf('4194304\n') } });
+    stops.push(placeFifo(join(root, 'cg', 'a', 'cpu.stat')));
+    const { collector, stats } = collectorOver({ mode: 'v2', v1: new Map(), unified: join(root, 'cg') }, ['/a', '/b']);
+    const snap = await collector.collect();
+    expect(snap.containers.map((c) => [c.identity.id, c.cgroup?.cpu?.usageSeconds, c.cgroup?.memory?.usageBytes])).toEqual([
+      ['/a', undefined, 1048576],
+      ['/b', 3, 1048576],
+    ]);
+    expect(stats.sourceErrors.cgroup).toMatchObject({ READ_NOT_REGULAR: 1 });
+  });
+});
+
+describe('Collector: a bad /proc file loses only what it gives', () => {
+  let root = '';
+  const stops: (() => void)[] = [];
+  afterEach(() => {
+    for (const stop of stops.splice(0)) stop();
+    removeTree(root);
+  });
+
+  it('a FIFO as net/dev costs that pod its network only; a broken diskstats keeps the last device names', async () => {
+    const netDev =
+      'Inter-|   Receive                                                |  Transmit\n' +
+      ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n' +
+      '  eth0:    1000      10    0    0    0     0          0         0     2000      20    0    0    0     0       0          0\n';
+    root = writeTree({ cg: { a: leaf('2097152\n'), b: leaf('4194304\n') }, proc: { '7': { net: { dev: netDev } }, '8': { net: { dev: netDev } }, diskstats: '   8       0 sda 1 0 0 0 0 0 0 0 0 0 0\n' } });
+    writeFileSync(join(root, 'cg', 'a', 'io.stat'), '8:0 rbytes=512 wbytes=0 rios=1 wios=0 dbytes=0 dios=0\n');
+    stops.push(placeFifo(join(root, 'proc', '7', 'net', 'dev')));
+    const stats = newAgentStats();
+    const clock = { ms: 1_000_000 };
+    const targets = [
+      { cgroupPath: '/a', identity: rawIdentity('/a'), netPid: 7 },
+      { cgroupPath: '/b', identity: rawIdentity('/b'), netPid: 8 },
+    ];
+    const collector = new Collector({
+      layout: { mode: 'v2', v1: new Map(), unified: join(root, 'cg') },
+      reader: new FileReader(),
+      roots: { procRoot: join(root, 'proc'), sysRoot: join(root, 'sys'), rootfsRoot: root },
+      targets: { list: async () => ({ targets, truncated: false }) },
+      stats,
+      log: pino({ level: 'silent' }),
+      now: () => clock.ms,
+      slowRefreshMs: 1000,
+    });
+    const first = await collector.collect();
+    expect(first.containers.map((c) => [c.identity.id, c.cgroup?.memory?.usageBytes, c.network?.[0]?.rxBytes])).toEqual([
+      ['/a', 1048576, undefined],
+      ['/b', 1048576, 1000],
+    ]);
+    expect(first.containers[0]?.cgroup?.io?.[0]?.device).toBe('/dev/sda');
+    expect(stats.sourceErrors.proc).toMatchObject({ READ_NOT_REGULAR: 1 });
+
+    writeFileSync(join(root, 'proc', 'diskstats'), '   8       0\n');
+    clock.ms += 2000;
+    const second = await collector.collect();
+    expect(stats.sourceErrors.proc).toMatchObject({ READ_NOT_REGULAR: 2, PARSE: 1 });
+    expect(second.containers[0]?.cgroup?.io?.[0]?.device).toBe('/dev/sda');
+  });
+});
+
+describe('podpulse_source_errors_total', () => {
+  it('starts every known (source, code) at 0, and counts by both labels', () => {
+    const stats = newAgentStats();
+    const zero = sourceErrorPoints(stats);
+    expect(zero.every((p) => p.value === 0)).toBe(true);
+    for (const [source, code] of [['cgroup', 'READ'], ['cgroup', 'PARSE'], ['proc', 'READ_TOO_LARGE'], ['cri', 'UNAVAILABLE'], ['cri', 'DEADLINE_EXCEEDED']]) {
+      expect(zero).toContainEqual({ value: 0, attributes: { source, code } });
+    }
+    countSourceError(stats, 'cgroup', 'READ_NOT_REGULAR');
+    countSourceError(stats, 'cgroup', 'READ_NOT_REGULAR');
+    countSourceError(stats, 'fs', 'UNEXPECTED');
+    const after = sourceErrorPoints(stats);
+    expect(after).toContainEqual({ value: 2, attributes: { source: 'cgroup', code: 'READ_NOT_REGULAR' } });
+    expect(after).toContainEqual({ value: 1, attributes: { source: 'fs', code: 'UNEXPECTED' } });
+    expect(after).toHaveLength(zero.length + 1);
   });
 });

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentError, GoneError, ParseError } from '../errors.js';
 import type { FileReader } from '../fs/file-reader.js';
+import type { FileFailure } from './spec.js';
 
 /**
  * `cgroupPath` (relative to a hierarchy root: `/`, `/kubepods/burstable/pod<uid>/<id>`) under a mount dir.
@@ -17,19 +18,50 @@ export function cgroupDirOf(mountDir: string, cgroupPath: string): string {
 
 /**
  * The files of one cgroup directory during one read. Core files (present in every live cgroup of
- * that controller) are read with `read`, whose GoneError means the cgroup vanished. Optional files
- * (kernel- or configuration-dependent, or absent in the root cgroup) are read with `optional`; if
- * any was missing, `confirm()` checks once that the directory still exists, so a cgroup removed
- * halfway through a read ends as GoneError instead of a silently partial snapshot.
+ * that controller) are read with `read`/`value`, whose GoneError means the cgroup vanished. Optional
+ * files (kernel- or configuration-dependent, or absent in the root cgroup) are read with
+ * `optional`/`optionalValue`; if any was missing, `confirm()` checks once that the directory still
+ * exists, so a cgroup removed halfway through a read ends as GoneError instead of a silently
+ * partial snapshot.
+ *
+ * `value` and `optionalValue` make each file its own source: a file that cannot be read or parsed
+ * (anything but GoneError) is recorded in `failures` and yields undefined, so only the values from
+ * that file are missing, never the whole cgroup.
  */
 export class CgroupDir {
   readonly path: string;
   readonly #reader: FileReader;
+  readonly #failures: FileFailure[];
   #missed = false;
 
-  constructor(reader: FileReader, path: string) {
+  constructor(reader: FileReader, path: string, failures: FileFailure[] = []) {
     this.#reader = reader;
     this.path = path;
+    this.#failures = failures;
+  }
+
+  /** `parse` of a core file's text; undefined (recorded in failures) when unreadable or malformed. */
+  value<T>(name: string, parse: (text: string) => T): T | undefined {
+    return this.guard(name, () => parse(this.read(name)));
+  }
+
+  /** Like value() for an optional file; a missing file is undefined without a failure. */
+  optionalValue<T>(name: string, parse: (text: string) => T): T | undefined {
+    return this.guard(name, () => {
+      const text = this.optional(name);
+      return text === undefined ? undefined : parse(text);
+    });
+  }
+
+  /** `read()`, with any failure but GoneError recorded against file `name` and turned into undefined. */
+  guard<T>(name: string, read: () => T): T | undefined {
+    try {
+      return read();
+    } catch (err) {
+      if (err instanceof GoneError) throw err;
+      this.#failures.push({ path: `${this.path}/${name}`, error: err });
+      return undefined;
+    }
   }
 
   // `name` is a plain file name and `path` comes from cgroupDirOf, so concatenation is what

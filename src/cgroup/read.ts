@@ -20,7 +20,8 @@ export { cgroupStartTime } from './start-time.js';
  * has no controllers there but keeps live *.pressure files for every cgroup. Nothing else is taken
  * from it (its cpu.stat duplicates cpuacct, and memory/io/pids files are absent).
  *
- * Throws GoneError when the cgroup vanished, ParseError when a known file holds a malformed value.
+ * Throws GoneError when the cgroup vanished. A file that cannot be read or parsed loses only its
+ * own values; it is listed in `failures` of the result.
  */
 export function readCgroup(
   layout: CgroupLayout,
@@ -31,7 +32,7 @@ export function readCgroup(
   if (layout.mode === 'v2') return readCgroupV2(layout, cgroupPath, reader, opts);
   const read = readCgroupV1(layout, cgroupPath, reader, opts);
   if (layout.mode === 'hybrid' && layout.unified !== undefined && read.spec.pressure !== false) {
-    const pressure = readPressure(reader, cgroupDirOf(layout.unified, cgroupPath));
+    const pressure = readPressure(reader, cgroupDirOf(layout.unified, cgroupPath), read.failures);
     if (pressure) read.stats.pressure = pressure;
     if (opts.spec === undefined) read.spec.pressure = pressure !== undefined;
   }

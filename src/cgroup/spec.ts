@@ -36,8 +36,21 @@ export interface CgroupSpec {
   pressure?: boolean;
 }
 
-/** One read of a cgroup: its statistics, and the spec they were built with (the given one, or the one read). */
+/**
+ * A file of a cgroup that could not be used in this read: unreadable (EACCES, ELOOP, a FIFO, too
+ * large) or malformed. Only the values parsed from it are missing; the rest of the cgroup was read.
+ */
+export interface FileFailure {
+  path: string;
+  error: unknown;
+}
+
+/**
+ * One read of a cgroup: its statistics, the spec they were built with (the given one, or the one
+ * read), and the files whose values are missing from both.
+ */
 export interface CgroupRead {
   stats: CgroupStats;
   spec: CgroupSpec;
+  failures: FileFailure[];
 }

@@ -1,11 +1,22 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ReadError, errnoOf } from '../errors.js';
 import { cgroupDirOf } from './cgroup-dir.js';
 import type { CgroupLayout } from './layout.js';
+import type { FileFailure } from './spec.js';
 
-function mtimeSeconds(path: string): number | undefined {
-  const st = statSync(path, { throwIfNoEntry: false });
-  return st === undefined ? undefined : st.mtimeMs / 1000;
+/**
+ * mtime of `path` in seconds; undefined when it does not exist, and also when it cannot be
+ * stat-ed (EACCES under a 0700 directory of another user, ELOOP, ENOTDIR), which goes to `failures`.
+ */
+function mtimeSeconds(path: string, failures: FileFailure[]): number | undefined {
+  try {
+    const st = statSync(path, { throwIfNoEntry: false });
+    return st === undefined ? undefined : st.mtimeMs / 1000;
+  } catch (err) {
+    if (errnoOf(err) !== 'ENOENT') failures.push({ path, error: new ReadError(path, err) });
+    return undefined;
+  }
 }
 
 /**
@@ -14,8 +25,12 @@ function mtimeSeconds(path: string): number | undefined {
  * rarely touched later (`cgroup.clone_children` on v1, `cgroup.events` on cgroup2), because a
  * directory's mtime moves whenever a child cgroup is created. Seconds since the epoch (float);
  * undefined when the cgroup exists in no hierarchy. Callers may clamp it to the boot time as cAdvisor does.
+ *
+ * A path that cannot be stat-ed is left out, as cAdvisor does, and listed in `failures`: one
+ * unreadable hierarchy (a user-delegated 0700 directory under name=systemd, with the agent's
+ * capabilities dropped) must not cost the cgroup more than that hierarchy's candidate.
  */
-export function cgroupStartTime(layout: CgroupLayout, cgroupPath: string): number | undefined {
+export function cgroupStartTime(layout: CgroupLayout, cgroupPath: string, failures: FileFailure[] = []): number | undefined {
   const candidates: string[] = [];
   for (const mount of new Set(layout.v1.values())) {
     const dir = cgroupDirOf(mount, cgroupPath);
@@ -27,7 +42,7 @@ export function cgroupStartTime(layout: CgroupLayout, cgroupPath: string): numbe
   }
   let earliest: number | undefined;
   for (const path of candidates) {
-    const t = mtimeSeconds(path);
+    const t = mtimeSeconds(path, failures);
     if (t !== undefined && (earliest === undefined || t < earliest)) earliest = t;
   }
   return earliest;

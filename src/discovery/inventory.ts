@@ -2,14 +2,14 @@ import { statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CgroupLayout } from '../cgroup/layout.js';
 import type { Logger } from '../log.js';
-import type { AgentStats, FsUsageSample } from '../metrics/sample.js';
+import { countSourceError, type AgentStats, type FsUsageSample } from '../metrics/sample.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Container, ContainerStatsSample, Pod, RuntimeVersion } from '../runtime/types.js';
 import { forEachBounded, within } from './bounded.js';
 import { cgroupPathFromSpec, parentOf } from './cgroups-path.js';
 import { walkRawCgroups, type RawWalkOptions, type RawWalkResult } from './raw-cgroups.js';
 import { joinTargets, type ContainerEntry, type PodEntry } from './runtime-targets.js';
-import { countSourceError, errorCode, WarnLimiter } from './source-errors.js';
+import { criErrorCode, WarnLimiter } from './source-errors.js';
 import type { TargetList, TargetProvider } from './target.js';
 
 export interface RuntimeConnector {
@@ -189,7 +189,7 @@ export class CriInventory implements TargetProvider {
       .then((r) => {
         this.#progress();
         this.#walk = r;
-        if (r.truncated) stats.discoveryTruncations = (stats.discoveryTruncations ?? 0) + 1;
+        if (r.truncated) stats.discoveryTruncations++;
       })
       .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'raw cgroup walk failed; keeping the previous one'))
       .finally(() => {
@@ -297,7 +297,7 @@ export class CriInventory implements TargetProvider {
 
   #down(runtime: ContainerRuntime, err: unknown): void {
     const reason = `container runtime at ${this.#endpoint} not answering: ${err instanceof Error ? err.message : String(err)}`;
-    const code = errorCode(err);
+    const code = criErrorCode(err);
     if (this.#up || this.#lastReason === undefined) {
       this.#opts.log.warn({ code }, `${reason}; keeping the last known pods for labels, retrying every cycle`);
     }
@@ -396,7 +396,7 @@ export class CriInventory implements TargetProvider {
     } catch (err) {
       this.#fs.clear();
       // CANCELLED: we closed that connection ourselves (shutdown, or a refresh past its deadline).
-      if (this.#closed || errorCode(err) === 'CANCELLED') return;
+      if (this.#closed || criErrorCode(err) === 'CANCELLED') return;
       this.#callFailed('ListContainerStats', err, 'no writable-layer usage until it answers');
       return;
     }
@@ -428,7 +428,7 @@ export class CriInventory implements TargetProvider {
 
   #statusFailed(kind: 'pod' | 'container', id: string, err: unknown): void {
     // NOT_FOUND: removed between the list and the status call; it will be gone from the next list.
-    const code = errorCode(err);
+    const code = criErrorCode(err);
     if (code === 'NOT_FOUND') {
       this.#opts.log.debug({ id }, `${kind} vanished before its status was read`);
       return;
@@ -442,7 +442,7 @@ export class CriInventory implements TargetProvider {
 
   /** Counts a failed CRI call by its code and says so once per rpc and code every few minutes. */
   #callFailed(rpc: string, err: unknown, consequence: string, fields: Record<string, unknown> = {}): void {
-    const code = errorCode(err);
+    const code = criErrorCode(err);
     countSourceError(this.#opts.stats, 'cri', code);
     this.#warn.warn(
       `cri/${rpc}/${code}`,

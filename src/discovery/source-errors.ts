@@ -1,17 +1,5 @@
 import { AgentError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { AgentStats } from '../metrics/sample.js';
-
-/**
- * Counts one error of `source` with its stable `code`: in sourceErrors[source] (the
- * podpulse_source_errors_total series) and in sourceErrorCodes["source/code"].
- */
-export function countSourceError(stats: AgentStats, source: string, code: string): void {
-  stats.sourceErrors[source] = (stats.sourceErrors[source] ?? 0) + 1;
-  const key = `${source}/${code}`;
-  const codes = (stats.sourceErrorCodes ??= {});
-  codes[key] = (codes[key] ?? 0) + 1;
-}
 
 /**
  * One warning per key every `everyMs`: a runtime failing the same way every cycle must not flood
@@ -41,7 +29,7 @@ export class WarnLimiter {
 }
 
 /** The gRPC status name of a runtime error (DEADLINE_EXCEEDED, UNAVAILABLE, …), else its AgentError code. */
-export function errorCode(err: unknown): string {
+export function criErrorCode(err: unknown): string {
   const e = err as { status?: unknown; code?: unknown };
   if (typeof e?.status === 'string' && e.status !== '') return e.status;
   if (err instanceof AgentError) return err.code;

@@ -66,19 +66,37 @@ export interface AgentStats {
   endedSeries: number;
   /** Series left out of exports because their metric was over metrics.maxSeriesPerMetric (summed per cycle). */
   seriesOverLimit: number;
-  sourceErrors: Record<string, number>;
-  /**
-   * The same errors by cause, keyed "<source>/<code>" (e.g. "cri/DEADLINE_EXCEEDED"): the code is
-   * the gRPC status name for CRI calls, the AgentError code otherwise. Each also counts in sourceErrors.
-   */
-  sourceErrorCodes?: Record<string, number>;
   /** Discovery rounds whose raw cgroup walk stopped at discovery.maxCgroups. */
-  discoveryTruncations?: number;
+  discoveryTruncations: number;
+  /**
+   * Failures per source (cgroup, proc, cri) and per stable error code (PARSE, READ, ...; for CRI
+   * calls the gRPC status name, e.g. DEADLINE_EXCEEDED): the
+   * podpulse_source_errors_total{source,code} series. Count with countSourceError().
+   */
+  sourceErrors: Record<string, Record<string, number>>;
   /** undefined when no runtime is configured or detected. */
   criUp?: boolean;
 }
 
+/**
+ * The codes each source's readers can fail with. These (source, code) series start at 0, so that
+ * rate() and increase() see the first error; the labels are fixed, so a zero series must carry a
+ * real code. A code outside this list (UNEXPECTED: a bug) appears when it first happens.
+ */
+const KNOWN_SOURCE_ERRORS: Record<string, readonly string[]> = {
+  cgroup: ['READ', 'PARSE', 'READ_NOT_REGULAR', 'READ_TOO_LARGE'],
+  proc: ['READ', 'PARSE', 'READ_NOT_REGULAR', 'READ_TOO_LARGE'],
+  cri: ['UNAVAILABLE', 'DEADLINE_EXCEEDED'],
+};
+
 export function newAgentStats(): AgentStats {
-  // Every source starts at 0 so rate() and alerts see the series before the first error.
-  return { exports: { success: 0, failure: 0 }, exportRetries: 0, droppedPoints: 0, endedSeries: 0, seriesOverLimit: 0, sourceErrors: { cgroup: 0, proc: 0, cri: 0 } };
+  const sourceErrors: Record<string, Record<string, number>> = {};
+  for (const [source, codes] of Object.entries(KNOWN_SOURCE_ERRORS)) sourceErrors[source] = Object.fromEntries(codes.map((c) => [c, 0]));
+  return { exports: { success: 0, failure: 0 }, exportRetries: 0, droppedPoints: 0, endedSeries: 0, seriesOverLimit: 0, discoveryTruncations: 0, sourceErrors };
+}
+
+/** One failure of `source` with the error's stable `code` (errors.ts errorCode()). */
+export function countSourceError(stats: AgentStats, source: string, code: string): void {
+  const codes = (stats.sourceErrors[source] ??= {});
+  codes[code] = (codes[code] ?? 0) + 1;
 }

@@ -199,7 +199,7 @@ describe('CriInventory', () => {
     rt.down = true;
     const during = byId((await inv.list()).targets);
     expect(stats.criUp).toBe(false);
-    expect(stats.sourceErrors.cri).toBe(1);
+    expect(stats.sourceErrors.cri).toEqual({ UNAVAILABLE: 1, DEADLINE_EXCEEDED: 0 });
     expect(during.get(`/kubepods/burstable/pod${UID}/ctr1`)?.identity.container).toBe('app');
     rt.down = false;
     await inv.list();

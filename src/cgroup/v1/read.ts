@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
-import { GoneError } from '../../errors.js';
+import { statSync } from 'node:fs';
+import { GoneError, ReadError, errnoOf } from '../../errors.js';
 import type { FileReader } from '../../fs/file-reader.js';
 import { CgroupDir, cgroupDirOf, compact, countProcs } from '../cgroup-dir.js';
 import type { CgroupLayout } from '../layout.js';
 import { nsToSeconds } from '../parse.js';
 import { deviceLabel, type CgroupReadOptions } from '../read-options.js';
-import type { CgroupRead, CgroupSpec } from '../spec.js';
-import type { BlockIoDevice, CgroupStats, CpuStats, MemoryStats, PidsStats } from '../stats.js';
+import type { CgroupRead, CgroupSpec, FileFailure } from '../spec.js';
+import type { BlockIoDevice, CgroupStats, CpuSpec, CpuStats, MemoryStats, PidsStats } from '../stats.js';
 import { parseBlkioThrottle, type BlkioThrottleDevice } from './blkio.js';
 import { parseCfsPeriodUs, parseCfsQuotaUs, parseCpuShares, parseCpuStatV1 } from './cpu.js';
 import { parseCpuacctStat, parseCpuacctUsage } from './cpuacct.js';
@@ -31,9 +31,10 @@ const CONTROLLERS = ['cpuacct', 'cpu', 'memory', 'pids', 'blkio'] as const;
 /**
  * One cgroup's statistics from the v1 hierarchies in `layout.v1` (controllers not mounted are
  * skipped), and its spec. With `opts.spec` the spec files are not read and the existing
- * hierarchies are not checked. Throws GoneError when the cgroup is gone, ParseError on a malformed
- * known value. The first file read is cpuacct.usage (or the first mounted controller's core file),
- * so a cgroup that vanished before the read fails fast.
+ * hierarchies are not checked. Throws GoneError when the cgroup is gone. A file that cannot be read
+ * or parsed loses only its own values and is listed in `failures`. The first file read is
+ * cpuacct.usage (or the first mounted controller's core file), so a cgroup that vanished before
+ * the read fails fast.
  */
 export function readCgroupV1(
   layout: CgroupLayout,
@@ -41,8 +42,10 @@ export function readCgroupV1(
   reader: FileReader,
   opts: CgroupReadOptions = {},
 ): CgroupRead {
-  const dirs = hierarchyDirs(layout, cgroupPath, reader, opts.spec?.v1Hierarchies);
-  if (dirs.size === 0) throw new GoneError(cgroupPath);
+  const failures: FileFailure[] = [];
+  const dirs = hierarchyDirs(layout, cgroupPath, reader, opts.spec?.v1Hierarchies, failures);
+  // In no hierarchy: gone, unless a hierarchy could not be checked (then that is the error, not "gone").
+  if (dirs.size === 0) throw failures[0]?.error ?? new GoneError(cgroupPath);
   const dirOf = (controller: string): CgroupDir | undefined => {
     const mount = layout.v1.get(controller);
     return mount === undefined ? undefined : dirs.get(mount);
@@ -56,19 +59,19 @@ export function readCgroupV1(
 
   const cpuStats: CpuStats = {};
   if (cpuacct !== undefined) {
-    cpuStats.usageSeconds = nsToSeconds(parseCpuacctUsage(cpuacct.read('cpuacct.usage')));
-    const stat = parseCpuacctStat(cpuacct.read('cpuacct.stat'), opts.userHz ?? 100);
-    cpuStats.userSeconds = stat.userSeconds;
-    cpuStats.systemSeconds = stat.systemSeconds;
+    cpuStats.usageSeconds = cpuacct.value('cpuacct.usage', (t) => nsToSeconds(parseCpuacctUsage(t)));
+    const stat = cpuacct.value('cpuacct.stat', (t) => parseCpuacctStat(t, opts.userHz ?? 100));
+    cpuStats.userSeconds = stat?.userSeconds;
+    cpuStats.systemSeconds = stat?.systemSeconds;
   }
   const spec = opts.spec ?? readSpecV1(dirs, cpu, memory, pids);
   if (cpu !== undefined && spec.cpu !== undefined) {
     stats.cpuSpec = { ...spec.cpu };
     if (spec.cpu.quotaUs !== undefined && spec.cpu.quotaUs !== null) {
-      const stat = parseCpuStatV1(cpu.read('cpu.stat'));
-      cpuStats.periods = stat.nrPeriods;
-      cpuStats.throttledPeriods = stat.nrThrottled;
-      cpuStats.throttledSeconds = stat.throttledTimeNs === undefined ? undefined : nsToSeconds(stat.throttledTimeNs);
+      const stat = cpu.value('cpu.stat', parseCpuStatV1);
+      cpuStats.periods = stat?.nrPeriods;
+      cpuStats.throttledPeriods = stat?.nrThrottled;
+      cpuStats.throttledSeconds = stat?.throttledTimeNs === undefined ? undefined : nsToSeconds(stat.throttledTimeNs);
     }
   }
   const cpuOut = compact(cpuStats);
@@ -81,9 +84,8 @@ export function readCgroupV1(
 
   if (pids !== undefined) {
     // The root cgroup has no pids.current.
-    const current = pids.optional('pids.current');
     const pidsOut = compact<PidsStats>({
-      current: current === undefined ? undefined : parsePidsCurrent(current),
+      current: pids.optionalValue('pids.current', parsePidsCurrent),
       max: spec.pidsMax,
     });
     if (pidsOut) stats.pids = pidsOut;
@@ -96,31 +98,34 @@ export function readCgroupV1(
 
   // cAdvisor counts processes in the cpu hierarchy; any hierarchy lists the same ones.
   const procsDir = cpu ?? cpuacct ?? memory ?? pids ?? blkio ?? dirs.values().next().value;
-  if (procsDir !== undefined) stats.processes = countProcs(procsDir.read('cgroup.procs'));
+  const processes = procsDir?.value('cgroup.procs', countProcs);
+  if (processes !== undefined) stats.processes = processes;
 
   for (const dir of dirs.values()) dir.confirm();
-  return { stats, spec };
+  return { stats, spec, failures };
 }
 
 /**
  * The cgroup's directory in each hierarchy that holds it, by mount dir. `known` (from an earlier
- * read) names those hierarchies. Without it, each one is checked with existsSync before any file
+ * read) names those hierarchies. Without it, each one is checked with stat before any file
  * is read. This check cannot be replaced by "a failed first read of a controller means the cgroup
  * is not in that hierarchy": runc removes a container's directories one hierarchy at a time, so a
  * cgroup removed halfway through a read would then yield a partial snapshot instead of GoneError.
+ * A directory that cannot be checked (EACCES, ELOOP, ENOTDIR) is left out and listed in `failures`.
  */
 function hierarchyDirs(
   layout: CgroupLayout,
   cgroupPath: string,
   reader: FileReader,
   known: ReadonlySet<string> | undefined,
+  failures: FileFailure[],
 ): Map<string, CgroupDir> {
   const dirs = new Map<string, CgroupDir>();
   const add = (mount: string): void => {
     if (dirs.has(mount) || (known !== undefined && !known.has(mount))) return;
     const path = cgroupDirOf(mount, cgroupPath);
-    if (known === undefined && !existsSync(path)) return;
-    dirs.set(mount, new CgroupDir(reader, path));
+    if (known === undefined && !isDirectory(path, failures)) return;
+    dirs.set(mount, new CgroupDir(reader, path, failures));
   };
   for (const controller of CONTROLLERS) {
     const mount = layout.v1.get(controller);
@@ -135,6 +140,18 @@ function hierarchyDirs(
   return dirs;
 }
 
+/** Whether `path` is a directory; false when absent, and false with a recorded failure when it cannot be checked. */
+function isDirectory(path: string, failures: FileFailure[]): boolean {
+  try {
+    const st = statSync(path, { throwIfNoEntry: false });
+    return st !== undefined && st.isDirectory();
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return false;
+    failures.push({ path, error: new ReadError(path, err) });
+    return false;
+  }
+}
+
 /** The spec files of the hierarchies that hold the cgroup. */
 function readSpecV1(
   dirs: ReadonlyMap<string, CgroupDir>,
@@ -144,57 +161,65 @@ function readSpecV1(
 ): CgroupSpec {
   const spec: CgroupSpec = { v1Hierarchies: new Set(dirs.keys()) };
   if (cpu !== undefined) {
-    spec.cpu = {
-      quotaUs: parseCfsQuotaUs(cpu.read('cpu.cfs_quota_us')),
-      periodUs: parseCfsPeriodUs(cpu.read('cpu.cfs_period_us')),
-      shares: parseCpuShares(cpu.read('cpu.shares')),
-    };
+    const cpuSpec = compact<CpuSpec>({
+      quotaUs: cpu.value('cpu.cfs_quota_us', parseCfsQuotaUs),
+      periodUs: cpu.value('cpu.cfs_period_us', parseCfsPeriodUs),
+      shares: cpu.value('cpu.shares', parseCpuShares),
+    });
+    if (cpuSpec) spec.cpu = cpuSpec;
   }
   if (memory !== undefined) {
-    spec.memoryLimitBytes = parseMemoryLimitInBytes(memory.read('memory.limit_in_bytes'));
+    const limit = memory.value('memory.limit_in_bytes', parseMemoryLimitInBytes);
+    if (limit !== undefined) spec.memoryLimitBytes = limit;
     // Exists only with swap accounting (swapaccount=1), and not in the root cgroup.
-    const memsw = memory.optional('memory.memsw.limit_in_bytes');
-    if (memsw !== undefined) spec.swapLimitBytes = parseMemswLimitInBytes(memsw);
-    // A missing knob reads as on: non-hierarchical mode is deprecated and current kernels fix it at 1.
-    const useHierarchy = memory.optional('memory.use_hierarchy');
-    spec.memoryHierarchical = useHierarchy === undefined ? true : parseMemoryUseHierarchy(useHierarchy);
+    const memsw = memory.optionalValue('memory.memsw.limit_in_bytes', parseMemswLimitInBytes);
+    if (memsw !== undefined) spec.swapLimitBytes = memsw;
+    // A missing (or unusable) knob reads as on: non-hierarchical mode is deprecated and current kernels fix it at 1.
+    spec.memoryHierarchical = memory.optionalValue('memory.use_hierarchy', parseMemoryUseHierarchy) ?? true;
   }
   if (pids !== undefined) {
     // The root cgroup has no pids.max.
-    const max = pids.optional('pids.max');
-    if (max !== undefined) spec.pidsMax = parsePidsMax(max);
+    const max = pids.optionalValue('pids.max', parsePidsMax);
+    if (max !== undefined) spec.pidsMax = max;
   }
   return spec;
 }
 
 function readMemory(dir: CgroupDir, spec: CgroupSpec): MemoryStats {
-  const usage = parseMemoryUsageInBytes(dir.read('memory.usage_in_bytes'));
-  const stat = selectMemoryStatV1(parseMemoryStatV1(dir.read('memory.stat')), spec.memoryHierarchical ?? true);
-  const inactive = stat.inactiveFileBytes;
+  const usage = dir.value('memory.usage_in_bytes', parseMemoryUsageInBytes);
+  const stat = dir.value('memory.stat', (t) => selectMemoryStatV1(parseMemoryStatV1(t), spec.memoryHierarchical ?? true));
+  const inactive = stat?.inactiveFileBytes;
   return {
     usageBytes: usage,
-    workingSetBytes: inactive === undefined ? usage : Math.max(0, usage - inactive),
-    rssBytes: stat.rssBytes,
-    cacheBytes: stat.cacheBytes,
-    swapBytes: stat.swapBytes,
-    mappedFileBytes: stat.mappedFileBytes,
-    maxUsageBytes: parseMemoryMaxUsageInBytes(dir.read('memory.max_usage_in_bytes')),
-    failcnt: parseMemoryFailcnt(dir.read('memory.failcnt')),
+    // Without memory.stat the working set is unknown, not the usage.
+    workingSetBytes: usage === undefined || stat === undefined ? undefined : inactive === undefined ? usage : Math.max(0, usage - inactive),
+    rssBytes: stat?.rssBytes,
+    cacheBytes: stat?.cacheBytes,
+    swapBytes: stat?.swapBytes,
+    mappedFileBytes: stat?.mappedFileBytes,
+    maxUsageBytes: dir.value('memory.max_usage_in_bytes', parseMemoryMaxUsageInBytes),
+    failcnt: dir.value('memory.failcnt', parseMemoryFailcnt),
     limitBytes: spec.memoryLimitBytes,
     swapLimitBytes: spec.swapLimitBytes,
-    activeFileBytes: stat.activeFileBytes,
+    activeFileBytes: stat?.activeFileBytes,
     inactiveFileBytes: inactive,
-    pageFaults: stat.pgfault,
-    majorPageFaults: stat.pgmajfault,
+    pageFaults: stat?.pgfault,
+    majorPageFaults: stat?.pgmajfault,
   };
 }
 
 /** `_recursive` first (includes descendants), the plain file on kernels without it, as cAdvisor does. */
 function readBlkioFile(dir: CgroupDir, base: string): BlkioThrottleDevice[] | undefined {
-  const recursive = dir.optional(`${base}_recursive`);
-  if (recursive !== undefined) return parseBlkioThrottle(recursive, `${base}_recursive`);
-  const plain = dir.optional(base);
-  return plain === undefined ? undefined : parseBlkioThrottle(plain, base);
+  const recursive = `${base}_recursive`;
+  let absent = false;
+  const devices = dir.guard(recursive, () => {
+    const text = dir.optional(recursive);
+    absent = text === undefined;
+    return text === undefined ? undefined : parseBlkioThrottle(text, recursive);
+  });
+  // Present but unusable: its values are missing, not replaced by the plain file's (which lack descendants).
+  if (!absent) return devices;
+  return dir.optionalValue(base, (t) => parseBlkioThrottle(t, base));
 }
 
 function readBlkio(dir: CgroupDir, opts: CgroupReadOptions): BlockIoDevice[] | undefined {

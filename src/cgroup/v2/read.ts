@@ -3,7 +3,7 @@ import type { FileReader } from '../../fs/file-reader.js';
 import { CgroupDir, cgroupDirOf, compact, countProcs } from '../cgroup-dir.js';
 import type { CgroupLayout } from '../layout.js';
 import { deviceLabel, type CgroupReadOptions } from '../read-options.js';
-import type { CgroupRead, CgroupSpec } from '../spec.js';
+import type { CgroupRead, CgroupSpec, FileFailure } from '../spec.js';
 import type { BlockIoDevice, CgroupStats, CpuSpec, CpuStats, MemoryStats, PidsStats, PressureStats, PressureTotals } from '../stats.js';
 import { cpuWeightToShares, parseCpuMax, parseCpuStatV2, parseCpuWeight } from './cpu.js';
 import { parseIoStat } from './io.js';
@@ -24,7 +24,8 @@ const usToSeconds = (us: number | undefined): number | undefined => (us === unde
  * One cgroup's statistics from the cgroup2 hierarchy at `layout.unified`, and its spec. With
  * `opts.spec` the spec files are not read. cpu.stat is read first: it exists in every cgroup2
  * directory, so its absence means the cgroup is gone (GoneError). Files of controllers not enabled
- * for this cgroup, and those the root cgroup lacks, leave fields undefined.
+ * for this cgroup, and those the root cgroup lacks, leave fields undefined. A file that cannot be
+ * read or parsed loses only its own values and is listed in `failures`.
  */
 export function readCgroupV2(
   layout: CgroupLayout,
@@ -33,18 +34,19 @@ export function readCgroupV2(
   opts: CgroupReadOptions = {},
 ): CgroupRead {
   if (layout.unified === undefined) throw new AgentError('CGROUP_NOT_FOUND', 'no cgroup2 mount in the layout');
-  const dir = new CgroupDir(reader, cgroupDirOf(layout.unified, cgroupPath));
+  const failures: FileFailure[] = [];
+  const dir = new CgroupDir(reader, cgroupDirOf(layout.unified, cgroupPath), failures);
   const isRoot = cgroupPath.split('/').every((s) => s === '');
   const stats: CgroupStats = {};
 
-  const cpuStat = parseCpuStatV2(dir.read('cpu.stat'));
+  const cpuStat = dir.value('cpu.stat', parseCpuStatV2);
   const cpu = compact<CpuStats>({
-    usageSeconds: usToSeconds(cpuStat.usageUsec),
-    userSeconds: usToSeconds(cpuStat.userUsec),
-    systemSeconds: usToSeconds(cpuStat.systemUsec),
-    periods: cpuStat.nrPeriods,
-    throttledPeriods: cpuStat.nrThrottled,
-    throttledSeconds: usToSeconds(cpuStat.throttledUsec),
+    usageSeconds: usToSeconds(cpuStat?.usageUsec),
+    userSeconds: usToSeconds(cpuStat?.userUsec),
+    systemSeconds: usToSeconds(cpuStat?.systemUsec),
+    periods: cpuStat?.nrPeriods,
+    throttledPeriods: cpuStat?.nrThrottled,
+    throttledSeconds: usToSeconds(cpuStat?.throttledUsec),
   });
   if (cpu) stats.cpu = cpu;
 
@@ -54,9 +56,8 @@ export function readCgroupV2(
   const memory = compact(readMemory(dir, isRoot, spec));
   if (memory) stats.memory = memory;
 
-  const ioStat = dir.optional('io.stat');
-  if (ioStat !== undefined) {
-    stats.io = parseIoStat(ioStat).map(
+  const io = dir.optionalValue('io.stat', (text) =>
+    parseIoStat(text).map(
       (d): BlockIoDevice =>
         compact({
           major: d.major,
@@ -67,25 +68,26 @@ export function readCgroupV2(
           reads: d.rios,
           writes: d.wios,
         })!,
-    );
-  }
+    ),
+  );
+  if (io !== undefined) stats.io = io;
 
-  const pidsCurrent = dir.optional('pids.current');
   const pids = compact<PidsStats>({
-    current: pidsCurrent === undefined ? undefined : parsePidsCurrent(pidsCurrent),
+    current: dir.optionalValue('pids.current', parsePidsCurrent),
     max: spec.pidsMax,
   });
   if (pids) stats.pids = pids;
 
   if (spec.pressure !== false) {
-    const pressure = readPressure(reader, dir.path);
+    const pressure = readPressure(reader, dir.path, failures);
     if (pressure) stats.pressure = pressure;
     if (opts.spec === undefined) spec.pressure = pressure !== undefined;
   }
 
-  stats.processes = countProcs(dir.read('cgroup.procs'));
+  const processes = dir.value('cgroup.procs', countProcs);
+  if (processes !== undefined) stats.processes = processes;
   dir.confirm();
-  return { stats, spec };
+  return { stats, spec, failures };
 }
 
 /**
@@ -94,44 +96,48 @@ export function readCgroupV2(
  */
 function readSpecV2(dir: CgroupDir): CgroupSpec {
   const spec: CgroupSpec = {};
-  const cpuMax = dir.optional('cpu.max');
-  const cpuWeight = dir.optional('cpu.weight');
-  const max = cpuMax === undefined ? undefined : parseCpuMax(cpuMax);
+  const max = dir.optionalValue('cpu.max', parseCpuMax);
   const cpu = compact<CpuSpec>({
     periodUs: max?.periodUs,
     quotaUs: max?.quotaUs,
-    shares: cpuWeight === undefined ? undefined : cpuWeightToShares(parseCpuWeight(cpuWeight)),
+    shares: dir.optionalValue('cpu.weight', (t) => cpuWeightToShares(parseCpuWeight(t))),
   });
   if (cpu) spec.cpu = cpu;
-  const memoryMax = dir.optional('memory.max');
-  if (memoryMax !== undefined) spec.memoryLimitBytes = parseMemoryMax(memoryMax);
-  const swapMax = dir.optional('memory.swap.max');
-  if (swapMax !== undefined) spec.swapLimitBytes = parseMemorySwapMax(swapMax);
-  const pidsMax = dir.optional('pids.max');
-  if (pidsMax !== undefined) spec.pidsMax = parsePidsMax(pidsMax);
+  const memoryMax = dir.optionalValue('memory.max', parseMemoryMax);
+  if (memoryMax !== undefined) spec.memoryLimitBytes = memoryMax;
+  const swapMax = dir.optionalValue('memory.swap.max', parseMemorySwapMax);
+  if (swapMax !== undefined) spec.swapLimitBytes = swapMax;
+  const pidsMax = dir.optionalValue('pids.max', parsePidsMax);
+  if (pidsMax !== undefined) spec.pidsMax = pidsMax;
   return spec;
 }
 
 function readMemory(dir: CgroupDir, isRoot: boolean, spec: CgroupSpec): MemoryStats {
-  const currentText = dir.optional('memory.current');
-  const statText = dir.optional('memory.stat');
-  const stat = statText === undefined ? undefined : parseMemoryStatV2(statText);
-  let usage = currentText === undefined ? undefined : parseMemoryCurrent(currentText);
+  const current = dir.optionalValue('memory.current', parseMemoryCurrent);
+  let statAbsent = false;
+  const stat = dir.guard('memory.stat', () => {
+    const text = dir.optional('memory.stat');
+    statAbsent = text === undefined;
+    return text === undefined ? undefined : parseMemoryStatV2(text);
+  });
+  // memory.stat present but unusable: the working set is unknown, not the usage.
+  const statFailed = stat === undefined && !statAbsent;
+  let usage = current;
   // The root has no memory.current; like opencontainers/cgroups (rootStatsFromMeminfo), use anon + file.
   if (usage === undefined && isRoot && stat?.anon !== undefined && stat.file !== undefined) {
     usage = stat.anon + stat.file;
   }
   const inactive = stat?.inactiveFile;
-  const peakText = dir.optional('memory.peak');
-  const swapText = dir.optional('memory.swap.current');
+  const peak = dir.optionalValue('memory.peak', parseMemoryPeak);
+  const swap = dir.optionalValue('memory.swap.current', parseMemorySwapCurrent);
   return {
     usageBytes: usage,
-    workingSetBytes: usage === undefined ? undefined : inactive === undefined ? usage : Math.max(0, usage - inactive),
+    workingSetBytes: usage === undefined || statFailed ? undefined : inactive === undefined ? usage : Math.max(0, usage - inactive),
     rssBytes: stat?.anon,
     cacheBytes: stat?.file,
-    swapBytes: swapText === undefined ? undefined : parseMemorySwapCurrent(swapText),
+    swapBytes: swap,
     mappedFileBytes: stat?.fileMapped,
-    maxUsageBytes: peakText === undefined ? undefined : parseMemoryPeak(peakText),
+    maxUsageBytes: peak,
     limitBytes: spec.memoryLimitBytes,
     swapLimitBytes: spec.swapLimitBytes,
     activeFileBytes: stat?.activeFile,
@@ -148,13 +154,20 @@ const PSI_RESOURCES = ['cpu', 'memory', 'io'] as const;
  * disabled at boot (psi=0), and a v1 container may have no cgroup2 directory. In hybrid mode this is
  * the only thing read from the unified hierarchy. `dir` is a cgroupDirOf result.
  */
-export function readPressure(reader: FileReader, dir: string): PressureStats | undefined {
+export function readPressure(reader: FileReader, dir: string, failures: FileFailure[] = []): PressureStats | undefined {
   const out: PressureStats = {};
   for (const resource of PSI_RESOURCES) {
     const file = `${resource}.pressure`;
-    const text = reader.readOptional(`${dir}/${file}`);
-    if (text === undefined) continue;
-    const psi = parsePressure(text, file);
+    const path = `${dir}/${file}`;
+    let psi;
+    try {
+      const text = reader.readOptional(path);
+      if (text === undefined) continue;
+      psi = parsePressure(text, file);
+    } catch (err) {
+      failures.push({ path, error: err });
+      continue;
+    }
     const totals = compact<PressureTotals>({
       someSeconds: usToSeconds(psi.some?.totalUs),
       fullSeconds: usToSeconds(psi.full?.totalUs),

@@ -1,12 +1,13 @@
 import { rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GoneError, ParseError } from '../../../src/errors.js';
+import { AgentError, GoneError, ParseError } from '../../../src/errors.js';
 import { FileReader } from '../../../src/fs/file-reader.js';
 import type { CgroupLayout } from '../../../src/cgroup/layout.js';
 import { cgroupStartTime, readCgroup, readCgroupStats } from '../../../src/cgroup/read.js';
 import { readCgroupV1 } from '../../../src/cgroup/v1/read.js';
 import { removeTree, writeTree, type Tree } from '../../helpers/tmp-tree.js';
+import { placeSymlinkLoop } from '../../fs/hostile-files.js';
 import { RecordingReader } from '../recording-reader.js';
 
 const CID = '/kubepods/burstable/pod1234/abcd';
@@ -244,10 +245,42 @@ describe('readCgroupV1 / readCgroupStats on v1 temp trees', () => {
     expect(readCgroupStats(hybridLayout(root), CID, reader).pressure).toBeUndefined();
   });
 
-  it('a malformed known value propagates as ParseError naming the file', () => {
-    root = writeTree(hybridTree({ memory: memory({ 'memory.stat': 'total_rss twelve\n' }) }));
-    expect(() => readCgroupStats(hybridLayout(root), CID, reader)).toThrow(ParseError);
-    expect(() => readCgroupStats(hybridLayout(root), CID, reader)).toThrow(/^memory\.stat: /);
+  it('a malformed file loses only its own values; the ParseError naming it is in failures', () => {
+    root = writeTree(hybridTree());
+    const good = readCgroup(hybridLayout(root), CID, reader).stats;
+    writeFileSync(join(root, 'memory', CID, 'memory.stat'), 'total_rss twelve\n');
+    const { stats, failures } = readCgroup(hybridLayout(root), CID, reader);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]!.path).toBe(join(root, 'memory', CID, 'memory.stat'));
+    expect(failures[0]!.error).toBeInstanceOf(ParseError);
+    expect(String(failures[0]!.error)).toMatch(/memory\.stat: /);
+    // Everything memory.stat gives is absent (the working set too: it needs inactive_file), never 0 or a guess.
+    expect(stats.memory).toEqual({ usageBytes: 74657792, maxUsageBytes: 80195584, failcnt: 3, limitBytes: 268435456, swapLimitBytes: null });
+    expect({ ...stats, memory: undefined }).toEqual({ ...good, memory: undefined });
+  });
+});
+
+describe('v1 cgroup directories that cannot be checked', () => {
+  const reader = new FileReader();
+  let root = '';
+  afterEach(() => removeTree(root));
+
+  it('a hierarchy whose cgroup dir is a symlink loop is skipped and listed; the others are read', () => {
+    root = writeTree(hybridTree());
+    const looped = join(root, 'blkio', CID);
+    placeSymlinkLoop(looped);
+    const { stats, failures } = readCgroup(hybridLayout(root), CID, reader);
+    expect(failures.map((f) => [f.path, (f.error as AgentError).code])).toEqual([[looped, 'READ']]);
+    expect(stats.io).toBeUndefined();
+    expect(stats.memory?.usageBytes).toBe(74657792);
+  });
+
+  it('in no hierarchy because none could be checked: that error, not GoneError', () => {
+    root = writeTree({ memory: { kubepods: {} } });
+    placeSymlinkLoop(join(root, 'memory', 'kubepods', 'x'));
+    const layout: CgroupLayout = { mode: 'v1', v1: new Map([['memory', join(root, 'memory')]]) };
+    expect(() => readCgroup(layout, '/kubepods/x', reader)).toThrow(expect.objectContaining({ code: 'READ' }));
+    expect(() => readCgroup(layout, '/kubepods/none', reader)).toThrow(GoneError);
   });
 });
 

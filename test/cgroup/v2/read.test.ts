@@ -114,15 +114,19 @@ describe('readCgroupV2 on temp trees', () => {
     expect(() => readCgroupV2(layoutOf(root), '/c', new RemovingReader())).toThrow(GoneError);
   });
 
-  it('a malformed known value propagates as ParseError naming the file', () => {
-    root = writeTree({ c: leaf({ 'memory.max': 'lots\n' }) });
-    try {
-      readCgroupV2(layoutOf(root), '/c', reader);
-      expect.unreachable();
-    } catch (err) {
-      expect(err).toBeInstanceOf(ParseError);
-      expect((err as ParseError).file).toBe('memory.max');
-    }
+  it('a malformed file loses only its own value; the ParseError naming it is in failures', () => {
+    root = writeTree({ c: leaf({ 'memory.max': 'lots\n' }), good: leaf() });
+    const good = readCgroupV2(layoutOf(root), '/good', reader);
+    expect(good.failures).toEqual([]);
+    const { stats, spec, failures } = readCgroupV2(layoutOf(root), '/c', reader);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]!.path).toBe(join(root, 'c', 'memory.max'));
+    expect(failures[0]!.error).toBeInstanceOf(ParseError);
+    expect((failures[0]!.error as ParseError).file).toBe('memory.max');
+    expect(spec.memoryLimitBytes).toBeUndefined();
+    const { limitBytes, ...memoryWithoutLimit } = good.stats.memory!;
+    expect(limitBytes).toBeDefined();
+    expect(stats).toEqual({ ...good.stats, memory: memoryWithoutLimit });
   });
 
   it('refuses a layout without a cgroup2 mount and a path with ..', () => {
