@@ -257,8 +257,9 @@ describe('agent resource with NODE_NAME (as in the DaemonSet)', () => {
 describe('agent health and log hygiene (in process, real cgroups, collector unreachable)', () => {
   it('/readyz after the first collection, /healthz 503 once collections fail for 3 intervals, and no credential in any log line', async () => {
     const port = await closedPort();
+    const healthPort = await closedPort();
     const { config } = loadConfig(
-      ['--collection-interval', '300ms', '--cri-endpoint', '/nonexistent.sock', '--health-port', '0', '--export-otlp-replay-snapshots', '0'],
+      ['--collection-interval', '300ms', '--cri-endpoint', '/nonexistent.sock', '--health-port', String(healthPort), '--export-otlp-replay-snapshots', '0'],
       {},
     );
     // Set after loading: the config loader may refuse userinfo; the log lines must mask it anyway.
@@ -279,7 +280,7 @@ describe('agent health and log hygiene (in process, real cgroups, collector unre
       const started = lines.map((l) => JSON.parse(l) as { msg: string; health?: string; otlp?: string }).find((l) => l.msg === 'podpulse started');
       expect(started?.otlp).toBe(`http://***@127.0.0.1:${port}/?token=***`);
       const base = started?.health as string;
-      expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(base).toBe(`http://127.0.0.1:${healthPort}`);
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
 

@@ -98,6 +98,11 @@ function startAgent(receiver: OtlpReceiver): RunningCli {
     // queue is tested in test/export/delivery.test.ts).
     '--export-otlp-replay-snapshots',
     '30',
+    // This file counts and compares snapshot requests. A host cgroup that ends meanwhile (another
+    // process's, not the test's) would add an end-marker request among them; end markers have
+    // their own tests (test/export/end-markers.test.ts, test/e2e/collector.test.ts).
+    '--export-otlp-end-markers',
+    'false',
   ]);
 }
 

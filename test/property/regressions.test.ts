@@ -7,6 +7,7 @@ import { parseDeviceKey, parseFlatKeyed, parseSigned, parseUnsigned, pickFlatKey
 import { parseBlkioThrottle } from '../../src/cgroup/v1/blkio.js';
 import { parseCfsPeriodUs, parseCfsQuotaUs, parseCpuShares } from '../../src/cgroup/v1/cpu.js';
 import { parseCpuMax } from '../../src/cgroup/v2/cpu.js';
+import { parsePressure } from '../../src/cgroup/v2/psi.js';
 import { ParseError } from '../../src/errors.js';
 import { parseDiskstats } from '../../src/procfs/diskstats.js';
 import { parseMeminfo } from '../../src/procfs/meminfo.js';
@@ -75,5 +76,18 @@ describe('procfs values beyond 64 bits are ParseErrors, not Infinity', () => {
     expect(() => procNumbers.parseSigned(`-${NINES}`, 'f', 'x')).toThrow(/out of s64 range/);
     expect(Object.is(procNumbers.parseSigned('-0', 'f', 'x'), 0)).toBe(true);
     expect(procNumbers.parseUnsigned('18446744073709551615', 'f', 'x')).toBe(2 ** 64);
+  });
+});
+
+describe('PSI averages are percentages', () => {
+  // Counterexample (seed 1868615452): ["some avg10=999…9 (400 digits) avg60=0 avg300=0 total=0"]:
+  // Number() of it is Infinity, which came out as the 10 s average.
+  it.each([`some avg10=${NINES} avg60=0 avg300=0 total=0`, 'some avg10=100.01 avg60=0 avg300=0 total=0'])('%s', (text) => {
+    expect(() => parsePressure(text, 'memory.pressure')).toThrow(ParseError);
+    expect(() => parsePressure(text, 'memory.pressure')).toThrow(/^memory\.pressure: avg10: not a percentage/);
+  });
+
+  it('keeps 100.00, the most a stall share can be', () => {
+    expect(parsePressure('full avg10=100.00 avg60=99.50 avg300=0.00 total=7\n').full).toEqual({ avg10: 100, avg60: 99.5, avg300: 0, totalUs: 7 });
   });
 });

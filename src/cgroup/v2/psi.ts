@@ -30,7 +30,10 @@ function avgOf(fields: Map<string, string>, key: string, file: string): number {
   if (token === undefined || !AVG.test(token)) {
     throw new ParseError(file, `${key}: not a percentage: ${JSON.stringify(token)}`);
   }
-  return Number(token);
+  const value = Number(token);
+  // A share of wall time: anything above 100 (or too long to be a number) is not a kernel value.
+  if (!(value <= 100)) throw new ParseError(file, `${key}: not a percentage: ${JSON.stringify(token.length > 40 ? token.slice(0, 40) + '…' : token)}`);
+  return value;
 }
 
 /** Any of the three *.pressure files; `file` names it in errors. Unknown line kinds are ignored. */
