@@ -2,7 +2,8 @@ import { Client, Metadata } from '@grpc/grpc-js';
 import type { Attributes } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { AgentConfig } from '../config/load.js';
-import { channelCredentials, grpcCompressionAlgorithm } from './otlp-exporter.js';
+import { buildMetadata, channelCredentials, grpcCompressionAlgorithm } from './otlp-exporter.js';
+import { SocketOwningCredentials } from './owned-sockets.js';
 
 /**
  * "This series ended" markers: one OTLP data point per ended series with the NoRecordedValue flag and
@@ -112,37 +113,58 @@ export function encodeEndMarkers(resource: Resource, scopeName: string, ended: r
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
 
-/** Sends encoded marker requests to the same collector, with the same TLS settings, headers and compression. */
+/**
+ * Sends encoded marker requests to the same collector, with the same TLS settings, headers and
+ * compression. After a failed send the channel is dropped and its sockets destroyed, as Delivery
+ * does with the exporter: a collector that accepted the connection and never answers would
+ * otherwise keep this one channel (and every later marker) stuck for good.
+ */
 export class EndMarkerSender {
-  #client: Client;
-  #metadata = new Metadata();
-  #timeoutMs: number;
+  readonly #otlp: AgentConfig['export']['otlp'];
+  readonly #metadata: Metadata;
+  #channel: { client: Client; sockets: SocketOwningCredentials } | undefined;
 
   constructor(otlp: AgentConfig['export']['otlp']) {
-    const url = new URL(otlp.endpoint);
-    const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-    this.#client = new Client(`${url.hostname}:${port}`, channelCredentials(otlp), {
-      'grpc.default_compression_algorithm': grpcCompressionAlgorithm(otlp.compression),
-    });
-    for (const [k, v] of Object.entries(otlp.headers)) this.#metadata.set(k.toLowerCase(), v);
-    this.#timeoutMs = otlp.timeoutMs;
+    this.#otlp = otlp;
+    this.#metadata = buildMetadata(otlp.headers);
   }
 
   send(request: Buffer): Promise<void> {
+    const channel = (this.#channel ??= this.#connect());
     return new Promise((resolve, reject) => {
-      this.#client.makeUnaryRequest(
+      channel.client.makeUnaryRequest(
         EXPORT_PATH,
         (b: Buffer) => b,
         (b: Buffer) => b,
         request,
         this.#metadata,
-        { deadline: Date.now() + this.#timeoutMs },
-        (err) => (err ? reject(err) : resolve()),
+        { deadline: Date.now() + this.#otlp.timeoutMs },
+        (err) => {
+          if (!err) return resolve();
+          this.#drop(channel);
+          reject(err);
+        },
       );
     });
   }
 
   close(): void {
-    this.#client.close();
+    if (this.#channel) this.#drop(this.#channel);
+  }
+
+  #connect(): { client: Client; sockets: SocketOwningCredentials } {
+    const url = new URL(this.#otlp.endpoint);
+    const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+    const sockets = new SocketOwningCredentials(channelCredentials(this.#otlp));
+    const client = new Client(`${url.hostname}:${port}`, sockets, {
+      'grpc.default_compression_algorithm': grpcCompressionAlgorithm(this.#otlp.compression),
+    });
+    return { client, sockets };
+  }
+
+  #drop(channel: { client: Client; sockets: SocketOwningCredentials }): void {
+    if (this.#channel === channel) this.#channel = undefined;
+    channel.client.close();
+    channel.sockets.destroyAll();
   }
 }

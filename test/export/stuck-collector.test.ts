@@ -15,6 +15,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Delivery } from '../../src/export/delivery.js';
+import { EndMarkerSender } from '../../src/export/end-markers.js';
 import { createOtlpExporter } from '../../src/export/otlp-exporter.js';
 import type { AgentConfig } from '../../src/config/load.js';
 import { newAgentStats } from '../../src/metrics/sample.js';
@@ -101,5 +102,27 @@ describe('a collector that accepts TCP and never replies', () => {
     await d.shutdown();
     await new Promise((r) => setTimeout(r, 200));
     expect(open.size).toBe(0);
+  });
+
+  it('end markers: a failed send drops its channel, so the next send connects afresh and nothing is left open', async () => {
+    const otlp: AgentConfig['export']['otlp'] = {
+      endpoint: `http://127.0.0.1:${port}`,
+      headers: {},
+      timeoutMs: 100,
+      replaySnapshots: 0,
+      compression: 'gzip',
+      endMarkers: true,
+      tls: { ca: '', cert: '', key: '', insecure: false },
+    };
+    const acceptedBefore = accepted;
+    const before = openSockets();
+    const sender = new EndMarkerSender(otlp);
+    for (let i = 0; i < 5; i++) await expect(sender.send(Buffer.alloc(0))).rejects.toMatchObject({ code: 4 /* DEADLINE_EXCEEDED */ });
+    await new Promise((r) => setTimeout(r, 200));
+    // One connection per send: a stuck channel was not kept for the next marker.
+    expect(accepted - acceptedBefore).toBe(5);
+    expect(open.size).toBe(0);
+    expect(openSockets() - before).toBe(0);
+    sender.close();
   });
 });
