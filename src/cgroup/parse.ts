@@ -201,12 +201,16 @@ export function parseDeviceKey(key: string, file: string): [major: number, minor
 
 const NS_PER_S = 1_000_000_000n;
 
+const MAX_SAFE_NS = BigInt(Number.MAX_SAFE_INTEGER);
+
 /**
- * Nanoseconds → seconds without losing precision past 2^53 ns (104 days of CPU time): whole seconds
- * and the sub-second remainder are each exact before the single final rounding. (Microsecond
- * counters need no such care: usage_usec stays below 2^53 for 286 years, so `us / 1e6` is exact
- * up to one rounding.)
+ * Nanoseconds → seconds. Up to 2^53 ns (104 days of CPU time) the count converts exactly and one
+ * division gives the correctly rounded result, the same number `ns / 1e9` gives any reader of the
+ * kernel file. Past that, whole seconds and the remainder are converted apart so the count's low
+ * digits are not lost before dividing. (Microsecond counters need no such care: usage_usec stays
+ * below 2^53 for 286 years, so `us / 1e6` is one rounding.)
  */
 export function nsToSeconds(ns: bigint): number {
+  if (ns <= MAX_SAFE_NS) return Number(ns) / 1e9;
   return Number(ns / NS_PER_S) + Number(ns % NS_PER_S) / 1e9;
 }

@@ -229,6 +229,13 @@ describe('nsToSeconds', () => {
     expect(nsToSeconds(42394797831n)).toBe(42.394797831);
   });
 
+  it('gives the correctly rounded seconds below 2^53 ns, the same as reading the file and dividing', () => {
+    // Found by the real-containerd test: whole seconds plus the remainder rounded twice and gave
+    // 1.2851535680000001 where the kernel file divided by 1e9 reads 1.285153568.
+    expect(nsToSeconds(1285153568n)).toBe(1285153568 / 1e9);
+    for (let ns = 1_000_000_001n; ns < 1_000_100_000n; ns += 7n) expect(nsToSeconds(ns)).toBe(Number(ns) / 1e9);
+  });
+
   // Correctly rounded reference: JS parses a decimal literal to the nearest double.
   const reference = (ns: bigint): number => {
     const s = ns.toString().padStart(10, '0');
