@@ -28,8 +28,10 @@ function gauge(req: FlatRequest, name: string): number | undefined {
   return req.metrics.find((m) => m.name === name)?.points[0]?.value;
 }
 
-function counter(req: FlatRequest, name: string, attrs: Record<string, string>): number | undefined {
-  return req.metrics.find((m) => m.name === name)?.points.find((p) => Object.entries(attrs).every(([k, v]) => p.attributes[k] === v))?.value;
+/** The sum over every point matching attrs (e.g. all codes of one source). */
+function counter(req: FlatRequest, name: string, attrs: Record<string, string>): number {
+  const points = req.metrics.find((m) => m.name === name)?.points ?? [];
+  return points.filter((p) => Object.entries(attrs).every(([k, v]) => p.attributes[k] === v)).reduce((n, p) => n + p.value, 0);
 }
 
 describe('cgroup data keeps flowing while the CRI runtime hangs', () => {
@@ -87,6 +89,7 @@ describe('cgroup data keeps flowing while the CRI runtime hangs', () => {
     const last = exports[exports.length - 1] as FlatRequest;
     expect(gauge(last, 'podpulse_cri_up')).toBe(0);
     expect(counter(last, 'podpulse_source_errors_total', { source: 'cri' })).toBeGreaterThan(0);
+    expect(counter(last, 'podpulse_source_errors_total', { source: 'cri', code: 'DEADLINE_EXCEEDED' })).toBeGreaterThan(0);
     // A deadline on the lists renews the channel: a fresh connection, not the same wedged one.
     expect(silent.connections).toBeGreaterThanOrEqual(2);
     console.log(`[cri-hang] silent socket: ${silent.connections} connections opened by the agent`);
