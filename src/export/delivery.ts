@@ -1,6 +1,7 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { estimateSnapshotBytes } from './snapshot-size.js';
 import { encodeEndMarkers, type EndedSeries } from './end-markers.js';
 import type { AgentStats } from '../metrics/sample.js';
 
@@ -38,6 +39,11 @@ export interface DeliveryOptions {
   endMarkers?: { send(request: Buffer): Promise<void> };
   /** Failed snapshots kept for replay, oldest dropped first. */
   replaySnapshots: number;
+  /**
+   * The replay queue's bound in bytes (estimated OTLP size, snapshot-size.ts), oldest dropped first;
+   * default REPLAY_MAX_BYTES. The newest snapshot is always tried once, whatever its size.
+   */
+  replayMaxBytes?: number;
   /** How long one cycle may spend retrying (must end before the next cycle). */
   retryBudgetMs: number;
   stats: AgentStats;
@@ -47,6 +53,12 @@ export interface DeliveryOptions {
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
+
+/**
+ * 64 MiB of OTLP requests: about six snapshots of a 1,000-container node (some 10 MiB each on the
+ * wire), so a long collector outage on a dense node cannot grow the agent's memory without bound.
+ */
+export const REPLAY_MAX_BYTES = 64 * 1024 * 1024;
 
 export function countPoints(rm: ResourceMetrics): number {
   let n = 0;
@@ -76,6 +88,8 @@ export function describeExportError(error: unknown): string {
 export class Delivery implements PushMetricExporter {
   #opts: DeliveryOptions;
   #queue: ResourceMetrics[] = [];
+  /** Estimated bytes of each queued snapshot, in queue order. */
+  #queueBytes: number[] = [];
   #otlp: PushMetricExporter | undefined;
   #chain: Promise<unknown> = Promise.resolve();
   #now: () => number;
@@ -111,8 +125,10 @@ export class Delivery implements PushMetricExporter {
     if (!otlp) return { outcome: 'disabled', points, queued: 0, attempts: 0 };
 
     this.#queue.push(rm);
-    while (this.#queue.length > this.#opts.replaySnapshots + 1) {
-      const dropped = this.#queue.shift() as ResourceMetrics;
+    this.#queueBytes.push(estimateSnapshotBytes(rm));
+    const maxBytes = this.#opts.replayMaxBytes ?? REPLAY_MAX_BYTES;
+    while (this.#queue.length > this.#opts.replaySnapshots + 1 || (this.#queue.length > 1 && this.#queuedBytes() > maxBytes)) {
+      const dropped = this.#dequeue();
       this.#opts.stats.droppedPoints += countPoints(dropped);
     }
     const deadline = this.#now() + this.#opts.retryBudgetMs;
@@ -124,13 +140,13 @@ export class Delivery implements PushMetricExporter {
       const r = await this.#sendWithRetry(otlp, head, deadline);
       attempts += r.attempts;
       if (r.ok) {
-        this.#queue.shift();
+        this.#dequeue();
         continue;
       }
       reason = r.reason;
       if (r.permanent) {
         // The collector refused the data itself: sending it again would be refused again.
-        this.#queue.shift();
+        this.#dequeue();
         this.#opts.stats.droppedPoints += countPoints(head);
         if (head === rm) refused = true;
         continue;
@@ -147,6 +163,17 @@ export class Delivery implements PushMetricExporter {
     return delivered
       ? { outcome: 'ok', points, queued: this.#queue.length, attempts, ...(reason ? { reason } : {}) }
       : { outcome: 'failed', reason: reason ?? 'unknown error', points, queued: this.#queue.length, attempts };
+  }
+
+  #dequeue(): ResourceMetrics {
+    this.#queueBytes.shift();
+    return this.#queue.shift() as ResourceMetrics;
+  }
+
+  #queuedBytes(): number {
+    let n = 0;
+    for (const b of this.#queueBytes) n += b;
+    return n;
   }
 
   async #sendWithRetry(

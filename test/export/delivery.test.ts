@@ -3,6 +3,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
 import { Delivery, describeExportError, type DeliveryReport } from '../../src/export/delivery.js';
+import { estimateSnapshotBytes } from '../../src/export/snapshot-size.js';
 import { newAgentStats } from '../../src/metrics/sample.js';
 
 /** A snapshot with `n` points, tagged so the test can tell snapshots apart. */
@@ -92,6 +93,27 @@ describe('Delivery', () => {
     otlp.sent = [];
     await send(snapshot(6, 3));
     expect(otlp.sent).toEqual([4, 5, 6]);
+  });
+
+  it('bounds the replay queue in bytes too: the oldest go first, the newest is always tried', async () => {
+    const otlp = new ScriptedExporter(Array(100).fill(14));
+    const stats = newAgentStats();
+    const one = estimateSnapshotBytes(snapshot(1, 50));
+    // Room for two such snapshots, while the count bound (10 + 1) would keep all five.
+    const d = new Delivery({ otlp, replaySnapshots: 10, replayMaxBytes: 2.5 * one, retryBudgetMs: 0, stats });
+    const send = (rm: ResourceMetrics) => new Promise<ExportResult>((resolve) => d.export(rm, resolve));
+    for (let t = 1; t <= 5; t++) await send(snapshot(t, 50));
+    expect(d.queued).toBe(2);
+    expect(stats.droppedPoints).toBe(3 * 50);
+    otlp.script = [];
+    otlp.sent = [];
+    await send(snapshot(6, 50));
+    expect(otlp.sent).toEqual([5, 6]);
+    // One snapshot over the whole bound is still sent once rather than dropped unseen.
+    const tight = new Delivery({ otlp, replaySnapshots: 10, replayMaxBytes: 10, retryBudgetMs: 0, stats: newAgentStats() });
+    otlp.sent = [];
+    await new Promise<ExportResult>((resolve) => tight.export(snapshot(7, 50), resolve));
+    expect(otlp.sent).toEqual([7]);
   });
 
   it('drops data the collector refuses (INVALID_ARGUMENT) instead of resending it forever', async () => {
