@@ -3,19 +3,19 @@ import type { Attributes } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { Collector } from '../src/collector.js';
+import { Collector } from '../src/collection/cycle-reader.js';
 import { loadConfig } from '../src/config/load.js';
 import type { Target, TargetProvider } from '../src/discovery/target.js';
 import { GoneError } from '../src/errors.js';
-import { Delivery } from '../src/export/delivery.js';
-import { MetricsPipeline } from '../src/export/pipeline.js';
-import { buildResource } from '../src/export/resource.js';
+import { Delivery } from '../src/export/otlp/delivery.js';
+import { MetricsPipeline } from '../src/export/sdk/pipeline.js';
+import { buildResource } from '../src/export/sdk/resource.js';
 import { FileReader } from '../src/fs/file-reader.js';
 import { createLogger } from '../src/log.js';
 import { readMachineInfo, type MachineInfo } from '../src/machine/machine-info.js';
 import { enabledSpecs } from '../src/metrics/enabled.js';
 import type { Snapshot, SnapshotSource } from '../src/metrics/instruments.js';
-import { newAgentStats } from '../src/metrics/sample.js';
+import { newAgentStats } from '../src/collection/sample.js';
 import { podpulseVersion } from '../src/version.js';
 import {
   layoutFromMessage,

@@ -1,4 +1,4 @@
-import type { CgroupSpec } from './spec.js';
+import type { CgroupSpec } from './limits.js';
 
 /** What the cgroup readers need from the host besides the files. */
 export interface CgroupReadOptions {

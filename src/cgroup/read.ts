@@ -2,13 +2,13 @@ import type { FileReader } from '../fs/file-reader.js';
 import { cgroupDirOf } from './cgroup-dir.js';
 import type { CgroupLayout } from './layout.js';
 import type { CgroupReadOptions } from './read-options.js';
-import type { CgroupRead } from './spec.js';
+import type { CgroupRead } from './limits.js';
 import type { CgroupStats } from './stats.js';
 import { readCgroupV1 } from './v1/read.js';
 import { readCgroupV2, readPressure } from './v2/read.js';
 
 export type { CgroupReadOptions } from './read-options.js';
-export type { CgroupRead, CgroupSpec } from './spec.js';
+export type { CgroupRead, CgroupSpec } from './limits.js';
 export { cgroupStartTime } from './start-time.js';
 
 /**

@@ -2,7 +2,7 @@ import { statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CgroupLayout } from '../cgroup/layout.js';
 import type { Logger } from '../log.js';
-import { countSourceError, type AgentStats, type FsUsageSample } from '../metrics/sample.js';
+import { countSourceError, type AgentStats, type FsUsageSample } from '../collection/sample.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Container, ContainerStatsSample, Pod, RuntimeVersion } from '../runtime/types.js';
 import { forEachBounded, within } from './bounded.js';

@@ -1,4 +1,4 @@
-import type { ContainerIdentity, FsUsageSample } from '../metrics/sample.js';
+import type { ContainerIdentity, FsUsageSample } from '../collection/sample.js';
 import type { Container, Pod } from '../runtime/types.js';
 import { isPodCgroup, parentOf } from './cgroups-path.js';
 import type { RawWalkResult } from './raw-cgroups.js';

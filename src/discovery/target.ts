@@ -1,4 +1,4 @@
-import type { ContainerIdentity, FsUsageSample } from '../metrics/sample.js';
+import type { ContainerIdentity, FsUsageSample } from '../collection/sample.js';
 import type { RawWalkResult } from './raw-cgroups.js';
 
 /** One thing to collect this cycle: a cgroup plus everything known about who it is. */

@@ -1,6 +1,6 @@
 import { ValueType, type Attributes, type BatchObservableResult, type Meter, type Observable } from '@opentelemetry/api';
 import { AttributeSets } from './attribute-sets.js';
-import type { AgentStats, ContainerSample, MachineFacts } from './sample.js';
+import type { AgentStats, ContainerSample, MachineFacts } from '../collection/sample.js';
 import { MACHINE_IDENTITY_KEYS, type MetricSpec, type Point } from './spec.js';
 
 /** One cycle's worth of facts, read once and handed to every instrument. */

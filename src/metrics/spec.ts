@@ -1,4 +1,4 @@
-import type { AgentStats, ContainerSample, MachineFacts } from './sample.js';
+import type { AgentStats, ContainerSample, MachineFacts } from '../collection/sample.js';
 
 export type InstrumentKind = 'counter' | 'gauge' | 'updowncounter';
 export type ValueKind = 'int' | 'double';

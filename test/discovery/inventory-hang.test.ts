@@ -11,7 +11,7 @@ import type { CgroupLayout } from '../../src/cgroup/layout.js';
 import { CriInventory, type RuntimeConnector } from '../../src/discovery/inventory.js';
 import type { Target } from '../../src/discovery/target.js';
 import type { Logger } from '../../src/log.js';
-import { newAgentStats } from '../../src/metrics/sample.js';
+import { newAgentStats } from '../../src/collection/sample.js';
 import { RuntimeCallError } from '../../src/runtime/runtime-error.js';
 import type { ContainerRuntime } from '../../src/runtime/runtime.js';
 import type { Container, Pod } from '../../src/runtime/types.js';

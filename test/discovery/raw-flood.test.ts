@@ -10,7 +10,7 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CgroupLayout } from '../../src/cgroup/layout.js';
 import { CriInventory, type RuntimeConnector } from '../../src/discovery/inventory.js';
-import { newAgentStats } from '../../src/metrics/sample.js';
+import { newAgentStats } from '../../src/collection/sample.js';
 import type { ContainerRuntime } from '../../src/runtime/runtime.js';
 import type { Container, Pod } from '../../src/runtime/types.js';
 import { removeTree, writeTree } from '../helpers/tmp-tree.js';

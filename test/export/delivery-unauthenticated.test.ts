@@ -7,8 +7,8 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { expect, it } from 'vitest';
-import { Delivery, type DeliveryReport } from '../../src/export/delivery.js';
-import { newAgentStats } from '../../src/metrics/sample.js';
+import { Delivery, type DeliveryReport } from '../../src/export/otlp/delivery.js';
+import { newAgentStats } from '../../src/collection/sample.js';
 
 function snapshot(tag: number): ResourceMetrics {
   return {

@@ -2,8 +2,8 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
-import { Delivery, describeExportError, type DeliveryReport } from '../../src/export/delivery.js';
-import { newAgentStats } from '../../src/metrics/sample.js';
+import { Delivery, describeExportError, type DeliveryReport } from '../../src/export/otlp/delivery.js';
+import { newAgentStats } from '../../src/collection/sample.js';
 
 /** A snapshot with `n` points, tagged so the test can tell snapshots apart. */
 function snapshot(tag: number, n = 2): ResourceMetrics {

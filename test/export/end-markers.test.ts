@@ -2,12 +2,12 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, InMemoryMetricExporter } from '@opentelemetry/sdk-metrics';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { Delivery } from '../../src/export/delivery.js';
-import { encodeEndMarkers, type EndedSeries } from '../../src/export/end-markers.js';
-import { MetricsPipeline } from '../../src/export/pipeline.js';
+import { Delivery } from '../../src/export/otlp/delivery.js';
+import { encodeEndMarkers, type EndedSeries } from '../../src/export/otlp/staleness-markers.js';
+import { MetricsPipeline } from '../../src/export/sdk/pipeline.js';
 import { catalog } from '../../src/metrics/catalog.js';
 import type { Snapshot } from '../../src/metrics/instruments.js';
-import { newAgentStats } from '../../src/metrics/sample.js';
+import { newAgentStats } from '../../src/collection/sample.js';
 import { decodeExportRequest, flattenRequest } from '../helpers/otlp-receiver.js';
 
 describe('end markers', () => {

@@ -6,10 +6,10 @@
 import { connect, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HealthState } from '../../src/export/health.js';
-import { HealthEndpoint } from '../../src/export/health-endpoint.js';
+import { HealthState } from '../../src/export/http/health.js';
+import { HealthEndpoint } from '../../src/export/http/health-endpoint.js';
 import type { Snapshot, SnapshotSource } from '../../src/metrics/instruments.js';
-import { newAgentStats } from '../../src/metrics/sample.js';
+import { newAgentStats } from '../../src/collection/sample.js';
 
 const silent = pino({ level: 'silent' });
 

@@ -4,10 +4,10 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, InMemoryMetricExporter } from '@opentelemetry/sdk-metrics';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Delivery } from '../../src/export/delivery.js';
-import { MetricsPipeline } from '../../src/export/pipeline.js';
+import { Delivery } from '../../src/export/otlp/delivery.js';
+import { MetricsPipeline } from '../../src/export/sdk/pipeline.js';
 import { catalog } from '../../src/metrics/catalog.js';
-import { newAgentStats } from '../../src/metrics/sample.js';
+import { newAgentStats } from '../../src/collection/sample.js';
 import { routeOtelDiagnostics } from '../../src/otel-diag.js';
 
 describe('OpenTelemetry SDK diagnostics', () => {

@@ -10,13 +10,13 @@ import { AggregationTemporality, InMemoryMetricExporter, type ResourceMetrics } 
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { Delivery } from '../../src/export/delivery.js';
-import type { SeriesShortfall } from '../../src/export/live-series.js';
-import { collectOnce, MetricsPipeline } from '../../src/export/pipeline.js';
-import { SeriesLimitReporter } from '../../src/export/series-limit.js';
+import { Delivery } from '../../src/export/otlp/delivery.js';
+import type { SeriesShortfall } from '../../src/export/sdk/live-series.js';
+import { collectOnce, MetricsPipeline } from '../../src/export/sdk/pipeline.js';
+import { SeriesLimitReporter } from '../../src/export/sdk/series-limit.js';
 import { catalog } from '../../src/metrics/catalog.js';
 import type { Snapshot, SnapshotSource } from '../../src/metrics/instruments.js';
-import { newAgentStats, type ContainerSample } from '../../src/metrics/sample.js';
+import { newAgentStats, type ContainerSample } from '../../src/collection/sample.js';
 
 const resource = resourceFromAttributes({ 'service.name': 'cadvisor' });
 const WS = 'container_memory_working_set_bytes';

@@ -7,13 +7,13 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { newAgentStats } from '../../src/metrics/sample.js';
-import { Delivery } from '../../src/export/delivery.js';
-import { MetricsPipeline } from '../../src/export/pipeline.js';
+import { newAgentStats } from '../../src/collection/sample.js';
+import { Delivery } from '../../src/export/otlp/delivery.js';
+import { MetricsPipeline } from '../../src/export/sdk/pipeline.js';
 import { catalog } from '../../src/metrics/catalog.js';
 import type { Snapshot, SnapshotSource } from '../../src/metrics/instruments.js';
-import type { ContainerSample } from '../../src/metrics/sample.js';
-import { OnDemandReader } from '../../src/export/pipeline.js';
+import type { ContainerSample } from '../../src/collection/sample.js';
+import { OnDemandReader } from '../../src/export/sdk/pipeline.js';
 
 function container(id: string): ContainerSample {
   return {

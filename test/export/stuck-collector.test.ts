@@ -14,11 +14,11 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Delivery } from '../../src/export/delivery.js';
-import { EndMarkerSender } from '../../src/export/end-markers.js';
-import { createOtlpExporter } from '../../src/export/otlp-exporter.js';
+import { Delivery } from '../../src/export/otlp/delivery.js';
+import { EndMarkerSender } from '../../src/export/otlp/staleness-markers.js';
+import { createOtlpExporter } from '../../src/export/otlp/exporter.js';
 import type { AgentConfig } from '../../src/config/load.js';
-import { newAgentStats } from '../../src/metrics/sample.js';
+import { newAgentStats } from '../../src/collection/sample.js';
 
 function openSockets(): number {
   let n = 0;

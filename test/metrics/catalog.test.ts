@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { prometheusMetricName, type PrometheusMetricKind } from '../../src/export/prometheus-name.js';
+import { prometheusMetricName, type PrometheusMetricKind } from '../../src/export/prometheus/name.js';
 import { catalog } from '../../src/metrics/catalog.js';
 import { renderMetricsDoc } from '../../src/metrics/docs.js';
 import { enabledSpecs } from '../../src/metrics/enabled.js';
-import { newAgentStats, type ContainerSample } from '../../src/metrics/sample.js';
+import { newAgentStats, type ContainerSample } from '../../src/collection/sample.js';
 import type { MetricSpec } from '../../src/metrics/spec.js';
 
 function promKind(s: MetricSpec): PrometheusMetricKind {

@@ -13,9 +13,9 @@ import { describe, expect, test } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
-import { HealthState } from '../../src/export/health.js';
-import { HealthEndpoint } from '../../src/export/health-endpoint.js';
-import { newAgentStats } from '../../src/metrics/sample.js';
+import { HealthState } from '../../src/export/http/health.js';
+import { HealthEndpoint } from '../../src/export/http/health-endpoint.js';
+import { newAgentStats } from '../../src/collection/sample.js';
 import { ensureDebianBinary, runTool } from '../helpers/prometheus.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

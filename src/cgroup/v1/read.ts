@@ -5,7 +5,7 @@ import { CgroupDir, cgroupDirOf, compact, countProcs } from '../cgroup-dir.js';
 import type { CgroupLayout } from '../layout.js';
 import { nsToSeconds } from '../parse.js';
 import { deviceLabel, type CgroupReadOptions } from '../read-options.js';
-import type { CgroupRead, CgroupSpec, FileFailure } from '../spec.js';
+import type { CgroupRead, CgroupSpec, FileFailure } from '../limits.js';
 import type { BlockIoDevice, CgroupStats, CpuSpec, CpuStats, MemoryStats, PidsStats } from '../stats.js';
 import { parseBlkioThrottle, type BlkioThrottleDevice } from './blkio.js';
 import { parseCfsPeriodUs, parseCfsQuotaUs, parseCpuShares, parseCpuStatV1 } from './cpu.js';

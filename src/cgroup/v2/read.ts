@@ -3,7 +3,7 @@ import type { FileReader } from '../../fs/file-reader.js';
 import { CgroupDir, cgroupDirOf, compact, countProcs } from '../cgroup-dir.js';
 import type { CgroupLayout } from '../layout.js';
 import { deviceLabel, type CgroupReadOptions } from '../read-options.js';
-import type { CgroupRead, CgroupSpec, FileFailure } from '../spec.js';
+import type { CgroupRead, CgroupSpec, FileFailure } from '../limits.js';
 import type { BlockIoDevice, CgroupStats, CpuSpec, CpuStats, MemoryStats, PidsStats, PressureStats, PressureTotals } from '../stats.js';
 import { cpuWeightToShares, parseCpuMax, parseCpuStatV2, parseCpuWeight } from './cpu.js';
 import { parseIoStat } from './io.js';

@@ -1,8 +1,8 @@
 import { Client, Metadata } from '@grpc/grpc-js';
 import type { Attributes } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
-import type { AgentConfig } from '../config/load.js';
-import { buildMetadata, channelCredentials, grpcCompressionAlgorithm } from './otlp-exporter.js';
+import type { AgentConfig } from '../../config/load.js';
+import { buildMetadata, channelCredentials, grpcCompressionAlgorithm } from './exporter.js';
 import { SocketOwningCredentials } from './owned-sockets.js';
 
 /**

@@ -1,9 +1,9 @@
 import { credentials, Metadata, type ChannelCredentials } from '@grpc/grpc-js';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { AggregationTemporality, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
-import type { AgentConfig } from '../config/load.js';
-import { readPemFile } from '../config/tls-files.js';
-import { ConfigError } from '../errors.js';
+import type { AgentConfig } from '../../config/load.js';
+import { readPemFile } from '../../config/tls-files.js';
+import { ConfigError } from '../../errors.js';
 import { SocketOwningCredentials } from './owned-sockets.js';
 
 /** Plaintext for http:// (or when forced), TLS with optional CA and client cert for https://. */

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import type { AgentConfig } from '../config/load.js';
-import type { MachineInfo } from '../machine/machine-info.js';
+import type { AgentConfig } from '../../config/load.js';
+import type { MachineInfo } from '../../machine/machine-info.js';
 
 /**
  * The node's resource. service.name becomes `job` and service.instance.id becomes `instance` in

@@ -1,5 +1,5 @@
-import type { Logger } from '../log.js';
-import type { AgentStats } from '../metrics/sample.js';
+import type { Logger } from '../../log.js';
+import type { AgentStats } from '../../collection/sample.js';
 import type { SeriesShortfall } from './live-series.js';
 
 /** Default of metrics.maxSeriesPerMetric: far above a realistic node (a few hundred containers × ~10 series each). */

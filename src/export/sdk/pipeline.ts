@@ -7,11 +7,11 @@ import {
   type PushMetricExporter,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import type { Logger } from '../log.js';
-import { registerCatalog, type Registration, type SnapshotSource } from '../metrics/instruments.js';
-import type { MetricSpec } from '../metrics/spec.js';
-import { countPoints } from './delivery.js';
-import type { EndedSeries } from './end-markers.js';
+import type { Logger } from '../../log.js';
+import { registerCatalog, type Registration, type SnapshotSource } from '../../metrics/instruments.js';
+import type { MetricSpec } from '../../metrics/spec.js';
+import { countPoints } from '../otlp/delivery.js';
+import type { EndedSeries } from '../otlp/staleness-markers.js';
 import { LiveSeries, type SeriesShortfall } from './live-series.js';
 import { DEFAULT_MAX_SERIES_PER_METRIC, maxDeadSeriesFor, sdkCardinalityLimit } from './series-limit.js';
 

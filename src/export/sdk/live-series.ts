@@ -1,7 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import { DataPointType, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import type { EndedSeries } from './end-markers.js';
-import type { ObservationSink } from '../metrics/instruments.js';
+import type { EndedSeries } from '../otlp/staleness-markers.js';
+import type { ObservationSink } from '../../metrics/instruments.js';
 import { seriesKey } from './series-key.js';
 
 /**

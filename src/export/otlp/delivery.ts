@@ -1,8 +1,8 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { encodeEndMarkers, type EndedSeries } from './end-markers.js';
-import type { AgentStats } from '../metrics/sample.js';
+import { encodeEndMarkers, type EndedSeries } from './staleness-markers.js';
+import type { AgentStats } from '../../collection/sample.js';
 
 /** gRPC status codes the OTLP spec calls retryable (RESOURCE_EXHAUSTED: only later, by replay). */
 const RETRY_NOW = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 10 /* ABORTED */, 11 /* OUT_OF_RANGE */, 14 /* UNAVAILABLE */, 15 /* DATA_LOSS */]);

@@ -1,17 +1,17 @@
-import type { CgroupLayout } from './cgroup/layout.js';
-import { cgroupStartTime, readCgroup, type CgroupRead, type CgroupReadOptions, type CgroupSpec } from './cgroup/read.js';
-import type { FileFailure } from './cgroup/spec.js';
-import type { BlockIoDevice } from './cgroup/stats.js';
-import type { Target, TargetProvider } from './discovery/target.js';
-import { GoneError, errorCode } from './errors.js';
-import type { FileReader } from './fs/file-reader.js';
-import type { Logger } from './log.js';
-import { readMachineInfo, type MachineInfo, type MachineRoots } from './machine/machine-info.js';
-import type { Snapshot, SnapshotSource } from './metrics/instruments.js';
-import { countSourceError, type AgentStats, type ContainerIdentity, type ContainerSample, type NetInterfaceSample } from './metrics/sample.js';
-import { deviceNames } from './procfs/diskstats.js';
-import { isIgnoredInterface } from './procfs/net-dev.js';
-import { ProcFs, readDiskstats, readNetDev } from './procfs/proc-fs.js';
+import type { CgroupLayout } from '../cgroup/layout.js';
+import { cgroupStartTime, readCgroup, type CgroupRead, type CgroupReadOptions, type CgroupSpec } from '../cgroup/read.js';
+import type { FileFailure } from '../cgroup/limits.js';
+import type { BlockIoDevice } from '../cgroup/stats.js';
+import type { Target, TargetProvider } from '../discovery/target.js';
+import { GoneError, errorCode } from '../errors.js';
+import type { FileReader } from '../fs/file-reader.js';
+import type { Logger } from '../log.js';
+import { readMachineInfo, type MachineInfo, type MachineRoots } from '../machine/machine-info.js';
+import type { Snapshot, SnapshotSource } from '../metrics/instruments.js';
+import { countSourceError, type AgentStats, type ContainerIdentity, type ContainerSample, type NetInterfaceSample } from './sample.js';
+import { deviceNames } from '../procfs/diskstats.js';
+import { isIgnoredInterface } from '../procfs/net-dev.js';
+import { ProcFs, readDiskstats, readNetDev } from '../procfs/proc-fs.js';
 import { MonotonicCounters } from './monotonic-counters.js';
 
 export interface CollectorDeps {
