@@ -4,7 +4,7 @@ import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { Resource } from '@opentelemetry/resources';
 import { detectCgroupLayout } from './cgroup/detect.js';
 import type { CgroupLayout } from './cgroup/layout.js';
-import { Collector } from './collection/cycle-reader.js';
+import { CycleReader } from './collection/cycle-reader.js';
 import type { AgentConfig } from './config/load.js';
 import { CriConnector } from './discovery/cri-connector.js';
 import { CriInventory } from './discovery/inventory.js';
@@ -23,9 +23,9 @@ import { FileReader } from './fs/file-reader.js';
 import type { Logger } from './log.js';
 import { readMachineInfo, type MachineRoots } from './machine/machine-info.js';
 import { enabledSpecs } from './metrics/enabled.js';
-import { newAgentStats, type AgentStats } from './collection/sample.js';
 import type { MetricSpec } from './metrics/spec.js';
 import { podpulseVersion } from './version.js';
+import { SelfStats } from './telemetry/self-stats.js';
 
 export interface AgentDeps {
   config: AgentConfig;
@@ -37,11 +37,11 @@ export interface AgentDeps {
  * The composition root: the only place that constructs the agent's parts and wires them together.
  */
 export class Agent {
-  readonly stats: AgentStats = newAgentStats();
+  readonly stats = new SelfStats();
   readonly layout: CgroupLayout;
   readonly resource: Resource;
   readonly specs: readonly MetricSpec[];
-  readonly collector: Collector;
+  readonly cycleReader: CycleReader;
   #deps: AgentDeps;
   #pipeline: MetricsPipeline | undefined;
   #endpoint: PrometheusEndpoint | undefined;
@@ -103,7 +103,7 @@ export class Agent {
       refreshTimeoutMs: config.cri.refreshTimeoutMs,
     });
     this.#inventory = inventory;
-    this.collector = new Collector({ layout: this.layout, reader, roots, targets: inventory, stats: this.stats, log });
+    this.cycleReader = new CycleReader({ layout: this.layout, reader, roots, targets: inventory, stats: this.stats, log });
   }
 
   /** What /healthz and /readyz answer from; undefined before start(). */
@@ -118,7 +118,7 @@ export class Agent {
     try {
       // One shot: let discovery finish (under its own deadlines) so the only cycle has its labels.
       await this.#inventory.refreshNow();
-      return await collectOnce(this.resource, this.specs, this.collector, {
+      return await collectOnce(this.resource, this.specs, this.cycleReader, {
         maxSeriesPerMetric: config.metrics.maxSeriesPerMetric,
         onOverLimit: (s) => limit.report(s),
       });
@@ -166,14 +166,14 @@ export class Agent {
     this.#pipeline = new MetricsPipeline({
       resource: this.resource,
       specs: this.specs,
-      source: health.watch(this.collector),
+      source: health.watch(this.cycleReader),
       delivery,
       intervalMs: config.collection.intervalMs,
       log,
       maxSeriesPerMetric: config.metrics.maxSeriesPerMetric,
       onOverLimit: (s) => seriesLimit.report(s),
       onCycle: (series) => {
-        this.stats.series = series;
+        this.stats.recordLiveSeries(series);
       },
       onEnded: (ended, resource, scope) => delivery.endSeries(ended, resource, scope),
     });

@@ -2,24 +2,24 @@ import type { CgroupLayout } from '../cgroup/layout.js';
 import { cgroupStartTime, readCgroup, type CgroupRead, type CgroupReadOptions, type CgroupSpec } from '../cgroup/read.js';
 import type { FileFailure } from '../cgroup/limits.js';
 import type { BlockIoDevice } from '../cgroup/stats.js';
-import type { Target, TargetProvider } from '../discovery/target.js';
+import { type Target, type TargetProvider, type ContainerIdentity } from '../discovery/target.js';
 import { GoneError, errorCode } from '../errors.js';
 import type { FileReader } from '../fs/file-reader.js';
 import type { Logger } from '../log.js';
 import { readMachineInfo, type MachineInfo, type MachineRoots } from '../machine/machine-info.js';
-import type { Snapshot, SnapshotSource } from '../metrics/instruments.js';
-import { countSourceError, type AgentStats, type ContainerIdentity, type ContainerSample, type NetInterfaceSample } from './sample.js';
+import { type ContainerSample, type NetInterfaceSample, type Snapshot, type SnapshotSource } from './sample.js';
 import { deviceNames } from '../procfs/diskstats.js';
 import { isIgnoredInterface } from '../procfs/net-dev.js';
 import { ProcFs, readDiskstats, readNetDev } from '../procfs/proc-fs.js';
 import { MonotonicCounters } from './monotonic-counters.js';
+import type { SelfStats } from '../telemetry/self-stats.js';
 
-export interface CollectorDeps {
+export interface CycleReaderDeps {
   layout: CgroupLayout;
   reader: FileReader;
   roots: MachineRoots;
   targets: TargetProvider;
-  stats: AgentStats;
+  stats: SelfStats;
   log: Logger;
   now?: () => number;
   /** Host facts and device names rarely change: re-read them this often. */
@@ -38,8 +38,8 @@ const WARN_EVERY_MS = 5 * 60_000;
  * podpulse_source_errors_total{source,code} and logged (rate-limited); the rest of that target and
  * every other target are reported. Nothing here ever throws for one container's sake.
  */
-export class Collector implements SnapshotSource {
-  #deps: CollectorDeps;
+export class CycleReader implements SnapshotSource {
+  #deps: CycleReaderDeps;
   #proc: ProcFs;
   #now: () => number;
   #devices = new Map<string, string>();
@@ -53,7 +53,7 @@ export class Collector implements SnapshotSource {
   /** Per warning key: when it was last logged, and how many were held back since. */
   #warned = new Map<string, { atMs: number; suppressed: number }>();
 
-  constructor(deps: CollectorDeps) {
+  constructor(deps: CycleReaderDeps) {
     this.#deps = deps;
     this.#proc = new ProcFs(deps.roots.procRoot);
     this.#now = deps.now ?? Date.now;
@@ -95,8 +95,7 @@ export class Collector implements SnapshotSource {
     for (const key of this.#identities.keys()) if (!liveIdentities.has(key)) this.#identities.delete(key);
     this.#deps.reader.sweep();
     const seconds = (performance.now() - started) / 1000;
-    stats.lastCollectionSeconds = seconds;
-    stats.containers = containers.length;
+    stats.recordCycle(seconds, containers.length);
     return { containers, ...(this.#machine ? { machine: this.#machine } : {}), agent: stats };
   }
 
@@ -231,7 +230,7 @@ export class Collector implements SnapshotSource {
 
   #sourceError(source: string, what: string, err: unknown): void {
     const code = errorCode(err);
-    countSourceError(this.#deps.stats, source, code);
+    this.#deps.stats.countSourceError(source, code);
     const message = err instanceof Error ? err.message : String(err);
     // `what` is a path or a name; the typed errors name their file already.
     const msg = message.includes(what) ? message : `${what}: ${message}`;

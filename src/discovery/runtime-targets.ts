@@ -1,8 +1,7 @@
-import type { ContainerIdentity, FsUsageSample } from '../collection/sample.js';
 import type { Container, Pod } from '../runtime/types.js';
 import { isPodCgroup, parentOf } from './cgroups-path.js';
 import type { RawWalkResult } from './raw-cgroups.js';
-import { rawIdentity, rawTargets, type Target, type TargetList } from './target.js';
+import { rawIdentity, rawTargets, type Target, type TargetList, type ContainerIdentity, type FsUsageSample } from './target.js';
 
 export interface PodEntry {
   pod: Pod;

@@ -1,5 +1,23 @@
-import type { ContainerIdentity, FsUsageSample } from '../collection/sample.js';
 import type { RawWalkResult } from './raw-cgroups.js';
+
+/** kubelet /metrics/cadvisor identity labels; "" where unknown, never missing. */
+export interface ContainerIdentity {
+  id: string;
+  name: string;
+  image: string;
+  container: string;
+  pod: string;
+  namespace: string;
+}
+
+/** Writable-layer (or other) filesystem usage of a container, keyed by device. */
+export interface FsUsageSample {
+  device: string;
+  usageBytes?: number;
+  limitBytes?: number;
+  inodesTotal?: number;
+  inodesFree?: number;
+}
 
 /** One thing to collect this cycle: a cgroup plus everything known about who it is. */
 export interface Target {
@@ -9,7 +27,7 @@ export interface Target {
   netPid?: number;
   fs?: readonly FsUsageSample[];
   oomEvents?: number;
-  /** From the runtime when known; else the collector estimates it from the cgroup. */
+  /** From the runtime when known; else the cycle reader estimates it from the cgroup. */
   startTimeSeconds?: number;
   /** The kubelet's restart count of this container (CRI annotation). */
   restartCount?: number;

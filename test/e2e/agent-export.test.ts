@@ -285,7 +285,7 @@ describe('agent health and log hygiene (in process, real cgroups, collector unre
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
 
       // Every collection fails from now on (a fault injected into the real collector).
-      (agent.collector as unknown as { collect: () => Promise<never> }).collect = async () => {
+      (agent.cycleReader as unknown as { collect: () => Promise<never> }).collect = async () => {
         throw new Error('injected: cgroup hierarchy gone');
       };
       let sick: Response | undefined;

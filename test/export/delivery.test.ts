@@ -3,7 +3,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
 import { Delivery, describeExportError, type DeliveryReport } from '../../src/export/otlp/delivery.js';
-import { newAgentStats } from '../../src/collection/sample.js';
+import { SelfStats } from '../../src/telemetry/self-stats.js';
 
 /** A snapshot with `n` points, tagged so the test can tell snapshots apart. */
 function snapshot(tag: number, n = 2): ResourceMetrics {
@@ -39,7 +39,7 @@ class ScriptedExporter implements PushMetricExporter {
 }
 
 function delivery(otlp: ScriptedExporter | undefined, replaySnapshots = 2, retryBudgetMs = 1000) {
-  const stats = newAgentStats();
+  const stats = new SelfStats();
   const reports: DeliveryReport[] = [];
   let now = 0;
   const d = new Delivery({
@@ -135,7 +135,7 @@ describe('Delivery', () => {
     first.shutdown = async () => {
       shutdowns++;
     };
-    const stats = newAgentStats();
+    const stats = new SelfStats();
     const d = new Delivery({ otlp: first, renew: () => second, replaySnapshots: 5, retryBudgetMs: 0, stats });
     const send = (rm: ResourceMetrics) => new Promise<ExportResult>((resolve) => d.export(rm, resolve));
     expect((await send(snapshot(1))).code).toBe(ExportResultCode.FAILED);

@@ -6,9 +6,9 @@ import { Delivery } from '../../src/export/otlp/delivery.js';
 import { encodeEndMarkers, type EndedSeries } from '../../src/export/otlp/staleness-markers.js';
 import { MetricsPipeline } from '../../src/export/sdk/pipeline.js';
 import { catalog } from '../../src/metrics/catalog.js';
-import type { Snapshot } from '../../src/metrics/instruments.js';
-import { newAgentStats } from '../../src/collection/sample.js';
 import { decodeExportRequest, flattenRequest } from '../helpers/otlp-receiver.js';
+import type { Snapshot } from '../../src/collection/sample.js';
+import { SelfStats } from '../../src/telemetry/self-stats.js';
 
 describe('end markers', () => {
   it('encode NoRecordedValue points that an OTLP decoder reads back exactly', () => {
@@ -36,7 +36,7 @@ describe('end markers', () => {
       async collect(): Promise<Snapshot> {
         return {
           containers: ids.now.map((id) => ({ identity: { id, name: '', image: '', container: '', pod: '', namespace: '' }, lastSeenSeconds: 1, cgroup: { memory: { usageBytes: 5 }, cpu: { usageSeconds: 2 } } })),
-          agent: newAgentStats(),
+          agent: new SelfStats(),
         };
       },
     };
@@ -45,7 +45,7 @@ describe('end markers', () => {
       resource: resourceFromAttributes({}),
       specs: catalog.filter((s) => s.name === 'container_memory_usage_bytes' || s.name === 'container_cpu_usage_seconds_total'),
       source,
-      delivery: new Delivery({ otlp: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), replaySnapshots: 0, retryBudgetMs: 0, stats: newAgentStats() }),
+      delivery: new Delivery({ otlp: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), replaySnapshots: 0, retryBudgetMs: 0, stats: new SelfStats() }),
       intervalMs: 3_600_000,
       log: pino({ level: 'silent' }),
       onEnded: (ended) => raised.push([...ended]),

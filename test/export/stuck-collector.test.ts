@@ -18,7 +18,7 @@ import { Delivery } from '../../src/export/otlp/delivery.js';
 import { EndMarkerSender } from '../../src/export/otlp/staleness-markers.js';
 import { createOtlpExporter } from '../../src/export/otlp/exporter.js';
 import type { AgentConfig } from '../../src/config/load.js';
-import { newAgentStats } from '../../src/collection/sample.js';
+import { SelfStats } from '../../src/telemetry/self-stats.js';
 
 function openSockets(): number {
   let n = 0;
@@ -84,7 +84,7 @@ describe('a collector that accepts TCP and never replies', () => {
       tls: { ca: '', cert: '', key: '', insecure: false },
     };
     const before = openSockets();
-    const stats = newAgentStats();
+    const stats = new SelfStats();
     const d = new Delivery({ otlp: createOtlpExporter(otlp), renew: () => createOtlpExporter(otlp), replaySnapshots: 5, retryBudgetMs: 0, stats });
     for (let i = 0; i < 20; i++) {
       const r = await new Promise<ExportResult>((resolve) => d.export(snapshot, resolve));

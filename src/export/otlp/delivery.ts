@@ -2,7 +2,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { encodeEndMarkers, type EndedSeries } from './staleness-markers.js';
-import type { AgentStats } from '../../collection/sample.js';
+import type { SelfStats } from '../../telemetry/self-stats.js';
 
 /** gRPC status codes the OTLP spec calls retryable (RESOURCE_EXHAUSTED: only later, by replay). */
 const RETRY_NOW = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 10 /* ABORTED */, 11 /* OUT_OF_RANGE */, 14 /* UNAVAILABLE */, 15 /* DATA_LOSS */]);
@@ -40,7 +40,7 @@ export interface DeliveryOptions {
   replaySnapshots: number;
   /** How long one cycle may spend retrying (must end before the next cycle). */
   retryBudgetMs: number;
-  stats: AgentStats;
+  stats: SelfStats;
   /** Every snapshot, before delivery (feeds the optional Prometheus endpoint). */
   onSnapshot?: (rm: ResourceMetrics) => void;
   onReport?: (report: DeliveryReport) => void;
@@ -113,7 +113,7 @@ export class Delivery implements PushMetricExporter {
     this.#queue.push(rm);
     while (this.#queue.length > this.#opts.replaySnapshots + 1) {
       const dropped = this.#queue.shift() as ResourceMetrics;
-      this.#opts.stats.droppedPoints += countPoints(dropped);
+      this.#opts.stats.recordDroppedPoints(countPoints(dropped));
     }
     const deadline = this.#now() + this.#opts.retryBudgetMs;
     let attempts = 0;
@@ -131,15 +131,14 @@ export class Delivery implements PushMetricExporter {
       if (r.permanent) {
         // The collector refused the data itself: sending it again would be refused again.
         this.#queue.shift();
-        this.#opts.stats.droppedPoints += countPoints(head);
+        this.#opts.stats.recordDroppedPoints(countPoints(head));
         if (head === rm) refused = true;
         continue;
       }
       break;
     }
     const delivered = !refused && !this.#queue.includes(rm);
-    if (delivered) this.#opts.stats.exports.success++;
-    else this.#opts.stats.exports.failure++;
+    this.#opts.stats.recordExport(delivered);
     if (this.#queue.length > 0 && this.#opts.renew) {
       await otlp.shutdown().catch(() => undefined);
       this.#otlp = this.#opts.renew();
@@ -166,7 +165,7 @@ export class Delivery implements PushMetricExporter {
       const jittered = backoff * (0.8 + Math.random() * 0.4);
       if (code !== undefined && RETRY_LATER.has(code)) return { ok: false, reason, attempts: attempt };
       if (this.#now() + jittered >= deadline) return { ok: false, reason, attempts: attempt };
-      this.#opts.stats.exportRetries++;
+      this.#opts.stats.recordExportRetry();
       await this.#sleep(jittered);
       backoff = Math.min(backoff * 2, 5000);
     }
@@ -185,7 +184,7 @@ export class Delivery implements PushMetricExporter {
       const nowNs = BigInt(this.#now()) * 1_000_000n;
       try {
         await sink.send(encodeEndMarkers(resource, scopeName, ended, nowNs));
-        this.#opts.stats.endedSeries += ended.length;
+        this.#opts.stats.recordEndedSeries(ended.length);
       } catch {
         // A lost marker only means Prometheus' usual lookback for these series.
       }

@@ -8,12 +8,13 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import type { Logger } from '../../log.js';
-import { registerCatalog, type Registration, type SnapshotSource } from '../../metrics/instruments.js';
+import { registerCatalog, type Registration } from '../../metrics/instruments.js';
 import type { MetricSpec } from '../../metrics/spec.js';
 import { countPoints } from '../otlp/delivery.js';
 import type { EndedSeries } from '../otlp/staleness-markers.js';
 import { LiveSeries, type SeriesShortfall } from './live-series.js';
 import { DEFAULT_MAX_SERIES_PER_METRIC, maxDeadSeriesFor, sdkCardinalityLimit } from './series-limit.js';
+import type { SnapshotSource } from '../../collection/sample.js';
 
 const SCOPE = 'podpulse';
 
