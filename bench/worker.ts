@@ -7,7 +7,7 @@ import { CycleReader } from '../src/collection/cycle-reader.js';
 import { loadConfig } from '../src/config/load.js';
 import type { Target, TargetProvider } from '../src/discovery/target.js';
 import { GoneError } from '../src/errors.js';
-import { Delivery } from '../src/export/otlp/delivery.js';
+import { OtlpDelivery } from '../src/export/otlp/delivery.js';
 import { MetricsPipeline } from '../src/export/sdk/pipeline.js';
 import { buildResource } from '../src/export/sdk/resource.js';
 import { FileReader } from '../src/fs/file-reader.js';
@@ -169,7 +169,7 @@ async function measure(req: WorkerRequest): Promise<WorkerResult> {
   }
   const afterRead = memory();
 
-  // FULL: the agent's push path (MetricsPipeline + Delivery) with the encoding exporter at the end.
+  // FULL: the agent's push path (MetricsPipeline + OtlpDelivery) with the encoding exporter at the end.
   let readCpu = 0;
   const timedSource: SnapshotSource = {
     collect: async () => {
@@ -193,7 +193,7 @@ async function measure(req: WorkerRequest): Promise<WorkerResult> {
     resource: buildResource(config, machine, {}, podpulseVersion()),
     specs: enabledSpecs(config.metrics),
     source: timedSource,
-    delivery: new Delivery({ otlp: encoder, replaySnapshots: 0, retryBudgetMs: 0, stats }),
+    delivery: new OtlpDelivery({ otlp: encoder, replaySnapshots: 0, retryBudgetMs: 0, stats }),
     // Cycles are driven by collectNow(); the reader's own timer must never fire during the run.
     intervalMs: 3_600_000,
     log,

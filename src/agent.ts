@@ -9,8 +9,8 @@ import type { AgentConfig } from './config/load.js';
 import { CriConnector } from './discovery/cri-connector.js';
 import { CriInventory } from './discovery/inventory.js';
 import { AgentError, ConfigError } from './errors.js';
-import { Delivery, type DeliveryReport } from './export/otlp/delivery.js';
-import { EndMarkerSender } from './export/otlp/staleness-markers.js';
+import { OtlpDelivery, type DeliveryReport } from './export/otlp/delivery.js';
+import { StalenessMarkerSender } from './export/otlp/staleness-markers.js';
 import { HealthState } from './export/http/health.js';
 import { HealthEndpoint } from './export/http/health-endpoint.js';
 import { createOtlpExporter } from './export/otlp/exporter.js';
@@ -49,7 +49,7 @@ export class Agent {
   #health: HealthState | undefined;
   #inventory: CriInventory;
   #reader: FileReader;
-  #markers: EndMarkerSender | undefined;
+  #markers: StalenessMarkerSender | undefined;
 
   constructor(deps: AgentDeps) {
     this.#deps = deps;
@@ -152,10 +152,10 @@ export class Agent {
     }
     const otlp = config.export.otlp.endpoint === '' ? undefined : createOtlpExporter(config.export.otlp);
     if (!otlp && !this.#endpoint) log.warn('export.otlp.endpoint is empty and export.prometheus is off: metrics go nowhere');
-    this.#markers = otlp && config.export.otlp.endMarkers ? new EndMarkerSender(config.export.otlp) : undefined;
-    const delivery = new Delivery({
+    this.#markers = otlp && config.export.otlp.endMarkers ? new StalenessMarkerSender(config.export.otlp) : undefined;
+    const delivery = new OtlpDelivery({
       ...(otlp ? { otlp, renew: () => createOtlpExporter(config.export.otlp) } : {}),
-      ...(this.#markers ? { endMarkers: this.#markers } : {}),
+      ...(this.#markers ? { stalenessMarkers: this.#markers } : {}),
       replaySnapshots: config.export.otlp.replaySnapshots,
       retryBudgetMs: Math.max(0, config.collection.intervalMs * 0.8),
       stats: this.stats,

@@ -2,7 +2,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
-import { Delivery, describeExportError, type DeliveryReport } from '../../src/export/otlp/delivery.js';
+import { OtlpDelivery, describeExportError, type DeliveryReport } from '../../src/export/otlp/delivery.js';
 import { SelfStats } from '../../src/telemetry/self-stats.js';
 
 /** A snapshot with `n` points, tagged so the test can tell snapshots apart. */
@@ -42,7 +42,7 @@ function delivery(otlp: ScriptedExporter | undefined, replaySnapshots = 2, retry
   const stats = new SelfStats();
   const reports: DeliveryReport[] = [];
   let now = 0;
-  const d = new Delivery({
+  const d = new OtlpDelivery({
     ...(otlp ? { otlp } : {}),
     replaySnapshots,
     retryBudgetMs,
@@ -57,7 +57,7 @@ function delivery(otlp: ScriptedExporter | undefined, replaySnapshots = 2, retry
   return { d, stats, reports, send };
 }
 
-describe('Delivery', () => {
+describe('OtlpDelivery', () => {
   it('retries UNAVAILABLE within the cycle budget and counts the retries', async () => {
     const otlp = new ScriptedExporter([14, 14, 0]);
     const { stats, reports, send } = delivery(otlp);
@@ -136,7 +136,7 @@ describe('Delivery', () => {
       shutdowns++;
     };
     const stats = new SelfStats();
-    const d = new Delivery({ otlp: first, renew: () => second, replaySnapshots: 5, retryBudgetMs: 0, stats });
+    const d = new OtlpDelivery({ otlp: first, renew: () => second, replaySnapshots: 5, retryBudgetMs: 0, stats });
     const send = (rm: ResourceMetrics) => new Promise<ExportResult>((resolve) => d.export(rm, resolve));
     expect((await send(snapshot(1))).code).toBe(ExportResultCode.FAILED);
     expect(shutdowns).toBe(1);

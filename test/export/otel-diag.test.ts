@@ -4,7 +4,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, InMemoryMetricExporter } from '@opentelemetry/sdk-metrics';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Delivery } from '../../src/export/otlp/delivery.js';
+import { OtlpDelivery } from '../../src/export/otlp/delivery.js';
 import { MetricsPipeline } from '../../src/export/sdk/pipeline.js';
 import { catalog } from '../../src/metrics/catalog.js';
 import { routeOtelDiagnostics } from '../../src/otel-diag.js';
@@ -35,7 +35,7 @@ describe('OpenTelemetry SDK diagnostics', () => {
       resource: resourceFromAttributes({}),
       specs: catalog.filter((s) => s.name === 'container_memory_usage_bytes'),
       source,
-      delivery: new Delivery({ otlp: exporter, replaySnapshots: 0, retryBudgetMs: 0, stats: new SelfStats() }),
+      delivery: new OtlpDelivery({ otlp: exporter, replaySnapshots: 0, retryBudgetMs: 0, stats: new SelfStats() }),
       intervalMs: 3_600_000,
       log,
     });

@@ -10,7 +10,7 @@ import { AggregationTemporality, InMemoryMetricExporter, type ResourceMetrics } 
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { Delivery } from '../../src/export/otlp/delivery.js';
+import { OtlpDelivery } from '../../src/export/otlp/delivery.js';
 import type { SeriesShortfall } from '../../src/export/sdk/live-series.js';
 import { collectOnce, MetricsPipeline } from '../../src/export/sdk/pipeline.js';
 import { SeriesLimitReporter } from '../../src/export/sdk/series-limit.js';
@@ -71,7 +71,7 @@ describe('series over the per-metric limit', () => {
       resource,
       specs,
       source: new ManyContainers(150),
-      delivery: new Delivery({ otlp: sink, replaySnapshots: 0, retryBudgetMs: 0, stats }),
+      delivery: new OtlpDelivery({ otlp: sink, replaySnapshots: 0, retryBudgetMs: 0, stats }),
       intervalMs: 3_600_000,
       log,
       maxSeriesPerMetric: 100,

@@ -7,7 +7,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { Delivery } from '../../src/export/otlp/delivery.js';
+import { OtlpDelivery } from '../../src/export/otlp/delivery.js';
 import { MetricsPipeline } from '../../src/export/sdk/pipeline.js';
 import { catalog } from '../../src/metrics/catalog.js';
 import { type ContainerSample, type Snapshot, type SnapshotSource } from '../../src/collection/sample.js';
@@ -91,7 +91,7 @@ describe.each([
   function pipeline(source: SnapshotSource, maxDeadSeries?: number) {
     const sink = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
     const stats = new SelfStats();
-    const delivery = new Delivery({ otlp: sink, replaySnapshots: 0, retryBudgetMs: 0, stats });
+    const delivery = new OtlpDelivery({ otlp: sink, replaySnapshots: 0, retryBudgetMs: 0, stats });
     const p = new MetricsPipeline({
       resource: resourceFromAttributes({ 'service.name': 'cadvisor' }),
       specs: catalog.filter((s) => s.name === 'container_memory_working_set_bytes' || s.name === 'container_cpu_usage_seconds_total'),

@@ -1,7 +1,9 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { encodeEndMarkers, type EndedSeries } from './staleness-markers.js';
+import { countPoints } from '../sdk/count-points.js';
+import type { EndedSeries } from '../sdk/live-series.js';
+import { encodeStalenessMarkers } from './staleness-markers.js';
 import type { SelfStats } from '../../telemetry/self-stats.js';
 
 /** gRPC status codes the OTLP spec calls retryable (RESOURCE_EXHAUSTED: only later, by replay). */
@@ -25,7 +27,7 @@ export interface DeliveryReport {
   attempts: number;
 }
 
-export interface DeliveryOptions {
+export interface OtlpDeliveryOptions {
   /** Undefined when OTLP export is disabled. */
   otlp?: PushMetricExporter;
   /**
@@ -34,8 +36,8 @@ export interface DeliveryOptions {
    * back would otherwise wait for the backoff; a new channel connects at the next attempt.
    */
   renew?: () => PushMetricExporter;
-  /** Where "series ended" markers go (end-markers.ts); undefined: no markers. */
-  endMarkers?: { send(request: Buffer): Promise<void> };
+  /** Where staleness markers go (staleness-markers.ts); undefined: no markers. */
+  stalenessMarkers?: { send(request: Buffer): Promise<void> };
   /** Failed snapshots kept for replay, oldest dropped first. */
   replaySnapshots: number;
   /** How long one cycle may spend retrying (must end before the next cycle). */
@@ -46,12 +48,6 @@ export interface DeliveryOptions {
   onReport?: (report: DeliveryReport) => void;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
-}
-
-export function countPoints(rm: ResourceMetrics): number {
-  let n = 0;
-  for (const sm of rm.scopeMetrics) for (const m of sm.metrics) n += m.dataPoints.length;
-  return n;
 }
 
 function grpcCode(error: unknown): number | undefined {
@@ -73,15 +69,15 @@ export function describeExportError(error: unknown): string {
  * outage, and counts of what was retried and dropped. Cumulative counters lose nothing either way;
  * the queue is for gauge fidelity. Exports are serialized so a slow collector never overlaps cycles.
  */
-export class Delivery implements PushMetricExporter {
-  #opts: DeliveryOptions;
+export class OtlpDelivery implements PushMetricExporter {
+  #opts: OtlpDeliveryOptions;
   #queue: ResourceMetrics[] = [];
   #otlp: PushMetricExporter | undefined;
   #chain: Promise<unknown> = Promise.resolve();
   #now: () => number;
   #sleep: (ms: number) => Promise<void>;
 
-  constructor(opts: DeliveryOptions) {
+  constructor(opts: OtlpDeliveryOptions) {
     this.#opts = opts;
     this.#otlp = opts.otlp;
     this.#now = opts.now ?? Date.now;
@@ -177,13 +173,13 @@ export class Delivery implements PushMetricExporter {
    * the data they end); the series then goes stale in Prometheus after its lookback, as without them.
    */
   endSeries(ended: readonly EndedSeries[], resource: Resource, scopeName: string): void {
-    const sink = this.#opts.endMarkers;
+    const sink = this.#opts.stalenessMarkers;
     if (!sink || !this.#otlp || ended.length === 0) return;
     const run = this.#chain.then(async () => {
       if (this.#queue.length > 0) return;
       const nowNs = BigInt(this.#now()) * 1_000_000n;
       try {
-        await sink.send(encodeEndMarkers(resource, scopeName, ended, nowNs));
+        await sink.send(encodeStalenessMarkers(resource, scopeName, ended, nowNs));
         this.#opts.stats.recordEndedSeries(ended.length);
       } catch {
         // A lost marker only means Prometheus' usual lookback for these series.
