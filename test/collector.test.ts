@@ -30,7 +30,7 @@ function leaf(memoryMax: string): Tree {
   };
 }
 
-describe('CycleReader: the spec of each cgroup is cached', () => {
+describe('CycleReader: the limits of each cgroup are cached', () => {
   let root = '';
   afterEach(() => removeTree(root));
 
@@ -52,7 +52,7 @@ describe('CycleReader: the spec of each cgroup is cached', () => {
       now: () => clock.ms,
       ...extra,
     });
-    /** One cycle: memory limit per cgroup, and the spec files it opened, per cgroup. */
+    /** One cycle: memory limit per cgroup, and the limit files it opened, per cgroup. */
     const cycle = async (): Promise<{ limits: Record<string, number | null | undefined>; specReads: Record<string, string[]> }> => {
       const snap = await collector.collect();
       const limits = Object.fromEntries(snap.containers.map((c) => [c.identity.id, c.cgroup?.memory?.limitBytes]));
@@ -67,7 +67,7 @@ describe('CycleReader: the spec of each cgroup is cached', () => {
     return { clock, listed, cycle, write };
   }
 
-  it('reads the spec files on the first cycle, then again only once they are 60 s old', async () => {
+  it('reads the limit files on the first cycle, then again only once they are 60 s old', async () => {
     const { clock, cycle, write } = setup();
     const first = await cycle();
     expect(first.limits).toEqual({ '/a': 2097152, '/b': 4194304 });
@@ -83,7 +83,7 @@ describe('CycleReader: the spec of each cgroup is cached', () => {
     expect(await cycle()).toEqual({ limits: { '/a': 8388608, '/b': 4194304 }, specReads: { '/a': SPEC_FILES, '/b': SPEC_FILES } });
   });
 
-  it('re-reads the spec when the clock stepped back', async () => {
+  it('re-reads the limits when the clock stepped back', async () => {
     const { clock, cycle } = setup();
     await cycle();
     clock.ms += 10_000;
@@ -94,8 +94,8 @@ describe('CycleReader: the spec of each cgroup is cached', () => {
     expect((await cycle()).specReads).toEqual({});
   });
 
-  it('honours specRefreshMs', async () => {
-    const { clock, cycle } = setup({ specRefreshMs: 5_000 });
+  it('honours limitsRefreshMs', async () => {
+    const { clock, cycle } = setup({ limitsRefreshMs: 5_000 });
     await cycle();
     clock.ms += 4_999;
     expect((await cycle()).specReads).toEqual({});
@@ -103,11 +103,11 @@ describe('CycleReader: the spec of each cgroup is cached', () => {
     expect(Object.keys((await cycle()).specReads)).toEqual(['/a', '/b']);
   });
 
-  it('forgets the spec of a cgroup that is no longer listed, or that vanished', async () => {
+  it('forgets the limits of a cgroup that is no longer listed, or that vanished', async () => {
     const { clock, listed, cycle, write } = setup();
     await cycle();
 
-    // /b leaves the list for a cycle: when it is back, its spec is read afresh.
+    // /b leaves the list for a cycle: when it is back, its limits are read afresh.
     const b = listed.splice(1, 1)[0]!;
     clock.ms += 10_000;
     expect(await cycle()).toEqual({ limits: { '/a': 2097152 }, specReads: {} });

@@ -1,5 +1,5 @@
 import type { CgroupLayout } from '../cgroup/layout.js';
-import { cgroupStartTime, readCgroup, type CgroupRead, type CgroupReadOptions, type CgroupSpec } from '../cgroup/read.js';
+import { cgroupStartTime, readCgroup, type CgroupRead, type CgroupReadOptions, type CgroupLimits } from '../cgroup/read.js';
 import type { FileFailure } from '../cgroup/limits.js';
 import type { BlockIoDevice } from '../cgroup/stats.js';
 import { type Target, type TargetProvider, type ContainerIdentity } from '../discovery/target.js';
@@ -24,8 +24,8 @@ export interface CycleReaderDeps {
   now?: () => number;
   /** Host facts and device names rarely change: re-read them this often. */
   slowRefreshMs?: number;
-  /** A cgroup's limits and shares (CgroupSpec) rarely change: re-read them this often; default 60 s. */
-  specRefreshMs?: number;
+  /** A cgroup's limits and shares (CgroupLimits) rarely change: re-read them this often; default 60 s. */
+  limitsRefreshMs?: number;
 }
 
 /** One warning line per (source, code) this often: a broken file on every cgroup must not flood the log. */
@@ -48,8 +48,8 @@ export class CycleReader implements SnapshotSource {
   #startTimes = new Map<string, number>();
   #ioCounters = new MonotonicCounters();
   #identities = new Map<string, ContainerIdentity>();
-  /** Per cgroup path: its spec and when it was read (the now() clock). */
-  #specs = new Map<string, { spec: CgroupSpec; readAtMs: number }>();
+  /** Per cgroup path: its limits and when they were read (the now() clock). */
+  #limits = new Map<string, { limits: CgroupLimits; readAtMs: number }>();
   /** Per warning key: when it was last logged, and how many were held back since. */
   #warned = new Map<string, { atMs: number; suppressed: number }>();
 
@@ -90,7 +90,7 @@ export class CycleReader implements SnapshotSource {
       containers.push(sample);
     }
     for (const path of this.#startTimes.keys()) if (!livePaths.has(path)) this.#startTimes.delete(path);
-    for (const path of this.#specs.keys()) if (!livePaths.has(path)) this.#specs.delete(path);
+    for (const path of this.#limits.keys()) if (!livePaths.has(path)) this.#limits.delete(path);
     this.#ioCounters.endCycle();
     for (const key of this.#identities.keys()) if (!liveIdentities.has(key)) this.#identities.delete(key);
     this.#deps.reader.sweep();
@@ -146,17 +146,17 @@ export class CycleReader implements SnapshotSource {
   }
 
   /**
-   * Reads the spec files only on a cgroup's first read and once they are specRefreshMs old. A clock
-   * that stepped back also counts as old, so a wall-clock correction cannot freeze the cached spec.
+   * Reads the limit files only on a cgroup's first read and once they are limitsRefreshMs old. A clock
+   * that stepped back also counts as old, so a wall-clock correction cannot freeze the cached limits.
    */
   #readCgroup(cgroupPath: string, nowMs: number, opts: CgroupReadOptions): CgroupRead {
-    const cached = this.#specs.get(cgroupPath);
+    const cached = this.#limits.get(cgroupPath);
     const age = cached === undefined ? -1 : nowMs - cached.readAtMs;
-    if (cached !== undefined && age >= 0 && age < (this.#deps.specRefreshMs ?? 60_000)) {
-      return readCgroup(this.#deps.layout, cgroupPath, this.#deps.reader, { ...opts, spec: cached.spec });
+    if (cached !== undefined && age >= 0 && age < (this.#deps.limitsRefreshMs ?? 60_000)) {
+      return readCgroup(this.#deps.layout, cgroupPath, this.#deps.reader, { ...opts, limits: cached.limits });
     }
     const read = readCgroup(this.#deps.layout, cgroupPath, this.#deps.reader, opts);
-    this.#specs.set(cgroupPath, { spec: read.spec, readAtMs: nowMs });
+    this.#limits.set(cgroupPath, { limits: read.limits, readAtMs: nowMs });
     return read;
   }
 
