@@ -2,12 +2,12 @@ import type { CgroupLayout } from '../cgroup/layout.js';
 import { cgroupStartTime, readCgroup, type CgroupRead, type CgroupReadOptions, type CgroupLimits } from '../cgroup/read.js';
 import type { FileFailure } from '../cgroup/limits.js';
 import type { BlockIoDevice } from '../cgroup/stats.js';
-import { type Target, type TargetProvider, type ContainerIdentity } from '../discovery/target.js';
+import { targetKey, type ContainerIdentity, type Target, type TargetProvider } from '../discovery/target.js';
 import { GoneError, errorCode } from '../errors.js';
 import type { FileReader } from '../fs/file-reader.js';
 import type { Logger } from '../log.js';
 import { readMachineInfo, type MachineInfo, type MachineRoots } from '../machine/machine-info.js';
-import { type ContainerSample, type NetInterfaceSample, type Snapshot, type SnapshotSource } from './sample.js';
+import type { ContainerSample, NetInterfaceSample, Snapshot, SnapshotSource } from './sample.js';
 import { deviceNames } from '../procfs/diskstats.js';
 import { isIgnoredInterface } from '../procfs/net-dev.js';
 import { ProcFs, readDiskstats, readNetDev } from '../procfs/proc-fs.js';
@@ -72,7 +72,7 @@ export class CycleReader implements SnapshotSource {
     const readOpts: CgroupReadOptions = { deviceName: (major, minor) => this.#devices.get(`${major}:${minor}`) };
     for (const t of targets) {
       if (t.cgroupless) {
-        const key = `exited\u0000${t.identity.name}`;
+        const key = targetKey(t);
         liveIdentities.add(key);
         containers.push({ identity: this.#stableIdentity(key, t.identity), ...(t.oomEvents !== undefined ? { oomEvents: t.oomEvents } : {}) });
         continue;
@@ -86,7 +86,7 @@ export class CycleReader implements SnapshotSource {
       }
       if (sample === undefined) continue;
       livePaths.add(t.cgroupPath);
-      liveIdentities.add(t.cgroupPath);
+      liveIdentities.add(targetKey(t));
       containers.push(sample);
     }
     for (const path of this.#startTimes.keys()) if (!livePaths.has(path)) this.#startTimes.delete(path);
@@ -112,7 +112,7 @@ export class CycleReader implements SnapshotSource {
     this.#fileFailures(read.failures);
     const cgroup = read.stats;
     if (cgroup.io && this.#deps.layout.mode !== 'v2') this.#keepIoMonotonic(t.cgroupPath, cgroup.io);
-    const sample: ContainerSample = { identity: this.#stableIdentity(t.cgroupPath, t.identity), cgroup, lastSeenSeconds: nowMs / 1000 };
+    const sample: ContainerSample = { identity: this.#stableIdentity(targetKey(t), t.identity), cgroup, lastSeenSeconds: nowMs / 1000 };
     const start = t.startTimeSeconds ?? this.#startTime(t.cgroupPath);
     if (start !== undefined) sample.startTimeSeconds = start;
     if (t.netPid !== undefined) {

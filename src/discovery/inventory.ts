@@ -9,7 +9,7 @@ import { cgroupPathFromSpec, parentOf } from './cgroups-path.js';
 import { walkRawCgroups, type RawWalkOptions, type RawWalkResult } from './raw-cgroups.js';
 import { joinTargets, type ContainerEntry, type PodEntry } from './runtime-targets.js';
 import { criErrorCode, WarnLimiter } from './source-errors.js';
-import { type TargetList, type TargetProvider, type FsUsageSample } from './target.js';
+import type { TargetList, TargetProvider, FsUsageSample } from './target.js';
 import type { SelfStats } from '../telemetry/self-stats.js';
 
 export interface RuntimeConnector {

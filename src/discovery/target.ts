@@ -46,6 +46,16 @@ export interface TargetProvider {
   list(): Promise<TargetList>;
 }
 
+/**
+ * What names a target from cycle to cycle (one key format for discovery and the cycle reader): its
+ * cgroup path, or for an exited container whose cgroup is gone, its name (the container id) under a
+ * prefix no cgroup path has (those start with '/'). An exited container may share its old cgroup
+ * path with a new instance that runs in it, so the path alone would not do.
+ */
+export function targetKey(t: Target): string {
+  return t.cgroupless ? `exited:${t.identity.name}` : t.cgroupPath;
+}
+
 export function rawIdentity(cgroupPath: string): ContainerIdentity {
   return { id: cgroupPath, name: '', image: '', container: '', pod: '', namespace: '' };
 }

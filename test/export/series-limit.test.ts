@@ -15,7 +15,7 @@ import type { SeriesShortfall } from '../../src/export/sdk/live-series.js';
 import { collectOnce, MetricsPipeline } from '../../src/export/sdk/pipeline.js';
 import { SeriesLimitReporter } from '../../src/export/sdk/series-limit.js';
 import { catalog } from '../../src/metrics/catalog.js';
-import { type ContainerSample, type Snapshot, type SnapshotSource } from '../../src/collection/sample.js';
+import type { ContainerSample, Snapshot, SnapshotSource } from '../../src/collection/sample.js';
 import { SelfStats } from '../../src/telemetry/self-stats.js';
 
 const resource = resourceFromAttributes({ 'service.name': 'cadvisor' });

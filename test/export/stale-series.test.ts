@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { OtlpDelivery } from '../../src/export/otlp/delivery.js';
 import { MetricsPipeline } from '../../src/export/sdk/pipeline.js';
 import { catalog } from '../../src/metrics/catalog.js';
-import { type ContainerSample, type Snapshot, type SnapshotSource } from '../../src/collection/sample.js';
+import type { ContainerSample, Snapshot, SnapshotSource } from '../../src/collection/sample.js';
 import { OnDemandReader } from '../../src/export/sdk/pipeline.js';
 import { SelfStats } from '../../src/telemetry/self-stats.js';
 

@@ -5,7 +5,7 @@ import { prometheusMetricName, type PrometheusMetricKind } from '../../src/expor
 import { catalog } from '../../src/metrics/catalog.js';
 import { renderMetricsDoc } from '../../src/metrics/docs.js';
 import { enabledSpecs } from '../../src/metrics/enabled.js';
-import { type ContainerSample } from '../../src/collection/sample.js';
+import type { ContainerSample } from '../../src/collection/sample.js';
 import type { MetricSpec } from '../../src/metrics/spec.js';
 import { SelfStats } from '../../src/telemetry/self-stats.js';
 
