@@ -190,7 +190,7 @@ async function measure(req: WorkerRequest): Promise<WorkerResult> {
   }
   const encoder = new EncodingExporter();
   const pipeline = new MetricsPipeline({
-    resource: buildResource(config, machine, {}, podpulseVersion()),
+    resource: buildResource(config.resource, machine, {}, podpulseVersion()),
     specs: enabledSpecs(config.metrics),
     source: timedSource,
     delivery: new OtlpDelivery({ otlp: encoder, replaySnapshots: 0, retryBudgetMs: 0, stats }),

@@ -1,8 +1,7 @@
 import { Client, Metadata } from '@grpc/grpc-js';
 import type { Attributes } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
-import type { AgentConfig } from '../../config/load.js';
-import { buildMetadata, channelCredentials, grpcCompressionAlgorithm } from './exporter.js';
+import { buildMetadata, channelCredentials, grpcCompressionAlgorithm, type OtlpOptions } from './exporter.js';
 import type { EndedSeries } from '../sdk/live-series.js';
 import { SocketOwningCredentials } from './owned-sockets.js';
 
@@ -110,11 +109,11 @@ const EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Ex
  * otherwise keep this one channel (and every later marker) stuck for good.
  */
 export class StalenessMarkerSender {
-  readonly #otlp: AgentConfig['export']['otlp'];
+  readonly #otlp: OtlpOptions;
   readonly #metadata: Metadata;
   #channel: { client: Client; sockets: SocketOwningCredentials } | undefined;
 
-  constructor(otlp: AgentConfig['export']['otlp']) {
+  constructor(otlp: OtlpOptions) {
     this.#otlp = otlp;
     this.#metadata = buildMetadata(otlp.headers);
   }
