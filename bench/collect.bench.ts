@@ -115,8 +115,8 @@ function header(args: BenchArgs, host: BenchHost, note: string | undefined): str
     ...(note ? [`         ${note}`] : []),
     `method:  per stage ${args.warmup} warm-up + ${args.cycles} measured cycles, back to back, each N in a fresh worker process;`,
     `         CPU = process.cpuUsage() user+system of the worker (all threads: JS, GC, libuv); µs per container = CPU per cycle ÷ N.`,
-    `         READ = Collector.collect() (cgroup files + /proc/<pid>/net/dev + samples); FULL = MetricsPipeline.collectNow() with the real`,
-    `         catalog, Delivery, and an exporter that encodes the OTLP protobuf request (ProtobufMetricsSerializer) instead of sending it.`,
+    `         READ = CycleReader.collect() (cgroup files + /proc/<pid>/net/dev + samples); FULL = MetricsPipeline.collectNow() with the real`,
+    `         catalog, OtlpDelivery, and an exporter that encodes the OTLP protobuf request (ProtobufMetricsSerializer) instead of sending it.`,
     `refs:    C floor 72 µs = open+read+close of 12 files per container in C; netdata 90 µs per cgroup per cycle (design notes §2f, §2g).`,
   ].join('\n');
 }

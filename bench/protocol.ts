@@ -43,7 +43,7 @@ export interface CycleSamples {
 }
 
 export interface FullSamples extends CycleSamples {
-  /** Part of cpuUs spent inside Collector.collect (the read). */
+  /** Part of cpuUs spent inside CycleReader.collect (the read). */
   readCpuUs: number[];
   /** Part of cpuUs spent in ProtobufMetricsSerializer.serializeRequest. */
   encodeCpuUs: number[];

@@ -55,7 +55,7 @@ export function section(r: WorkerResult, context: string): string {
     `  ${'stage'.padEnd(34)}${'µs CPU per container per cycle'.padStart(26)}${'median vs'.padStart(15)}${'wall ms/cycle'.padStart(17)}`,
     `  ${''.padEnd(34)}${pad('min', 8)}${pad('median', 8)}${pad('p90', 8)}${pad('C 72', 9)}${pad('nd 90', 8)}${pad('median', 9)}${pad('p90', 8)}`,
     '  ' + row('RAW   same files, no parsing', perC(r.raw.cpuUs), summarize(r.raw.wallMs)),
-    '  ' + row('READ  Collector.collect', read, summarize(r.read.wallMs)),
+    '  ' + row('READ  CycleReader.collect', read, summarize(r.read.wallMs)),
     '  ' + row('FULL  pipeline cycle + OTLP encode', full, summarize(r.full.wallMs)),
     '  ' + row('  of which read', perC(r.full.readCpuUs), undefined, false),
     '  ' + row('  of which SDK + live filter', perC(sdk), undefined, false),

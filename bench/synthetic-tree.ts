@@ -33,7 +33,7 @@ export class SyntheticTree {
       throw new Error(`fixture container not found under ${this.#fixture}`);
     }
     this.root = mkdtempSync(join(tmpdir(), 'podpulse-bench-'));
-    // Host-level files the Collector reads once (machine info, diskstats), as a fake root.
+    // Host-level files the CycleReader reads once (machine info, diskstats), as a fake root.
     for (const part of ['proc', 'etc', join('sys', 'devices')]) cpSync(join(this.#fixture, part), join(this.root, part), { recursive: true });
     const cgroupRoot = join(this.root, 'sys', 'fs', 'cgroup');
     const v1 = new Map<string, string>(CONTROLLERS.map((c) => [c, join(cgroupRoot, c)]));

@@ -3,19 +3,17 @@ import type { Attributes } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { Collector } from '../src/collector.js';
+import { CycleReader } from '../src/collection/cycle-reader.js';
 import { loadConfig } from '../src/config/load.js';
 import type { Target, TargetProvider } from '../src/discovery/target.js';
 import { GoneError } from '../src/errors.js';
-import { Delivery } from '../src/export/delivery.js';
-import { MetricsPipeline } from '../src/export/pipeline.js';
-import { buildResource } from '../src/export/resource.js';
+import { OtlpDelivery } from '../src/export/otlp/delivery.js';
+import { MetricsPipeline } from '../src/export/sdk/pipeline.js';
+import { buildResource } from '../src/export/sdk/resource.js';
 import { FileReader } from '../src/fs/file-reader.js';
 import { createLogger } from '../src/log.js';
 import { readMachineInfo, type MachineInfo } from '../src/machine/machine-info.js';
 import { enabledSpecs } from '../src/metrics/enabled.js';
-import type { Snapshot, SnapshotSource } from '../src/metrics/instruments.js';
-import { newAgentStats } from '../src/metrics/sample.js';
 import { podpulseVersion } from '../src/version.js';
 import {
   layoutFromMessage,
@@ -28,6 +26,8 @@ import {
   type WorkerResult,
 } from './protocol.js';
 import { cpuMicros } from './stats.js';
+import type { Snapshot, SnapshotSource } from '../src/collection/sample.js';
+import { SelfStats } from '../src/telemetry/self-stats.js';
 
 /**
  * One container count, measured in a process of its own (forked by collect.bench.ts) so the RSS and
@@ -110,11 +110,11 @@ async function measure(req: WorkerRequest): Promise<WorkerResult> {
   const targetList = req.targets.map((t) => toTarget(t, startedAt));
   const targets: TargetProvider = { list: async () => ({ targets: targetList, truncated: false }) };
   const log = createLogger('warn');
-  const stats = newAgentStats();
+  const stats = new SelfStats();
 
   // Files per container: one unmeasured cycle after the first, which also reads the host's facts.
   const counting = new CountingReader(roots.procRoot);
-  const probe = new Collector({ layout, reader: counting, roots, targets, stats: newAgentStats(), log });
+  const probe = new CycleReader({ layout, reader: counting, roots, targets, stats: new SelfStats(), log });
   await probe.collect();
   counting.opened = counting.absent = counting.proc = 0;
   counting.paths = [];
@@ -154,7 +154,7 @@ async function measure(req: WorkerRequest): Promise<WorkerResult> {
     dirs: [...layout.v1.values(), ...(layout.unified ? [layout.unified] : [])],
     maxOpen: loadConfig([], {}).config.collection.maxOpenFiles,
   });
-  const collector = new Collector({ layout, reader: agentReader, roots, targets, stats, log });
+  const collector = new CycleReader({ layout, reader: agentReader, roots, targets, stats, log });
   const read: CycleSamples = { cpuUs: [], wallMs: [] };
   for (let i = 0; i < req.warmup + req.cycles; i++) {
     const c0 = cpuMicros();
@@ -169,7 +169,7 @@ async function measure(req: WorkerRequest): Promise<WorkerResult> {
   }
   const afterRead = memory();
 
-  // FULL: the agent's push path (MetricsPipeline + Delivery) with the encoding exporter at the end.
+  // FULL: the agent's push path (MetricsPipeline + OtlpDelivery) with the encoding exporter at the end.
   let readCpu = 0;
   const timedSource: SnapshotSource = {
     collect: async () => {
@@ -190,10 +190,10 @@ async function measure(req: WorkerRequest): Promise<WorkerResult> {
   }
   const encoder = new EncodingExporter();
   const pipeline = new MetricsPipeline({
-    resource: buildResource(config, machine, {}, podpulseVersion()),
+    resource: buildResource(config.resource, machine, {}, podpulseVersion()),
     specs: enabledSpecs(config.metrics),
     source: timedSource,
-    delivery: new Delivery({ otlp: encoder, replaySnapshots: 0, retryBudgetMs: 0, stats }),
+    delivery: new OtlpDelivery({ otlp: encoder, replaySnapshots: 0, retryBudgetMs: 0, stats }),
     // Cycles are driven by collectNow(); the reader's own timer must never fire during the run.
     intervalMs: 3_600_000,
     log,

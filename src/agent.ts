@@ -4,28 +4,28 @@ import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { Resource } from '@opentelemetry/resources';
 import { detectCgroupLayout } from './cgroup/detect.js';
 import type { CgroupLayout } from './cgroup/layout.js';
-import { Collector } from './collector.js';
+import { CycleReader } from './collection/cycle-reader.js';
 import type { AgentConfig } from './config/load.js';
 import { CriConnector } from './discovery/cri-connector.js';
 import { CriInventory } from './discovery/inventory.js';
 import { AgentError, ConfigError } from './errors.js';
-import { Delivery, type DeliveryReport } from './export/delivery.js';
-import { EndMarkerSender } from './export/end-markers.js';
-import { HealthState } from './export/health.js';
-import { HealthEndpoint } from './export/health-endpoint.js';
-import { createOtlpExporter } from './export/otlp-exporter.js';
-import { collectOnce, MetricsPipeline } from './export/pipeline.js';
-import { PrometheusEndpoint } from './export/prometheus-endpoint.js';
-import { redactUrl } from './export/redact-url.js';
-import { buildResource } from './export/resource.js';
-import { SeriesLimitReporter } from './export/series-limit.js';
+import { OtlpDelivery, type DeliveryReport } from './export/otlp/delivery.js';
+import { StalenessMarkerSender } from './export/otlp/staleness-markers.js';
+import { HealthState } from './export/http/health.js';
+import { HealthEndpoint } from './export/http/health-endpoint.js';
+import { createOtlpExporter } from './export/otlp/exporter.js';
+import { collectOnce, MetricsPipeline } from './export/sdk/pipeline.js';
+import { PrometheusEndpoint } from './export/prometheus/endpoint.js';
+import { redactUrl } from './export/otlp/redact-url.js';
+import { buildResource } from './export/sdk/resource.js';
+import { SeriesLimitReporter } from './export/sdk/series-limit.js';
 import { FileReader } from './fs/file-reader.js';
 import type { Logger } from './log.js';
 import { readMachineInfo, type MachineRoots } from './machine/machine-info.js';
 import { enabledSpecs } from './metrics/enabled.js';
-import { newAgentStats, type AgentStats } from './metrics/sample.js';
 import type { MetricSpec } from './metrics/spec.js';
 import { podpulseVersion } from './version.js';
+import { SelfStats } from './telemetry/self-stats.js';
 
 export interface AgentDeps {
   config: AgentConfig;
@@ -37,11 +37,11 @@ export interface AgentDeps {
  * The composition root: the only place that constructs the agent's parts and wires them together.
  */
 export class Agent {
-  readonly stats: AgentStats = newAgentStats();
+  readonly stats = new SelfStats();
   readonly layout: CgroupLayout;
   readonly resource: Resource;
   readonly specs: readonly MetricSpec[];
-  readonly collector: Collector;
+  readonly cycleReader: CycleReader;
   #deps: AgentDeps;
   #pipeline: MetricsPipeline | undefined;
   #endpoint: PrometheusEndpoint | undefined;
@@ -49,7 +49,7 @@ export class Agent {
   #health: HealthState | undefined;
   #inventory: CriInventory;
   #reader: FileReader;
-  #markers: EndMarkerSender | undefined;
+  #markers: StalenessMarkerSender | undefined;
 
   constructor(deps: AgentDeps) {
     this.#deps = deps;
@@ -85,7 +85,7 @@ export class Agent {
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'cannot read machine info; resource attributes will be partial');
     }
-    this.resource = buildResource(config, machine, env, podpulseVersion());
+    this.resource = buildResource(config.resource, machine, env, podpulseVersion());
     this.specs = enabledSpecs(config.metrics);
     const inventory = new CriInventory({
       layout: this.layout,
@@ -103,7 +103,7 @@ export class Agent {
       refreshTimeoutMs: config.cri.refreshTimeoutMs,
     });
     this.#inventory = inventory;
-    this.collector = new Collector({ layout: this.layout, reader, roots, targets: inventory, stats: this.stats, log });
+    this.cycleReader = new CycleReader({ layout: this.layout, reader, roots, targets: inventory, stats: this.stats, log });
   }
 
   /** What /healthz and /readyz answer from; undefined before start(). */
@@ -118,7 +118,7 @@ export class Agent {
     try {
       // One shot: let discovery finish (under its own deadlines) so the only cycle has its labels.
       await this.#inventory.refreshNow();
-      return await collectOnce(this.resource, this.specs, this.collector, {
+      return await collectOnce(this.resource, this.specs, this.cycleReader, {
         maxSeriesPerMetric: config.metrics.maxSeriesPerMetric,
         onOverLimit: (s) => limit.report(s),
       });
@@ -152,10 +152,10 @@ export class Agent {
     }
     const otlp = config.export.otlp.endpoint === '' ? undefined : createOtlpExporter(config.export.otlp);
     if (!otlp && !this.#endpoint) log.warn('export.otlp.endpoint is empty and export.prometheus is off: metrics go nowhere');
-    this.#markers = otlp && config.export.otlp.endMarkers ? new EndMarkerSender(config.export.otlp) : undefined;
-    const delivery = new Delivery({
+    this.#markers = otlp && config.export.otlp.endMarkers ? new StalenessMarkerSender(config.export.otlp) : undefined;
+    const delivery = new OtlpDelivery({
       ...(otlp ? { otlp, renew: () => createOtlpExporter(config.export.otlp) } : {}),
-      ...(this.#markers ? { endMarkers: this.#markers } : {}),
+      ...(this.#markers ? { stalenessMarkers: this.#markers } : {}),
       replaySnapshots: config.export.otlp.replaySnapshots,
       retryBudgetMs: Math.max(0, config.collection.intervalMs * 0.8),
       stats: this.stats,
@@ -166,14 +166,14 @@ export class Agent {
     this.#pipeline = new MetricsPipeline({
       resource: this.resource,
       specs: this.specs,
-      source: health.watch(this.collector),
+      source: health.watch(this.cycleReader),
       delivery,
       intervalMs: config.collection.intervalMs,
       log,
       maxSeriesPerMetric: config.metrics.maxSeriesPerMetric,
       onOverLimit: (s) => seriesLimit.report(s),
       onCycle: (series) => {
-        this.stats.series = series;
+        this.stats.recordLiveSeries(series);
       },
       onEnded: (ended, resource, scope) => delivery.endSeries(ended, resource, scope),
     });

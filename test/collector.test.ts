@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CgroupLayout } from '../src/cgroup/layout.js';
-import { Collector, type CollectorDeps } from '../src/collector.js';
+import { CycleReader, type CycleReaderDeps } from '../src/collection/cycle-reader.js';
 import { rawIdentity, type Target } from '../src/discovery/target.js';
 import { FileReader } from '../src/fs/file-reader.js';
 import { catalog } from '../src/metrics/catalog.js';
-import { countSourceError, newAgentStats, type AgentStats } from '../src/metrics/sample.js';
 import { RecordingReader } from './cgroup/recording-reader.js';
 import { placeFifo, placeFileForDir, placeSymlinkLoop } from './fs/hostile-files.js';
 import { removeTree, writeTree, writeTreeAt, type Tree } from './helpers/tmp-tree.js';
+import { SelfStats } from '../src/telemetry/self-stats.js';
 
 const SPEC_FILES = ['cpu.max', 'cpu.weight', 'memory.max', 'memory.swap.max', 'pids.max'];
 
@@ -30,29 +30,29 @@ function leaf(memoryMax: string): Tree {
   };
 }
 
-describe('Collector: the spec of each cgroup is cached', () => {
+describe('CycleReader: the limits of each cgroup are cached', () => {
   let root = '';
   afterEach(() => removeTree(root));
 
   /** A collector over a v2 tree under `root`, with a clock and a target list the test moves. */
-  function setup(extra: Partial<CollectorDeps> = {}) {
+  function setup(extra: Partial<CycleReaderDeps> = {}) {
     root = writeTree({ cg: { a: leaf('2097152\n'), b: leaf('4194304\n') } });
     const layout: CgroupLayout = { mode: 'v2', v1: new Map(), unified: join(root, 'cg') };
     const reader = new RecordingReader();
     const clock = { ms: 1_000_000 };
     const listed: Target[] = ['/a', '/b'].map((p) => ({ cgroupPath: p, identity: rawIdentity(p) }));
-    const collector = new Collector({
+    const collector = new CycleReader({
       layout,
       reader,
       // Nothing under these: machine facts and diskstats fail quietly (counted as proc source errors).
       roots: { procRoot: join(root, 'proc'), sysRoot: join(root, 'sys'), rootfsRoot: root },
       targets: { list: async () => ({ targets: [...listed], truncated: false }) },
-      stats: newAgentStats(),
+      stats: new SelfStats(),
       log: pino({ level: 'silent' }),
       now: () => clock.ms,
       ...extra,
     });
-    /** One cycle: memory limit per cgroup, and the spec files it opened, per cgroup. */
+    /** One cycle: memory limit per cgroup, and the limit files it opened, per cgroup. */
     const cycle = async (): Promise<{ limits: Record<string, number | null | undefined>; specReads: Record<string, string[]> }> => {
       const snap = await collector.collect();
       const limits = Object.fromEntries(snap.containers.map((c) => [c.identity.id, c.cgroup?.memory?.limitBytes]));
@@ -67,7 +67,7 @@ describe('Collector: the spec of each cgroup is cached', () => {
     return { clock, listed, cycle, write };
   }
 
-  it('reads the spec files on the first cycle, then again only once they are 60 s old', async () => {
+  it('reads the limit files on the first cycle, then again only once they are 60 s old', async () => {
     const { clock, cycle, write } = setup();
     const first = await cycle();
     expect(first.limits).toEqual({ '/a': 2097152, '/b': 4194304 });
@@ -83,7 +83,7 @@ describe('Collector: the spec of each cgroup is cached', () => {
     expect(await cycle()).toEqual({ limits: { '/a': 8388608, '/b': 4194304 }, specReads: { '/a': SPEC_FILES, '/b': SPEC_FILES } });
   });
 
-  it('re-reads the spec when the clock stepped back', async () => {
+  it('re-reads the limits when the clock stepped back', async () => {
     const { clock, cycle } = setup();
     await cycle();
     clock.ms += 10_000;
@@ -94,8 +94,8 @@ describe('Collector: the spec of each cgroup is cached', () => {
     expect((await cycle()).specReads).toEqual({});
   });
 
-  it('honours specRefreshMs', async () => {
-    const { clock, cycle } = setup({ specRefreshMs: 5_000 });
+  it('honours limitsRefreshMs', async () => {
+    const { clock, cycle } = setup({ limitsRefreshMs: 5_000 });
     await cycle();
     clock.ms += 4_999;
     expect((await cycle()).specReads).toEqual({});
@@ -103,11 +103,11 @@ describe('Collector: the spec of each cgroup is cached', () => {
     expect(Object.keys((await cycle()).specReads)).toEqual(['/a', '/b']);
   });
 
-  it('forgets the spec of a cgroup that is no longer listed, or that vanished', async () => {
+  it('forgets the limits of a cgroup that is no longer listed, or that vanished', async () => {
     const { clock, listed, cycle, write } = setup();
     await cycle();
 
-    // /b leaves the list for a cycle: when it is back, its spec is read afresh.
+    // /b leaves the list for a cycle: when it is back, its limits are read afresh.
     const b = listed.splice(1, 1)[0]!;
     clock.ms += 10_000;
     expect(await cycle()).toEqual({ limits: { '/a': 2097152 }, specReads: {} });
@@ -141,13 +141,13 @@ function v1MemoryLeaf(o: Tree = {}): Tree {
   };
 }
 
-const sourceErrorPoints = (stats: AgentStats) => {
+const sourceErrorPoints = (stats: SelfStats) => {
   const spec = catalog.find((m) => m.name === 'podpulse_source_errors_total');
   if (spec?.entity !== 'agent') throw new Error('no podpulse_source_errors_total agent metric');
   return spec.points(stats);
 };
 
-describe('Collector: one bad cgroup or file never blacks out the cycle', () => {
+describe('CycleReader: one bad cgroup or file never blacks out the cycle', () => {
   let root = '';
   const stops: (() => void)[] = [];
   afterEach(() => {
@@ -155,12 +155,12 @@ describe('Collector: one bad cgroup or file never blacks out the cycle', () => {
     removeTree(root);
   });
 
-  /** Collector over `layout` listing `paths`, with a clock the test moves and warn lines captured. */
+  /** CycleReader over `layout` listing `paths`, with a clock the test moves and warn lines captured. */
   function collectorOver(layout: CgroupLayout, paths: string[]) {
     const clock = { ms: 1_000_000 };
     const warnings: Record<string, unknown>[] = [];
-    const stats = newAgentStats();
-    const collector = new Collector({
+    const stats = new SelfStats();
+    const collector = new CycleReader({
       layout,
       reader: new FileReader(),
       roots: { procRoot: join(root, 'proc'), sysRoot: join(root, 'sys'), rootfsRoot: root },
@@ -234,7 +234,7 @@ describe('Collector: one bad cgroup or file never blacks out the cycle', () => {
   });
 });
 
-describe('Collector: a bad /proc file loses only what it gives', () => {
+describe('CycleReader: a bad /proc file loses only what it gives', () => {
   let root = '';
   const stops: (() => void)[] = [];
   afterEach(() => {
@@ -250,13 +250,13 @@ describe('Collector: a bad /proc file loses only what it gives', () => {
     root = writeTree({ cg: { a: leaf('2097152\n'), b: leaf('4194304\n') }, proc: { '7': { net: { dev: netDev } }, '8': { net: { dev: netDev } }, diskstats: '   8       0 sda 1 0 0 0 0 0 0 0 0 0 0\n' } });
     writeFileSync(join(root, 'cg', 'a', 'io.stat'), '8:0 rbytes=512 wbytes=0 rios=1 wios=0 dbytes=0 dios=0\n');
     stops.push(placeFifo(join(root, 'proc', '7', 'net', 'dev')));
-    const stats = newAgentStats();
+    const stats = new SelfStats();
     const clock = { ms: 1_000_000 };
     const targets = [
       { cgroupPath: '/a', identity: rawIdentity('/a'), netPid: 7 },
       { cgroupPath: '/b', identity: rawIdentity('/b'), netPid: 8 },
     ];
-    const collector = new Collector({
+    const collector = new CycleReader({
       layout: { mode: 'v2', v1: new Map(), unified: join(root, 'cg') },
       reader: new FileReader(),
       roots: { procRoot: join(root, 'proc'), sysRoot: join(root, 'sys'), rootfsRoot: root },
@@ -284,15 +284,15 @@ describe('Collector: a bad /proc file loses only what it gives', () => {
 
 describe('podpulse_source_errors_total', () => {
   it('starts every known (source, code) at 0, and counts by both labels', () => {
-    const stats = newAgentStats();
+    const stats = new SelfStats();
     const zero = sourceErrorPoints(stats);
     expect(zero.every((p) => p.value === 0)).toBe(true);
     for (const [source, code] of [['cgroup', 'READ'], ['cgroup', 'PARSE'], ['proc', 'READ_TOO_LARGE'], ['cri', 'UNAVAILABLE'], ['cri', 'DEADLINE_EXCEEDED']]) {
       expect(zero).toContainEqual({ value: 0, attributes: { source, code } });
     }
-    countSourceError(stats, 'cgroup', 'READ_NOT_REGULAR');
-    countSourceError(stats, 'cgroup', 'READ_NOT_REGULAR');
-    countSourceError(stats, 'fs', 'UNEXPECTED');
+    stats.countSourceError('cgroup', 'READ_NOT_REGULAR');
+    stats.countSourceError('cgroup', 'READ_NOT_REGULAR');
+    stats.countSourceError('fs', 'UNEXPECTED');
     const after = sourceErrorPoints(stats);
     expect(after).toContainEqual({ value: 2, attributes: { source: 'cgroup', code: 'READ_NOT_REGULAR' } });
     expect(after).toContainEqual({ value: 1, attributes: { source: 'fs', code: 'UNEXPECTED' } });

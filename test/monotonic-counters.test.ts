@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MonotonicCounters } from '../src/monotonic-counters.js';
+import { MonotonicCounters } from '../src/collection/monotonic-counters.js';
 
 describe('MonotonicCounters', () => {
   it('passes rising values through and carries a drop forward', () => {

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { sampleProcess } from '../bench/soak/agent-process.js';
 import { parseSoakArgs, SoakUsageError } from '../bench/soak/args.js';
 import { countRequest, type ExportCounts } from '../bench/soak/otlp-counter.js';
-import { OnDemandReader } from '../src/export/pipeline.js';
+import { OnDemandReader } from '../src/export/sdk/pipeline.js';
 import { ensureBuilt, REPO_ROOT } from './helpers/cli.js';
 import { runtimeOrSkip } from './helpers/runtime-env.js';
 

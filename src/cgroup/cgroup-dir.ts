@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentError, GoneError, ParseError } from '../errors.js';
 import type { FileReader } from '../fs/file-reader.js';
-import type { FileFailure } from './spec.js';
+import type { FileFailure } from './limits.js';
 
 /**
  * `cgroupPath` (relative to a hierarchy root: `/`, `/kubepods/burstable/pod<uid>/<id>`) under a mount dir.

@@ -40,7 +40,7 @@ export function singleToken(text: string, file: string): string {
 }
 
 /** A statistic that must be a u64. Negative or u64-wrapped negative values become 0 (kernel bugs). */
-export function parseStatBigInt(token: string, file: string): bigint {
+export function parseCounterBigInt(token: string, file: string): bigint {
   if (!SIGNED.test(token)) throw new ParseError(file, `not an integer: ${JSON.stringify(token)}`);
   const value = BigInt(token);
   if (value < 0n || value >= WRAPPED_NEGATIVE_AT) {
@@ -50,9 +50,9 @@ export function parseStatBigInt(token: string, file: string): bigint {
   return value;
 }
 
-/** Like parseStatBigInt, as a number: for bytes and event counts, which stay far below 2^53. */
-export function parseStat(token: string, file: string): number {
-  return Number(parseStatBigInt(token, file));
+/** Like parseCounterBigInt, as a number: for bytes and event counts, which stay far below 2^53. */
+export function parseCounter(token: string, file: string): number {
+  return Number(parseCounterBigInt(token, file));
 }
 
 /**
@@ -77,7 +77,7 @@ export function parseSigned(token: string, file: string): number {
 }
 
 /** A strictly unsigned integer setting (cpu.shares, cpu.weight, cfs_period_us): anything else is malformed. */
-export function parseUnsigned(token: string, file: string): number {
+export function parseUnsignedSetting(token: string, file: string): number {
   if (!UNSIGNED.test(token)) throw new ParseError(file, `not an unsigned integer: ${JSON.stringify(token)}`);
   const value = BigInt(token);
   if (value > U64_MAX) throw new ParseError(file, `out of u64 range: ${token}`);
@@ -85,8 +85,8 @@ export function parseUnsigned(token: string, file: string): number {
 }
 
 /** Single-value statistic file (memory.current, pids.current, memory.failcnt). */
-export function parseStatFile(text: string, file: string): number {
-  return parseStat(singleToken(text, file), file);
+export function parseCounterFile(text: string, file: string): number {
+  return parseCounter(singleToken(text, file), file);
 }
 
 /** Single-value limit file (memory.max, memory.limit_in_bytes, pids.max). */
@@ -137,13 +137,13 @@ export function pickFlatKeyed<F extends string>(
       const field = wanted.get(key);
       if (field !== undefined) {
         const token = text.slice(space + 1, end).trim();
-        if (token !== '' && !WHITESPACE.test(token)) out[field] = parseStat(token, file);
+        if (token !== '' && !WHITESPACE.test(token)) out[field] = parseCounter(token, file);
       }
     } else if (end > start) {
       // Leading blanks, odd characters, or a single field: split as parseFlatKeyed does.
       const fields = text.slice(start, end).trim().split(WHITESPACE);
       const field = fields.length === 2 ? wanted.get(fields[0]!) : undefined;
-      if (field !== undefined) out[field] = parseStat(fields[1]!, file);
+      if (field !== undefined) out[field] = parseCounter(fields[1]!, file);
     }
     start = end + 1;
   }
@@ -153,13 +153,13 @@ export function pickFlatKeyed<F extends string>(
 /** The value of a known key of a flat-keyed map as a statistic; undefined when the key is absent. */
 export function statOf(map: Map<string, string>, key: string, file: string): number | undefined {
   const token = map.get(key);
-  return token === undefined ? undefined : parseStat(token, file);
+  return token === undefined ? undefined : parseCounter(token, file);
 }
 
 /** As statOf, as a bigint, for nanosecond counters that pass 2^53. */
 export function bigStatOf(map: Map<string, string>, key: string, file: string): bigint | undefined {
   const token = map.get(key);
-  return token === undefined ? undefined : parseStatBigInt(token, file);
+  return token === undefined ? undefined : parseCounterBigInt(token, file);
 }
 
 export interface NestedKeyedLine {

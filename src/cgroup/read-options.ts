@@ -1,4 +1,4 @@
-import type { CgroupSpec } from './spec.js';
+import type { CgroupLimits } from './limits.js';
 
 /** What the cgroup readers need from the host besides the files. */
 export interface CgroupReadOptions {
@@ -10,10 +10,10 @@ export interface CgroupReadOptions {
   /** USER_HZ, ticks per second of cpuacct.stat (sysconf(_SC_CLK_TCK)); default 100. */
   userHz?: number;
   /**
-   * The cgroup's spec from an earlier read (`CgroupRead.spec`). Its files are then not read; its
-   * values go into the stats as they are. Without it, the spec is read.
+   * The cgroup's limits from an earlier read (`CgroupRead.limits`). Its files are then not read; its
+   * values go into the stats as they are. Without them, the limit files are read.
    */
-  spec?: CgroupSpec;
+  limits?: CgroupLimits;
 }
 
 export function deviceLabel(opts: CgroupReadOptions, major: number, minor: number): string {

@@ -2,19 +2,19 @@ import type { FileReader } from '../fs/file-reader.js';
 import { cgroupDirOf } from './cgroup-dir.js';
 import type { CgroupLayout } from './layout.js';
 import type { CgroupReadOptions } from './read-options.js';
-import type { CgroupRead } from './spec.js';
+import type { CgroupRead } from './limits.js';
 import type { CgroupStats } from './stats.js';
 import { readCgroupV1 } from './v1/read.js';
 import { readCgroupV2, readPressure } from './v2/read.js';
 
 export type { CgroupReadOptions } from './read-options.js';
-export type { CgroupRead, CgroupSpec } from './spec.js';
+export type { CgroupRead, CgroupLimits } from './limits.js';
 export { cgroupStartTime } from './start-time.js';
 
 /**
- * One cgroup's statistics, and its spec, whatever the host's cgroup mode. `cgroupPath` is relative
- * to each hierarchy root (`/`, `/kubepods/burstable/pod<uid>/<id>`). Pass the returned spec back in
- * `opts.spec` to skip the files of values that rarely change (see CgroupSpec).
+ * One cgroup's statistics, and its limits, whatever the host's cgroup mode. `cgroupPath` is relative
+ * to each hierarchy root (`/`, `/kubepods/burstable/pod<uid>/<id>`). Pass the returned limits back in
+ * `opts.limits` to skip the files of values that rarely change (see CgroupLimits).
  *
  * Hybrid hosts: everything comes from the v1 controllers, plus PSI from the cgroup2 mount, which
  * has no controllers there but keeps live *.pressure files for every cgroup. Nothing else is taken
@@ -31,15 +31,15 @@ export function readCgroup(
 ): CgroupRead {
   if (layout.mode === 'v2') return readCgroupV2(layout, cgroupPath, reader, opts);
   const read = readCgroupV1(layout, cgroupPath, reader, opts);
-  if (layout.mode === 'hybrid' && layout.unified !== undefined && read.spec.pressure !== false) {
+  if (layout.mode === 'hybrid' && layout.unified !== undefined && read.limits.pressure !== false) {
     const pressure = readPressure(reader, cgroupDirOf(layout.unified, cgroupPath), read.failures);
     if (pressure) read.stats.pressure = pressure;
-    if (opts.spec === undefined) read.spec.pressure = pressure !== undefined;
+    if (opts.limits === undefined) read.limits.pressure = pressure !== undefined;
   }
   return read;
 }
 
-/** readCgroup without the spec: for one-off reads. */
+/** readCgroup without the limits: for one-off reads. */
 export function readCgroupStats(
   layout: CgroupLayout,
   cgroupPath: string,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ReadError, errnoOf } from '../errors.js';
 import { cgroupDirOf } from './cgroup-dir.js';
 import type { CgroupLayout } from './layout.js';
-import type { FileFailure } from './spec.js';
+import type { FileFailure } from './limits.js';
 
 /**
  * mtime of `path` in seconds; undefined when it does not exist, and also when it cannot be

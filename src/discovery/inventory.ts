@@ -2,7 +2,6 @@ import { statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CgroupLayout } from '../cgroup/layout.js';
 import type { Logger } from '../log.js';
-import { countSourceError, type AgentStats, type FsUsageSample } from '../metrics/sample.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
 import type { Container, ContainerStatsSample, Pod, RuntimeVersion } from '../runtime/types.js';
 import { forEachBounded, within } from './bounded.js';
@@ -10,7 +9,8 @@ import { cgroupPathFromSpec, parentOf } from './cgroups-path.js';
 import { walkRawCgroups, type RawWalkOptions, type RawWalkResult } from './raw-cgroups.js';
 import { joinTargets, type ContainerEntry, type PodEntry } from './runtime-targets.js';
 import { criErrorCode, WarnLimiter } from './source-errors.js';
-import type { TargetList, TargetProvider } from './target.js';
+import type { TargetList, TargetProvider, FsUsageSample } from './target.js';
+import type { SelfStats } from '../telemetry/self-stats.js';
 
 export interface RuntimeConnector {
   /** A runtime client, or undefined with the reason when no runtime can be found right now. */
@@ -23,7 +23,7 @@ export interface InventoryOptions {
   connector: RuntimeConnector;
   /** Where the host's / is visible, to statfs the runtime's snapshotter directories. */
   rootfs: string;
-  stats: AgentStats;
+  stats: SelfStats;
   log: Logger;
   now?: () => number;
   /** Status calls in flight at once (cri.concurrency). Default 4. */
@@ -189,7 +189,7 @@ export class CriInventory implements TargetProvider {
       .then((r) => {
         this.#progress();
         this.#walk = r;
-        if (r.truncated) stats.discoveryTruncations++;
+        if (r.truncated) stats.recordDiscoveryTruncation();
       })
       .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'raw cgroup walk failed; keeping the previous one'))
       .finally(() => {
@@ -225,7 +225,7 @@ export class CriInventory implements TargetProvider {
   /** The refresh ran out of time: let it go, and start the next one on a fresh channel. */
   #overdue(round: Round): void {
     round.over = true;
-    countSourceError(this.#opts.stats, 'cri', 'DEADLINE_EXCEEDED');
+    this.#opts.stats.countSourceError('cri', 'DEADLINE_EXCEEDED');
     this.#warn.warn(
       'cri/refresh/DEADLINE_EXCEEDED',
       { endpoint: this.#endpoint, deadlineMs: this.#refreshTimeoutMs, code: 'DEADLINE_EXCEEDED' },
@@ -242,13 +242,13 @@ export class CriInventory implements TargetProvider {
       if ('reason' in c) {
         if (this.#lastReason !== c.reason) log.warn(`${c.reason}; collecting raw cgroups only, retrying every cycle`);
         this.#lastReason = c.reason;
-        stats.criUp = false;
+        stats.recordCriUp(false);
         return;
       }
       this.#runtime = c.runtime;
       this.#endpoint = c.endpoint;
       // Connected is not up: up means it answered.
-      stats.criUp ??= false;
+      stats.recordCriUp(false, { ifUnknown: true });
     }
     const runtime = this.#runtime;
     const [pods, containers] = await Promise.allSettled([runtime.listPods(), runtime.listContainers()]);
@@ -278,7 +278,7 @@ export class CriInventory implements TargetProvider {
       this.#lastReason = undefined;
     }
     this.#up = true;
-    stats.criUp = true;
+    stats.recordCriUp(true);
     if (pods.status === 'fulfilled') await this.#syncPods(runtime, pods.value, round);
     if (round.over) return;
     if (containers.status === 'fulfilled') await this.#syncContainers(runtime, containers.value, round);
@@ -310,8 +310,8 @@ export class CriInventory implements TargetProvider {
       runtime.close();
       if (this.#runtime === runtime) this.#runtime = undefined;
     }
-    this.#opts.stats.criUp = false;
-    countSourceError(this.#opts.stats, 'cri', code);
+    this.#opts.stats.recordCriUp(false);
+    this.#opts.stats.countSourceError('cri', code);
   }
 
   async #syncPods(runtime: ContainerRuntime, pods: Pod[], round: Round): Promise<void> {
@@ -443,7 +443,7 @@ export class CriInventory implements TargetProvider {
   /** Counts a failed CRI call by its code and says so once per rpc and code every few minutes. */
   #callFailed(rpc: string, err: unknown, consequence: string, fields: Record<string, unknown> = {}): void {
     const code = criErrorCode(err);
-    countSourceError(this.#opts.stats, 'cri', code);
+    this.#opts.stats.countSourceError('cri', code);
     this.#warn.warn(
       `cri/${rpc}/${code}`,
       { ...fields, rpc, code, err: err instanceof Error ? err.message : String(err) },

@@ -1,8 +1,7 @@
-import type { ContainerIdentity, FsUsageSample } from '../metrics/sample.js';
 import type { Container, Pod } from '../runtime/types.js';
 import { isPodCgroup, parentOf } from './cgroups-path.js';
 import type { RawWalkResult } from './raw-cgroups.js';
-import { rawIdentity, rawTargets, type Target, type TargetList } from './target.js';
+import { rawIdentity, rawTargets, targetKey, type ContainerIdentity, type FsUsageSample, type Target, type TargetList } from './target.js';
 
 export interface PodEntry {
   pod: Pod;
@@ -41,7 +40,7 @@ export function joinTargets(walk: RawWalkResult, view: InventoryView): TargetLis
     const rawT = byPath.get(t.cgroupPath);
     byPath.set(t.cgroupPath, rawT?.netPid !== undefined && t.netPid === undefined ? { ...t, netPid: rawT.netPid } : t);
   }
-  for (const t of exitedTargets(view, newest)) byPath.set(`exited:${t.identity.name}`, t);
+  for (const t of exitedTargets(view, newest)) byPath.set(targetKey(t), t);
   return { targets: [...byPath.values()], truncated: raw.truncated };
 }
 

@@ -1,5 +1,23 @@
-import type { ContainerIdentity, FsUsageSample } from '../metrics/sample.js';
 import type { RawWalkResult } from './raw-cgroups.js';
+
+/** kubelet /metrics/cadvisor identity labels; "" where unknown, never missing. */
+export interface ContainerIdentity {
+  id: string;
+  name: string;
+  image: string;
+  container: string;
+  pod: string;
+  namespace: string;
+}
+
+/** Writable-layer (or other) filesystem usage of a container, keyed by device. */
+export interface FsUsageSample {
+  device: string;
+  usageBytes?: number;
+  limitBytes?: number;
+  inodesTotal?: number;
+  inodesFree?: number;
+}
 
 /** One thing to collect this cycle: a cgroup plus everything known about who it is. */
 export interface Target {
@@ -9,7 +27,7 @@ export interface Target {
   netPid?: number;
   fs?: readonly FsUsageSample[];
   oomEvents?: number;
-  /** From the runtime when known; else the collector estimates it from the cgroup. */
+  /** From the runtime when known; else the cycle reader estimates it from the cgroup. */
   startTimeSeconds?: number;
   /** The kubelet's restart count of this container (CRI annotation). */
   restartCount?: number;
@@ -26,6 +44,16 @@ export interface TargetList {
 export interface TargetProvider {
   /** The targets of this cycle; returns promptly, from the latest discovery results. */
   list(): Promise<TargetList>;
+}
+
+/**
+ * What names a target from cycle to cycle (one key format for discovery and the cycle reader): its
+ * cgroup path, or for an exited container whose cgroup is gone, its name (the container id) under a
+ * prefix no cgroup path has (those start with '/'). An exited container may share its old cgroup
+ * path with a new instance that runs in it, so the path alone would not do.
+ */
+export function targetKey(t: Target): string {
+  return t.cgroupless ? `exited:${t.identity.name}` : t.cgroupPath;
 }
 
 export function rawIdentity(cgroupPath: string): ContainerIdentity {

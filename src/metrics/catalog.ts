@@ -9,7 +9,7 @@
  * all derived from this table.
  */
 import type { CgroupStats, PressureTotals } from '../cgroup/stats.js';
-import type { ContainerSample, NetInterfaceSample } from './sample.js';
+import type { ContainerSample, NetInterfaceSample } from '../collection/sample.js';
 import type { AgentMetricSpec, ContainerMetricSpec, MachineMetricSpec, MetricSpec, Point } from './spec.js';
 
 const NONE: readonly Point[] = [];

@@ -1,9 +1,16 @@
-import type { AgentConfig } from '../config/load.js';
 import { catalog } from './catalog.js';
-import type { MetricSpec } from './spec.js';
+import type { MetricGroup, MetricSpec } from './spec.js';
 
-/** Catalog entries the configuration leaves on: enabled by default, group on, not listed as disabled. */
-export function enabledSpecs(metrics: AgentConfig['metrics'], specs: readonly MetricSpec[] = catalog): MetricSpec[] {
-  const disabled = new Set(metrics.disabled);
-  return specs.filter((s) => s.enabled && metrics.groups[s.group] !== false && !disabled.has(s.name));
+/** Which metrics the user switched off (config's metrics.groups and metrics.disabled, as plain values). */
+export interface MetricSelection {
+  /** A group set to false is off; a group not listed stays on. */
+  groups: Partial<Record<MetricGroup, boolean>>;
+  /** Metric names switched off one by one. */
+  disabled: readonly string[];
+}
+
+/** Catalog entries the selection leaves on: enabled by default, group on, not listed as disabled. */
+export function enabledSpecs(selection: MetricSelection, specs: readonly MetricSpec[] = catalog): MetricSpec[] {
+  const disabled = new Set(selection.disabled);
+  return specs.filter((s) => s.enabled && selection.groups[s.group] !== false && !disabled.has(s.name));
 }

@@ -1,18 +1,7 @@
 import { ValueType, type Attributes, type BatchObservableResult, type Meter, type Observable } from '@opentelemetry/api';
 import { AttributeSets } from './attribute-sets.js';
-import type { AgentStats, ContainerSample, MachineFacts } from './sample.js';
+import type { ContainerSample, MachineFacts, Snapshot, SnapshotSource } from '../collection/sample.js';
 import { MACHINE_IDENTITY_KEYS, type MetricSpec, type Point } from './spec.js';
-
-/** One cycle's worth of facts, read once and handed to every instrument. */
-export interface Snapshot {
-  containers: readonly ContainerSample[];
-  machine?: MachineFacts;
-  agent: AgentStats;
-}
-
-export interface SnapshotSource {
-  collect(): Promise<Snapshot>;
-}
 
 /** Told about every observation, so the export side knows which series are live. */
 export interface ObservationSink {

@@ -1,4 +1,5 @@
-import type { AgentStats, ContainerSample, MachineFacts } from './sample.js';
+import type { ContainerSample, MachineFacts } from '../collection/sample.js';
+import type { SelfStats } from '../telemetry/self-stats.js';
 
 export type InstrumentKind = 'counter' | 'gauge' | 'updowncounter';
 export type ValueKind = 'int' | 'double';
@@ -53,7 +54,7 @@ export interface MachineMetricSpec extends BaseSpec {
 
 export interface AgentMetricSpec extends BaseSpec {
   entity: 'agent';
-  points: (a: AgentStats) => readonly Point[];
+  points: (a: SelfStats) => readonly Point[];
 }
 
 export type MetricSpec = ContainerMetricSpec | MachineMetricSpec | AgentMetricSpec;

@@ -8,10 +8,10 @@ import {
   parseLimitFile,
   parseNestedKeyed,
   parseSigned,
-  parseStat,
-  parseStatBigInt,
-  parseStatFile,
-  parseUnsigned,
+  parseCounter,
+  parseCounterBigInt,
+  parseCounterFile,
+  parseUnsignedSetting,
   pickFlatKeyed,
   singleToken,
   statOf,
@@ -33,7 +33,7 @@ describe('singleToken', () => {
   });
 });
 
-describe('parseStat / parseStatBigInt', () => {
+describe('parseCounter / parseCounterBigInt', () => {
   it.each([
     ['0', 0],
     ['74657792', 74657792],
@@ -46,21 +46,21 @@ describe('parseStat / parseStatBigInt', () => {
     // Just below 2^63 is a (huge) legitimate u64.
     ['9223372036854775807', 9223372036854775807],
   ])('%s → %d', (token, want) => {
-    expect(parseStat(token, 'f')).toBe(want);
+    expect(parseCounter(token, 'f')).toBe(want);
   });
 
   it('keeps bigint precision beyond 2^53', () => {
-    expect(parseStatBigInt('9007199254740993', 'f')).toBe(9007199254740993n);
-    expect(parseStatBigInt('18446744073709547520', 'f')).toBe(0n);
+    expect(parseCounterBigInt('9007199254740993', 'f')).toBe(9007199254740993n);
+    expect(parseCounterBigInt('18446744073709547520', 'f')).toBe(0n);
   });
 
   it.each(['', 'abc', '1.5', '12k', '0x10', '18446744073709551616'])('rejects %j', (token) => {
-    expect(() => parseStat(token, 'cpu.stat')).toThrow(ParseError);
+    expect(() => parseCounter(token, 'cpu.stat')).toThrow(ParseError);
   });
 
   it('names the file in the error', () => {
     try {
-      parseStat('x', 'memory.stat');
+      parseCounter('x', 'memory.stat');
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ParseError);
@@ -98,21 +98,21 @@ describe('parseLimit', () => {
   });
 });
 
-describe('parseSigned / parseUnsigned / parseStatFile', () => {
+describe('parseSigned / parseUnsignedSetting / parseCounterFile', () => {
   it('parseSigned keeps the sign', () => {
     expect(parseSigned('-1', 'f')).toBe(-1);
     expect(parseSigned('50000', 'f')).toBe(50000);
     expect(() => parseSigned('--1', 'f')).toThrow(ParseError);
   });
 
-  it('parseUnsigned rejects negatives', () => {
-    expect(parseUnsigned('1024', 'f')).toBe(1024);
-    expect(() => parseUnsigned('-2', 'cpu.shares')).toThrow(ParseError);
+  it('parseUnsignedSetting rejects negatives', () => {
+    expect(parseUnsignedSetting('1024', 'f')).toBe(1024);
+    expect(() => parseUnsignedSetting('-2', 'cpu.shares')).toThrow(ParseError);
   });
 
-  it('parseStatFile reads one value with a trailing newline', () => {
-    expect(parseStatFile('212992\n', 'memory.usage_in_bytes')).toBe(212992);
-    expect(() => parseStatFile('', 'memory.usage_in_bytes')).toThrow(/memory\.usage_in_bytes/);
+  it('parseCounterFile reads one value with a trailing newline', () => {
+    expect(parseCounterFile('212992\n', 'memory.usage_in_bytes')).toBe(212992);
+    expect(() => parseCounterFile('', 'memory.usage_in_bytes')).toThrow(/memory\.usage_in_bytes/);
   });
 });
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
-import { channelCredentials } from '../../src/export/otlp-exporter.js';
+import { channelCredentials } from '../../src/export/otlp/exporter.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'podpulse-tls-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -11,11 +11,11 @@ import type { CgroupLayout } from '../../src/cgroup/layout.js';
 import { CriInventory, type RuntimeConnector } from '../../src/discovery/inventory.js';
 import type { Target } from '../../src/discovery/target.js';
 import type { Logger } from '../../src/log.js';
-import { newAgentStats } from '../../src/metrics/sample.js';
 import { RuntimeCallError } from '../../src/runtime/runtime-error.js';
 import type { ContainerRuntime } from '../../src/runtime/runtime.js';
 import type { Container, Pod } from '../../src/runtime/types.js';
 import { removeTree, writeTree } from '../helpers/tmp-tree.js';
+import { SelfStats } from '../../src/telemetry/self-stats.js';
 
 const UID = '0f3e5a77-0000-4000-8000-0000000000aa';
 const POD = `/kubepods/besteffort/pod${UID}`;
@@ -100,7 +100,7 @@ function capturingLog(): { log: Logger; warnings: string[] } {
 }
 
 function setup(runtimes: ControlledRuntime[], opts: { concurrency?: number; refreshTimeoutMs?: number; now?: () => number; listWaitMs?: number } = {}) {
-  const stats = newAgentStats();
+  const stats = new SelfStats();
   const { log, warnings } = capturingLog();
   let connects = 0;
   const connector: RuntimeConnector = {

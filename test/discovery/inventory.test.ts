@@ -4,11 +4,11 @@ import type { CgroupLayout } from '../../src/cgroup/layout.js';
 import { cgroupPathFromSpec, expandSlice, isPodCgroup } from '../../src/discovery/cgroups-path.js';
 import { CriInventory, type RuntimeConnector } from '../../src/discovery/inventory.js';
 import type { Target } from '../../src/discovery/target.js';
-import { newAgentStats } from '../../src/metrics/sample.js';
 import { RuntimeCallError } from '../../src/runtime/runtime-error.js';
 import type { ContainerRuntime } from '../../src/runtime/runtime.js';
 import type { Container, Pod } from '../../src/runtime/types.js';
 import { removeTree, writeTree } from '../helpers/tmp-tree.js';
+import { SelfStats } from '../../src/telemetry/self-stats.js';
 
 /**
  * A scripted ContainerRuntime: this test is about the inventory's joins and caching, not about
@@ -91,7 +91,7 @@ function container(over: Partial<Container> = {}): Container {
 }
 
 function setup(runtime: ScriptedRuntime | undefined, now: () => number = Date.now) {
-  const stats = newAgentStats();
+  const stats = new SelfStats();
   let available = runtime;
   const connector: RuntimeConnector = {
     connect: () => (available ? { runtime: available, endpoint: 'unix:///run/containerd/containerd.sock' } : { reason: 'no CRI socket found' }),

@@ -10,10 +10,10 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CgroupLayout } from '../../src/cgroup/layout.js';
 import { CriInventory, type RuntimeConnector } from '../../src/discovery/inventory.js';
-import { newAgentStats } from '../../src/metrics/sample.js';
 import type { ContainerRuntime } from '../../src/runtime/runtime.js';
 import type { Container, Pod } from '../../src/runtime/types.js';
 import { removeTree, writeTree } from '../helpers/tmp-tree.js';
+import { SelfStats } from '../../src/telemetry/self-stats.js';
 
 const SIBLINGS = 5000;
 const UID = '7a1b2c3d-0000-4000-8000-00000000f100';
@@ -44,7 +44,7 @@ function runtimeNaming(pods: Pod[], containers: Container[]): ContainerRuntime {
 }
 
 function inventory(connector: RuntimeConnector, maxCgroups: number) {
-  const stats = newAgentStats();
+  const stats = new SelfStats();
   const inv = new CriInventory({ layout, raw: { parents: [], maxDepth: 6, maxCgroups }, connector, rootfs: '/', stats, log: pino({ level: 'silent' }) });
   return { inv, stats };
 }

@@ -19,7 +19,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../src/metrics/catalog.js';
 import { CONTAINER_IDENTITY_KEYS, MACHINE_IDENTITY_KEYS, type MetricSpec } from '../../src/metrics/spec.js';
-import { prometheusMetricName, type PrometheusMetricKind } from '../../src/export/prometheus-name.js';
+import { prometheusMetricName, type PrometheusMetricKind } from '../../src/export/prometheus/name.js';
 import { closedPort, ensureBuilt, killAllStarted, REPO_ROOT, runCli, type CliResult } from '../helpers/cli.js';
 import { findMetric, findPoint, startOtlpReceiver, type FlatMetric, type FlatRequest, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 
@@ -285,7 +285,7 @@ describe('agent health and log hygiene (in process, real cgroups, collector unre
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
 
       // Every collection fails from now on (a fault injected into the real collector).
-      (agent.collector as unknown as { collect: () => Promise<never> }).collect = async () => {
+      (agent.cycleReader as unknown as { collect: () => Promise<never> }).collect = async () => {
         throw new Error('injected: cgroup hierarchy gone');
       };
       let sick: Response | undefined;

@@ -15,7 +15,7 @@ import { pino } from 'pino';
 import { Agent } from '../../src/agent.js';
 import { loadConfig } from '../../src/config/load.js';
 import { leafPaths } from '../../src/config/schema.js';
-import { toJsonPoints } from '../../src/export/json-points.js';
+import { toJsonPoints } from '../../src/export/sdk/json-points.js';
 import { catalog } from '../../src/metrics/catalog.js';
 import { closedPort, ensureBuilt, killAllStarted, liveGroupMembers, runCli, startCli } from '../helpers/cli.js';
 import { decodeExportRequest, flattenRequest } from '../helpers/otlp-receiver.js';

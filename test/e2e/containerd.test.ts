@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../src/agent.js';
 import { loadConfig } from '../../src/config/load.js';
-import { toJsonPoints } from '../../src/export/json-points.js';
+import { toJsonPoints } from '../../src/export/sdk/json-points.js';
 import { CriRuntime } from '../../src/runtime/cri/client.js';
 import type { ContainerStatsSample } from '../../src/runtime/types.js';
 import { oomVictim, TestPods, workloads, type TestPod } from '../helpers/pods.js';

@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Agent } from '../../src/agent.js';
 import { loadConfig } from '../../src/config/load.js';
-import { toJsonPoints } from '../../src/export/json-points.js';
+import { toJsonPoints } from '../../src/export/sdk/json-points.js';
 
 type P = { name: string; attributes: Record<string, string>; value: number };
 

@@ -215,7 +215,7 @@ describe('collector outage', () => {
     rx.failNext(grpc.status.UNAVAILABLE, 1);
     const rejectedAt = await waitFor(() => rx.rejected.length === 1, 5000, 'the scripted rejection', explain);
     const acceptedAt = await waitFor(() => rx.requests.length > before, 5000, 'the retried export', explain);
-    // Delivery's first backoff is 250 ms ± 20 %; the retry stays inside the 1 s cycle.
+    // OtlpDelivery's first backoff is 250 ms ± 20 %; the retry stays inside the 1 s cycle.
     expect(acceptedAt - rejectedAt).toBeGreaterThanOrEqual(150);
     expect(acceptedAt - rejectedAt).toBeLessThan(1000);
     // The very same snapshot: the accepted request decodes exactly like the refused one.

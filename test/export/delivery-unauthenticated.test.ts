@@ -7,8 +7,8 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { expect, it } from 'vitest';
-import { Delivery, type DeliveryReport } from '../../src/export/delivery.js';
-import { newAgentStats } from '../../src/metrics/sample.js';
+import { OtlpDelivery, type DeliveryReport } from '../../src/export/otlp/delivery.js';
+import { SelfStats } from '../../src/telemetry/self-stats.js';
 
 function snapshot(tag: number): ResourceMetrics {
   return {
@@ -44,10 +44,10 @@ class Collector implements PushMetricExporter {
 
 it('keeps UNAUTHENTICATED snapshots for replay and delivers them oldest first once accepted', async () => {
   const otlp = new Collector(16);
-  const stats = newAgentStats();
+  const stats = new SelfStats();
   const reports: DeliveryReport[] = [];
   let now = 0;
-  const d = new Delivery({ otlp, replaySnapshots: 5, retryBudgetMs: 800, stats, onReport: (r) => reports.push(r), now: () => now, sleep: async (ms) => void (now += ms) });
+  const d = new OtlpDelivery({ otlp, replaySnapshots: 5, retryBudgetMs: 800, stats, onReport: (r) => reports.push(r), now: () => now, sleep: async (ms) => void (now += ms) });
   const send = (rm: ResourceMetrics) => new Promise<ExportResult>((resolve) => d.export(rm, resolve));
 
   await send(snapshot(1));
@@ -69,8 +69,8 @@ it('keeps UNAUTHENTICATED snapshots for replay and delivers them oldest first on
 
 it('still drops a snapshot the collector refuses for good (INVALID_ARGUMENT)', async () => {
   const otlp = new Collector(3);
-  const stats = newAgentStats();
-  const d = new Delivery({ otlp, replaySnapshots: 5, retryBudgetMs: 800, stats });
+  const stats = new SelfStats();
+  const d = new OtlpDelivery({ otlp, replaySnapshots: 5, retryBudgetMs: 800, stats });
   await new Promise<ExportResult>((resolve) => d.export(snapshot(1), resolve));
   expect(d.queued).toBe(0);
   expect(stats.droppedPoints).toBe(1);

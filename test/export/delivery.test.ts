@@ -2,9 +2,9 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
-import { Delivery, describeExportError, type DeliveryReport } from '../../src/export/delivery.js';
-import { estimateSnapshotBytes } from '../../src/export/snapshot-size.js';
-import { newAgentStats } from '../../src/metrics/sample.js';
+import { OtlpDelivery, describeExportError, type DeliveryReport } from '../../src/export/otlp/delivery.js';
+import { SelfStats } from '../../src/telemetry/self-stats.js';
+import { estimateSnapshotBytes } from '../../src/export/otlp/snapshot-size.js';
 
 /** A snapshot with `n` points, tagged so the test can tell snapshots apart. */
 function snapshot(tag: number, n = 2): ResourceMetrics {
@@ -40,10 +40,10 @@ class ScriptedExporter implements PushMetricExporter {
 }
 
 function delivery(otlp: ScriptedExporter | undefined, replaySnapshots = 2, retryBudgetMs = 1000) {
-  const stats = newAgentStats();
+  const stats = new SelfStats();
   const reports: DeliveryReport[] = [];
   let now = 0;
-  const d = new Delivery({
+  const d = new OtlpDelivery({
     ...(otlp ? { otlp } : {}),
     replaySnapshots,
     retryBudgetMs,
@@ -58,7 +58,7 @@ function delivery(otlp: ScriptedExporter | undefined, replaySnapshots = 2, retry
   return { d, stats, reports, send };
 }
 
-describe('Delivery', () => {
+describe('OtlpDelivery', () => {
   it('retries UNAVAILABLE within the cycle budget and counts the retries', async () => {
     const otlp = new ScriptedExporter([14, 14, 0]);
     const { stats, reports, send } = delivery(otlp);
@@ -97,10 +97,10 @@ describe('Delivery', () => {
 
   it('bounds the replay queue in bytes too: the oldest go first, the newest is always tried', async () => {
     const otlp = new ScriptedExporter(Array(100).fill(14));
-    const stats = newAgentStats();
+    const stats = new SelfStats();
     const one = estimateSnapshotBytes(snapshot(1, 50));
     // Room for two such snapshots, while the count bound (10 + 1) would keep all five.
-    const d = new Delivery({ otlp, replaySnapshots: 10, replayMaxBytes: 2.5 * one, retryBudgetMs: 0, stats });
+    const d = new OtlpDelivery({ otlp, replaySnapshots: 10, replayMaxBytes: 2.5 * one, retryBudgetMs: 0, stats });
     const send = (rm: ResourceMetrics) => new Promise<ExportResult>((resolve) => d.export(rm, resolve));
     for (let t = 1; t <= 5; t++) await send(snapshot(t, 50));
     expect(d.queued).toBe(2);
@@ -110,7 +110,7 @@ describe('Delivery', () => {
     await send(snapshot(6, 50));
     expect(otlp.sent).toEqual([5, 6]);
     // One snapshot over the whole bound is still sent once rather than dropped unseen.
-    const tight = new Delivery({ otlp, replaySnapshots: 10, replayMaxBytes: 10, retryBudgetMs: 0, stats: newAgentStats() });
+    const tight = new OtlpDelivery({ otlp, replaySnapshots: 10, replayMaxBytes: 10, retryBudgetMs: 0, stats: new SelfStats() });
     otlp.sent = [];
     await new Promise<ExportResult>((resolve) => tight.export(snapshot(7, 50), resolve));
     expect(otlp.sent).toEqual([7]);
@@ -157,8 +157,8 @@ describe('Delivery', () => {
     first.shutdown = async () => {
       shutdowns++;
     };
-    const stats = newAgentStats();
-    const d = new Delivery({ otlp: first, renew: () => second, replaySnapshots: 5, retryBudgetMs: 0, stats });
+    const stats = new SelfStats();
+    const d = new OtlpDelivery({ otlp: first, renew: () => second, replaySnapshots: 5, retryBudgetMs: 0, stats });
     const send = (rm: ResourceMetrics) => new Promise<ExportResult>((resolve) => d.export(rm, resolve));
     expect((await send(snapshot(1))).code).toBe(ExportResultCode.FAILED);
     expect(shutdowns).toBe(1);

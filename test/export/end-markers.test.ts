@@ -2,13 +2,14 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, InMemoryMetricExporter } from '@opentelemetry/sdk-metrics';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { Delivery } from '../../src/export/delivery.js';
-import { encodeEndMarkers, type EndedSeries } from '../../src/export/end-markers.js';
-import { MetricsPipeline } from '../../src/export/pipeline.js';
+import { OtlpDelivery } from '../../src/export/otlp/delivery.js';
+import { encodeStalenessMarkers } from '../../src/export/otlp/staleness-markers.js';
+import type { EndedSeries } from '../../src/export/sdk/live-series.js';
+import { MetricsPipeline } from '../../src/export/sdk/pipeline.js';
 import { catalog } from '../../src/metrics/catalog.js';
-import type { Snapshot } from '../../src/metrics/instruments.js';
-import { newAgentStats } from '../../src/metrics/sample.js';
 import { decodeExportRequest, flattenRequest } from '../helpers/otlp-receiver.js';
+import type { Snapshot } from '../../src/collection/sample.js';
+import { SelfStats } from '../../src/telemetry/self-stats.js';
 
 describe('end markers', () => {
   it('encode NoRecordedValue points that an OTLP decoder reads back exactly', () => {
@@ -18,7 +19,7 @@ describe('end markers', () => {
       { name: 'container_memory_rss', description: '', unit: '{byte}', kind: 'gauge', monotonic: false, startTime: [1700000001, 0], attributes: { id: '/b' } },
     ];
     const resource = resourceFromAttributes({ 'service.name': 'cadvisor', 'service.instance.id': 'node1' });
-    const flat = flattenRequest(decodeExportRequest(encodeEndMarkers(resource, 'podpulse', ended, 1_800_000_000_123_000_000n)));
+    const flat = flattenRequest(decodeExportRequest(encodeStalenessMarkers(resource, 'podpulse', ended, 1_800_000_000_123_000_000n)));
     expect(flat.resource).toEqual({ 'service.name': 'cadvisor', 'service.instance.id': 'node1' });
     const cpu = flat.metrics.find((m) => m.name === 'container_cpu_usage_seconds_total');
     expect(cpu).toMatchObject({ kind: 'sum', monotonic: true, temporality: 'CUMULATIVE', unit: 's', description: 'Cumulative cpu time consumed.', scope: 'podpulse' });
@@ -36,7 +37,7 @@ describe('end markers', () => {
       async collect(): Promise<Snapshot> {
         return {
           containers: ids.now.map((id) => ({ identity: { id, name: '', image: '', container: '', pod: '', namespace: '' }, lastSeenSeconds: 1, cgroup: { memory: { usageBytes: 5 }, cpu: { usageSeconds: 2 } } })),
-          agent: newAgentStats(),
+          agent: new SelfStats(),
         };
       },
     };
@@ -45,7 +46,7 @@ describe('end markers', () => {
       resource: resourceFromAttributes({}),
       specs: catalog.filter((s) => s.name === 'container_memory_usage_bytes' || s.name === 'container_cpu_usage_seconds_total'),
       source,
-      delivery: new Delivery({ otlp: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), replaySnapshots: 0, retryBudgetMs: 0, stats: newAgentStats() }),
+      delivery: new OtlpDelivery({ otlp: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), replaySnapshots: 0, retryBudgetMs: 0, stats: new SelfStats() }),
       intervalMs: 3_600_000,
       log: pino({ level: 'silent' }),
       onEnded: (ended) => raised.push([...ended]),

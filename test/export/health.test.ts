@@ -6,10 +6,10 @@
 import { connect, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HealthState } from '../../src/export/health.js';
-import { HealthEndpoint } from '../../src/export/health-endpoint.js';
-import type { Snapshot, SnapshotSource } from '../../src/metrics/instruments.js';
-import { newAgentStats } from '../../src/metrics/sample.js';
+import { HealthState } from '../../src/export/http/health.js';
+import { HealthEndpoint } from '../../src/export/http/health-endpoint.js';
+import type { Snapshot, SnapshotSource } from '../../src/collection/sample.js';
+import { SelfStats } from '../../src/telemetry/self-stats.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -18,7 +18,7 @@ class ScriptedSource implements SnapshotSource {
   async collect(): Promise<Snapshot> {
     if (this.mode === 'throw') throw new Error('cgroup root vanished\nsecond line never shown');
     if (this.mode === 'hang') return new Promise(() => undefined);
-    return { containers: [], agent: newAgentStats() };
+    return { containers: [], agent: new SelfStats() };
   }
 }
 

@@ -1,8 +1,8 @@
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
-import { toJsonPoints } from '../../src/export/json-points.js';
-import { OnDemandReader } from '../../src/export/pipeline.js';
+import { toJsonPoints } from '../../src/export/sdk/json-points.js';
+import { OnDemandReader } from '../../src/export/sdk/pipeline.js';
 
 describe('toJsonPoints', () => {
   it('gives one plain object per gauge / sum data point with the OTel name, kind, unit and attributes', async () => {

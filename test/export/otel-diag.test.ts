@@ -4,11 +4,11 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, InMemoryMetricExporter } from '@opentelemetry/sdk-metrics';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Delivery } from '../../src/export/delivery.js';
-import { MetricsPipeline } from '../../src/export/pipeline.js';
+import { OtlpDelivery } from '../../src/export/otlp/delivery.js';
+import { MetricsPipeline } from '../../src/export/sdk/pipeline.js';
 import { catalog } from '../../src/metrics/catalog.js';
-import { newAgentStats } from '../../src/metrics/sample.js';
 import { routeOtelDiagnostics } from '../../src/otel-diag.js';
+import { SelfStats } from '../../src/telemetry/self-stats.js';
 
 describe('OpenTelemetry SDK diagnostics', () => {
   afterEach(() => diag.disable());
@@ -28,14 +28,14 @@ describe('OpenTelemetry SDK diagnostics', () => {
     const source = {
       async collect() {
         if (fail) throw new Error('cgroup walk exploded');
-        return { containers: [{ identity: { id: '/', name: '', image: '', container: '', pod: '', namespace: '' }, lastSeenSeconds: 1, cgroup: { memory: { usageBytes: 5 } } }], agent: newAgentStats() };
+        return { containers: [{ identity: { id: '/', name: '', image: '', container: '', pod: '', namespace: '' }, lastSeenSeconds: 1, cgroup: { memory: { usageBytes: 5 } } }], agent: new SelfStats() };
       },
     };
     const p = new MetricsPipeline({
       resource: resourceFromAttributes({}),
       specs: catalog.filter((s) => s.name === 'container_memory_usage_bytes'),
       source,
-      delivery: new Delivery({ otlp: exporter, replaySnapshots: 0, retryBudgetMs: 0, stats: newAgentStats() }),
+      delivery: new OtlpDelivery({ otlp: exporter, replaySnapshots: 0, retryBudgetMs: 0, stats: new SelfStats() }),
       intervalMs: 3_600_000,
       log,
     });

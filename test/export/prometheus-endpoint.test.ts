@@ -2,8 +2,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HealthState } from '../../src/export/health.js';
-import { PrometheusEndpoint } from '../../src/export/prometheus-endpoint.js';
+import { HealthState } from '../../src/export/http/health.js';
+import { PrometheusEndpoint } from '../../src/export/prometheus/endpoint.js';
 
 const rm = {
   resource: resourceFromAttributes({ 'service.name': 'cadvisor', 'service.instance.id': 'node1' }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AgentError } from '../../src/errors.js';
-import { prometheusLabelName, prometheusMetricName, type PrometheusMetricKind } from '../../src/export/prometheus-name.js';
+import { prometheusLabelName, prometheusMetricName, type PrometheusMetricKind } from '../../src/export/prometheus/name.js';
 
 type Case = [name: string, kind: PrometheusMetricKind, unit: string, expected: string];
 

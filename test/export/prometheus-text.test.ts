@@ -7,8 +7,8 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
-import { formatValue, renderPrometheusText } from '../../src/export/prometheus-text.js';
-import { OnDemandReader } from '../../src/export/pipeline.js';
+import { formatValue, renderPrometheusText } from '../../src/export/prometheus/text.js';
+import { OnDemandReader } from '../../src/export/sdk/pipeline.js';
 
 async function collect(resource: Attributes, register: (meter: ReturnType<MeterProvider['getMeter']>) => void): Promise<ResourceMetrics> {
   const reader = new OnDemandReader();

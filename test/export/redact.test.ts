@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { buildMetadata, createOtlpExporter } from '../../src/export/otlp-exporter.js';
-import { redactUrl } from '../../src/export/redact-url.js';
+import { buildMetadata, createOtlpExporter } from '../../src/export/otlp/exporter.js';
+import { redactUrl } from '../../src/export/otlp/redact-url.js';
 
 describe('redactUrl (endpoints in log lines)', () => {
   it('masks userinfo and query values, keeps scheme, host, port and path', () => {

@@ -10,19 +10,19 @@ import { AggregationTemporality, InMemoryMetricExporter, type ResourceMetrics } 
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { Delivery } from '../../src/export/delivery.js';
-import type { SeriesShortfall } from '../../src/export/live-series.js';
-import { collectOnce, MetricsPipeline } from '../../src/export/pipeline.js';
-import { SeriesLimitReporter } from '../../src/export/series-limit.js';
+import { OtlpDelivery } from '../../src/export/otlp/delivery.js';
+import type { SeriesShortfall } from '../../src/export/sdk/live-series.js';
+import { collectOnce, MetricsPipeline } from '../../src/export/sdk/pipeline.js';
+import { SeriesLimitReporter } from '../../src/export/sdk/series-limit.js';
 import { catalog } from '../../src/metrics/catalog.js';
-import type { Snapshot, SnapshotSource } from '../../src/metrics/instruments.js';
-import { newAgentStats, type ContainerSample } from '../../src/metrics/sample.js';
+import type { ContainerSample, Snapshot, SnapshotSource } from '../../src/collection/sample.js';
+import { SelfStats } from '../../src/telemetry/self-stats.js';
 
 const resource = resourceFromAttributes({ 'service.name': 'cadvisor' });
 const WS = 'container_memory_working_set_bytes';
 const specs = catalog.filter((s) => s.name === WS || s.name === 'container_memory_usage_bytes');
 
-/** `n` containers, the same objects every cycle (as the Collector hands them out). */
+/** `n` containers, the same objects every cycle (as the CycleReader hands them out). */
 class ManyContainers implements SnapshotSource {
   readonly containers: ContainerSample[];
   constructor(n: number) {
@@ -33,7 +33,7 @@ class ManyContainers implements SnapshotSource {
     }));
   }
   async collect(): Promise<Snapshot> {
-    return { containers: this.containers, agent: newAgentStats() };
+    return { containers: this.containers, agent: new SelfStats() };
   }
 }
 
@@ -64,14 +64,14 @@ describe('series over the per-metric limit', () => {
 
   it('the push loop counts and warns (once per 10 minutes) when a metric is over metrics.maxSeriesPerMetric', async () => {
     const { log, warnings } = capturingLog();
-    const stats = newAgentStats();
+    const stats = new SelfStats();
     const sink = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
     const reporter = new SeriesLimitReporter({ maxSeriesPerMetric: 100, log, stats });
     const p = new MetricsPipeline({
       resource,
       specs,
       source: new ManyContainers(150),
-      delivery: new Delivery({ otlp: sink, replaySnapshots: 0, retryBudgetMs: 0, stats }),
+      delivery: new OtlpDelivery({ otlp: sink, replaySnapshots: 0, retryBudgetMs: 0, stats }),
       intervalMs: 3_600_000,
       log,
       maxSeriesPerMetric: 100,

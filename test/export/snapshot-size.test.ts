@@ -8,8 +8,8 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Agent } from '../../src/agent.js';
 import { loadConfig } from '../../src/config/load.js';
-import { countPoints } from '../../src/export/delivery.js';
-import { estimateSnapshotBytes } from '../../src/export/snapshot-size.js';
+import { countPoints } from '../../src/export/sdk/count-points.js';
+import { estimateSnapshotBytes } from '../../src/export/otlp/snapshot-size.js';
 
 describe('estimateSnapshotBytes', () => {
   it.each(['host-v1', 'cgroup-v2'])('is within 5 %% of the encoded request for a snapshot of %s', async (root) => {

@@ -7,13 +7,12 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { newAgentStats } from '../../src/metrics/sample.js';
-import { Delivery } from '../../src/export/delivery.js';
-import { MetricsPipeline } from '../../src/export/pipeline.js';
+import { OtlpDelivery } from '../../src/export/otlp/delivery.js';
+import { MetricsPipeline } from '../../src/export/sdk/pipeline.js';
 import { catalog } from '../../src/metrics/catalog.js';
-import type { Snapshot, SnapshotSource } from '../../src/metrics/instruments.js';
-import type { ContainerSample } from '../../src/metrics/sample.js';
-import { OnDemandReader } from '../../src/export/pipeline.js';
+import type { ContainerSample, Snapshot, SnapshotSource } from '../../src/collection/sample.js';
+import { OnDemandReader } from '../../src/export/sdk/pipeline.js';
+import { SelfStats } from '../../src/telemetry/self-stats.js';
 
 function container(id: string): ContainerSample {
   return {
@@ -25,7 +24,7 @@ function container(id: string): ContainerSample {
 
 /**
  * A source whose container set is chosen by the test for each cycle. `stable`: the same sample (and
- * identity) object for a container every cycle, as the Collector does; otherwise fresh objects, as a
+ * identity) object for a container every cycle, as the CycleReader does; otherwise fresh objects, as a
  * source that does not care would produce (the export side must be right either way).
  */
 class ScriptedSource implements SnapshotSource {
@@ -39,7 +38,7 @@ class ScriptedSource implements SnapshotSource {
       if (!c) this.#known.set(id, (c = container(id)));
       return c;
     });
-    return { containers, agent: newAgentStats() };
+    return { containers, agent: new SelfStats() };
   }
 }
 
@@ -91,8 +90,8 @@ describe.each([
 ])('MetricsPipeline ends gone series and survives churn (%s)', (_label, stable) => {
   function pipeline(source: SnapshotSource, maxDeadSeries?: number) {
     const sink = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-    const stats = newAgentStats();
-    const delivery = new Delivery({ otlp: sink, replaySnapshots: 0, retryBudgetMs: 0, stats });
+    const stats = new SelfStats();
+    const delivery = new OtlpDelivery({ otlp: sink, replaySnapshots: 0, retryBudgetMs: 0, stats });
     const p = new MetricsPipeline({
       resource: resourceFromAttributes({ 'service.name': 'cadvisor' }),
       specs: catalog.filter((s) => s.name === 'container_memory_working_set_bytes' || s.name === 'container_cpu_usage_seconds_total'),

@@ -1,6 +1,6 @@
 /**
  * A collector that accepts TCP and never answers (a hung process, a black-holing proxy): every
- * export ends at its deadline, Delivery renews the exporter after each failed cycle, and the old
+ * export ends at its deadline, OtlpDelivery renews the exporter after each failed cycle, and the old
  * channel must really go away. Counted from both ends: sockets this process holds
  * (/proc/self/fd links to socket:[…]) and connections the stuck server still has open.
  *
@@ -14,11 +14,11 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Delivery } from '../../src/export/delivery.js';
-import { EndMarkerSender } from '../../src/export/end-markers.js';
-import { createOtlpExporter } from '../../src/export/otlp-exporter.js';
+import { OtlpDelivery } from '../../src/export/otlp/delivery.js';
+import { StalenessMarkerSender } from '../../src/export/otlp/staleness-markers.js';
+import { createOtlpExporter } from '../../src/export/otlp/exporter.js';
 import type { AgentConfig } from '../../src/config/load.js';
-import { newAgentStats } from '../../src/metrics/sample.js';
+import { SelfStats } from '../../src/telemetry/self-stats.js';
 
 function openSockets(): number {
   let n = 0;
@@ -84,8 +84,8 @@ describe('a collector that accepts TCP and never replies', () => {
       tls: { ca: '', cert: '', key: '', insecure: false },
     };
     const before = openSockets();
-    const stats = newAgentStats();
-    const d = new Delivery({ otlp: createOtlpExporter(otlp), renew: () => createOtlpExporter(otlp), replaySnapshots: 5, retryBudgetMs: 0, stats });
+    const stats = new SelfStats();
+    const d = new OtlpDelivery({ otlp: createOtlpExporter(otlp), renew: () => createOtlpExporter(otlp), replaySnapshots: 5, retryBudgetMs: 0, stats });
     for (let i = 0; i < 20; i++) {
       const r = await new Promise<ExportResult>((resolve) => d.export(snapshot, resolve));
       expect(r.code).toBe(ExportResultCode.FAILED);
@@ -116,7 +116,7 @@ describe('a collector that accepts TCP and never replies', () => {
     };
     const acceptedBefore = accepted;
     const before = openSockets();
-    const sender = new EndMarkerSender(otlp);
+    const sender = new StalenessMarkerSender(otlp);
     for (let i = 0; i < 5; i++) await expect(sender.send(Buffer.alloc(0))).rejects.toMatchObject({ code: 4 /* DEADLINE_EXCEEDED */ });
     await new Promise((r) => setTimeout(r, 200));
     // One connection per send: a stuck channel was not kept for the next marker.

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { prometheusMetricName, type PrometheusMetricKind } from '../../src/export/prometheus-name.js';
+import { prometheusMetricName, type PrometheusMetricKind } from '../../src/export/prometheus/name.js';
 import { catalog } from '../../src/metrics/catalog.js';
 import { renderMetricsDoc } from '../../src/metrics/docs.js';
 import { enabledSpecs } from '../../src/metrics/enabled.js';
-import { newAgentStats, type ContainerSample } from '../../src/metrics/sample.js';
+import type { ContainerSample } from '../../src/collection/sample.js';
 import type { MetricSpec } from '../../src/metrics/spec.js';
+import { SelfStats } from '../../src/telemetry/self-stats.js';
 
 function promKind(s: MetricSpec): PrometheusMetricKind {
   return s.instrument === 'counter' ? 'monotonic-counter' : s.instrument === 'gauge' ? 'gauge' : 'non-monotonic-counter';
@@ -56,7 +57,7 @@ describe('metric catalog', () => {
   it('returns no points, and never NaN, from an empty sample', () => {
     const empty: ContainerSample = { identity: { id: '/', name: '', image: '', container: '', pod: '', namespace: '' }, lastSeenSeconds: 5 };
     for (const s of catalog) {
-      const pts = s.entity === 'container' ? s.points(empty) : s.entity === 'machine' ? s.points({}) : s.points(newAgentStats());
+      const pts = s.entity === 'container' ? s.points(empty) : s.entity === 'machine' ? s.points({}) : s.points(new SelfStats());
       for (const p of pts) {
         expect(Number.isFinite(p.value), s.name).toBe(true);
         for (const k of Object.keys(p.attributes ?? {})) expect(s.attributes, s.name).toContain(k);

@@ -13,10 +13,10 @@ import { describe, expect, test } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
-import { HealthState } from '../../src/export/health.js';
-import { HealthEndpoint } from '../../src/export/health-endpoint.js';
-import { newAgentStats } from '../../src/metrics/sample.js';
+import { HealthState } from '../../src/export/http/health.js';
+import { HealthEndpoint } from '../../src/export/http/health-endpoint.js';
 import { ensureDebianBinary, runTool } from '../helpers/prometheus.js';
+import { SelfStats } from '../../src/telemetry/self-stats.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DIR = `${ROOT}deploy/kubernetes/`;
@@ -114,7 +114,7 @@ describe('agent DaemonSet', () => {
         });
       expect(await run(agent.livenessProbe, port)).toBe(0);
       expect(await run(agent.readinessProbe, port)).not.toBe(0); // no collection yet
-      await state.watch({ collect: async () => ({ containers: [], agent: newAgentStats() }) }).collect();
+      await state.watch({ collect: async () => ({ containers: [], agent: new SelfStats() }) }).collect();
       expect(await run(agent.readinessProbe, port)).toBe(0);
       now = 60_000; // no collection for 4 intervals
       expect(await run(agent.livenessProbe, port)).not.toBe(0);

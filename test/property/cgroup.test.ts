@@ -14,10 +14,10 @@ import {
   parseLimitFile,
   parseNestedKeyed,
   parseSigned,
-  parseStat,
-  parseStatBigInt,
-  parseStatFile,
-  parseUnsigned,
+  parseCounter,
+  parseCounterBigInt,
+  parseCounterFile,
+  parseUnsignedSetting,
   pickFlatKeyed,
   statOf,
 } from '../../src/cgroup/parse.js';
@@ -176,27 +176,27 @@ describe('every cgroup parser keeps the contract', () => {
 });
 
 describe('token helpers', () => {
-  it('parseStatBigInt: a u64 in [0, 2^63) is exact, a wrapped or negative one is 0, beyond u64 is a ParseError', () => {
-    runs.assert('parseStatBigInt u64', fc.oneof(u64, fc.bigInt({ min: -(1n << 70n), max: 1n << 70n })), (v) => {
-      const out = outcome(() => parseStatBigInt(String(v), 'f'));
+  it('parseCounterBigInt: a u64 in [0, 2^63) is exact, a wrapped or negative one is 0, beyond u64 is a ParseError', () => {
+    runs.assert('parseCounterBigInt u64', fc.oneof(u64, fc.bigInt({ min: -(1n << 70n), max: 1n << 70n })), (v) => {
+      const out = outcome(() => parseCounterBigInt(String(v), 'f'));
       if (v > U64_MAX) expect(out.ok).toBe(false);
       else if (v < 0n || v > S64_MAX) expect(out).toEqual({ ok: true, value: 0n });
       else expect(out).toEqual({ ok: true, value: v });
     });
   });
 
-  it('parseStat: safe integers round-trip exactly', () => {
-    runs.assert('parseStat safe', safeCount, (n) => expect(parseStat(String(n), 'f')).toBe(n));
+  it('parseCounter: safe integers round-trip exactly', () => {
+    runs.assert('parseCounter safe', safeCount, (n) => expect(parseCounter(String(n), 'f')).toBe(n));
   });
 
-  it('parseStat / parseLimit / parseSigned / parseUnsigned: any token → finite number, null or ParseError', () => {
+  it('parseCounter / parseLimit / parseSigned / parseUnsignedSetting: any token → finite number, null or ParseError', () => {
     const signed = new Set(['value']);
     runs.assert('token helpers any', fc.oneof(numberToken, anyText), (t) => {
-      checkContract(() => ({ stat: parseStat(t, 'f'), }), { file: 'f' });
+      checkContract(() => ({ stat: parseCounter(t, 'f'), }), { file: 'f' });
       checkContract(() => ({ limit: parseLimit(t, 'f') }), { file: 'f' });
-      checkContract(() => ({ unsigned: parseUnsigned(t, 'f') }), { file: 'f' });
+      checkContract(() => ({ unsigned: parseUnsignedSetting(t, 'f') }), { file: 'f' });
       checkContract(() => ({ value: parseSigned(t, 'f') }), { file: 'f', signed });
-      checkContract(() => ({ stat: parseStatFile(t, 'f'), limit: parseLimitFile(t, 'f') }), { file: 'f' });
+      checkContract(() => ({ stat: parseCounterFile(t, 'f'), limit: parseLimitFile(t, 'f') }), { file: 'f' });
     });
   });
 

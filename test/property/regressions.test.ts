@@ -3,7 +3,7 @@
  * shrunk input fast-check reported). Each failed before its fix.
  */
 import { describe, expect, it } from 'vitest';
-import { parseDeviceKey, parseFlatKeyed, parseSigned, parseUnsigned, pickFlatKeyed } from '../../src/cgroup/parse.js';
+import { parseDeviceKey, parseFlatKeyed, parseSigned, parseUnsignedSetting, pickFlatKeyed } from '../../src/cgroup/parse.js';
 import { parseBlkioThrottle } from '../../src/cgroup/v1/blkio.js';
 import { parseCfsPeriodUs, parseCfsQuotaUs, parseCpuShares } from '../../src/cgroup/v1/cpu.js';
 import { parseCpuMax } from '../../src/cgroup/v2/cpu.js';
@@ -31,12 +31,12 @@ describe('cgroup values beyond 64 bits are ParseErrors, not Infinity', () => {
     expect(parse).toThrow(new RegExp(`^${file.replace('.', '\\.')}: out of [su]64 range`));
   });
 
-  it('parseSigned / parseUnsigned keep the s64 / u64 range and never return -0', () => {
+  it('parseSigned / parseUnsignedSetting keep the s64 / u64 range and never return -0', () => {
     expect(parseSigned('-9223372036854775808', 'f')).toBe(-(2 ** 63));
     expect(() => parseSigned('9223372036854775808', 'f')).toThrow(ParseError);
     expect(Object.is(parseSigned('-0', 'f'), 0)).toBe(true);
-    expect(parseUnsigned('18446744073709551615', 'f')).toBe(2 ** 64);
-    expect(() => parseUnsigned('18446744073709551616', 'f')).toThrow(ParseError);
+    expect(parseUnsignedSetting('18446744073709551615', 'f')).toBe(2 ** 64);
+    expect(() => parseUnsignedSetting('18446744073709551616', 'f')).toThrow(ParseError);
   });
 
   // Counterexample: ["0:999…9 Read 0"]: a device numbered Infinity.

@@ -1,4 +1,4 @@
-import { parseDeviceKey, parseStat } from '../parse.js';
+import { parseDeviceKey, parseCounter } from '../parse.js';
 
 /**
  * cgroup v1 blkio throttle statistics: blkio.throttle.io_service_bytes(_recursive) and
@@ -33,7 +33,7 @@ export function parseBlkioThrottle(text: string, file = 'blkio.throttle.io_servi
       device = { major, minor, ops: new Map() };
       byDevice.set(key, device);
     }
-    device.ops.set(op, parseStat(value, file));
+    device.ops.set(op, parseCounter(value, file));
   }
   return [...byDevice.values()];
 }

@@ -1,4 +1,4 @@
-import { bigStatOf, parseFlatKeyed, parseSigned, parseUnsigned, singleToken, statOf } from '../parse.js';
+import { bigStatOf, parseFlatKeyed, parseSigned, parseUnsignedSetting, singleToken, statOf } from '../parse.js';
 
 /**
  * cgroup v1 cpu controller (CFS bandwidth and shares): cpu.stat, cpu.cfs_quota_us, cpu.cfs_period_us, cpu.shares.
@@ -37,10 +37,10 @@ export function parseCfsQuotaUs(text: string): number | null {
 
 /** cpu.cfs_period_us in µs. */
 export function parseCfsPeriodUs(text: string): number {
-  return parseUnsigned(singleToken(text, 'cpu.cfs_period_us'), 'cpu.cfs_period_us');
+  return parseUnsignedSetting(singleToken(text, 'cpu.cfs_period_us'), 'cpu.cfs_period_us');
 }
 
 /** cpu.shares (relative weight, 2..262144). */
 export function parseCpuShares(text: string): number {
-  return parseUnsigned(singleToken(text, 'cpu.shares'), 'cpu.shares');
+  return parseUnsignedSetting(singleToken(text, 'cpu.shares'), 'cpu.shares');
 }

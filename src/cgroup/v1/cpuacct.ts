@@ -1,5 +1,5 @@
 import { ParseError } from '../../errors.js';
-import { parseFlatKeyed, parseStatBigInt, singleToken, statOf } from '../parse.js';
+import { parseFlatKeyed, parseCounterBigInt, singleToken, statOf } from '../parse.js';
 
 /**
  * cgroup v1 cpuacct controller: cpuacct.usage, cpuacct.usage_percpu, cpuacct.stat.
@@ -11,14 +11,14 @@ import { parseFlatKeyed, parseStatBigInt, singleToken, statOf } from '../parse.j
 
 /** cpuacct.usage in nanoseconds, as a bigint: it passes 2^53 after 104 days of CPU time. */
 export function parseCpuacctUsage(text: string): bigint {
-  return parseStatBigInt(singleToken(text, 'cpuacct.usage'), 'cpuacct.usage');
+  return parseCounterBigInt(singleToken(text, 'cpuacct.usage'), 'cpuacct.usage');
 }
 
 /** cpuacct.usage_percpu: nanoseconds per possible CPU, index = CPU number. Empty file gives []. */
 export function parseCpuacctUsagePercpu(text: string): bigint[] {
   const out: bigint[] = [];
   for (const token of text.split(/\s+/)) {
-    if (token !== '') out.push(parseStatBigInt(token, 'cpuacct.usage_percpu'));
+    if (token !== '') out.push(parseCounterBigInt(token, 'cpuacct.usage_percpu'));
   }
   return out;
 }

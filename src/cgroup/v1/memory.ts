@@ -1,4 +1,4 @@
-import { parseFlatKeyed, parseLimitFile, parseStatFile, pickFlatKeyed, statOf } from '../parse.js';
+import { parseFlatKeyed, parseLimitFile, parseCounterFile, pickFlatKeyed, statOf } from '../parse.js';
 
 /**
  * cgroup v1 memory controller.
@@ -10,15 +10,15 @@ import { parseFlatKeyed, parseLimitFile, parseStatFile, pickFlatKeyed, statOf } 
  */
 
 export function parseMemoryUsageInBytes(text: string): number {
-  return parseStatFile(text, 'memory.usage_in_bytes');
+  return parseCounterFile(text, 'memory.usage_in_bytes');
 }
 
 export function parseMemoryMaxUsageInBytes(text: string): number {
-  return parseStatFile(text, 'memory.max_usage_in_bytes');
+  return parseCounterFile(text, 'memory.max_usage_in_bytes');
 }
 
 export function parseMemoryFailcnt(text: string): number {
-  return parseStatFile(text, 'memory.failcnt');
+  return parseCounterFile(text, 'memory.failcnt');
 }
 
 /** null = unlimited (the LONG_MAX-page sentinel). */
@@ -28,7 +28,7 @@ export function parseMemoryLimitInBytes(text: string): number | null {
 
 /** memory+swap usage; the file exists only with swap accounting. */
 export function parseMemswUsageInBytes(text: string): number {
-  return parseStatFile(text, 'memory.memsw.usage_in_bytes');
+  return parseCounterFile(text, 'memory.memsw.usage_in_bytes');
 }
 
 /** memory+swap limit; null = unlimited. Exists only with swap accounting. */
@@ -38,7 +38,7 @@ export function parseMemswLimitInBytes(text: string): number | null {
 
 /** memory.use_hierarchy: `1` on current kernels, where non-hierarchical mode is deprecated. */
 export function parseMemoryUseHierarchy(text: string): boolean {
-  return parseStatFile(text, 'memory.use_hierarchy') === 1;
+  return parseCounterFile(text, 'memory.use_hierarchy') === 1;
 }
 
 /** The memory.stat keys podpulse uses, plain (this cgroup only) and total_ (with descendants), in bytes or counts. */

@@ -1,4 +1,4 @@
-import { parseLimitFile, parseStatFile } from '../parse.js';
+import { parseLimitFile, parseCounterFile } from '../parse.js';
 
 /**
  * cgroup v1 pids controller: pids.current, pids.max (same format on v2). Neither exists in the root cgroup.
@@ -8,7 +8,7 @@ import { parseLimitFile, parseStatFile } from '../parse.js';
  */
 
 export function parsePidsCurrent(text: string): number {
-  return parseStatFile(text, 'pids.current');
+  return parseCounterFile(text, 'pids.current');
 }
 
 /** null = `max` (no limit). */

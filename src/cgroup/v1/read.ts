@@ -5,7 +5,7 @@ import { CgroupDir, cgroupDirOf, compact, countProcs } from '../cgroup-dir.js';
 import type { CgroupLayout } from '../layout.js';
 import { nsToSeconds } from '../parse.js';
 import { deviceLabel, type CgroupReadOptions } from '../read-options.js';
-import type { CgroupRead, CgroupSpec, FileFailure } from '../spec.js';
+import type { CgroupRead, CgroupLimits, FileFailure } from '../limits.js';
 import type { BlockIoDevice, CgroupStats, CpuSpec, CpuStats, MemoryStats, PidsStats } from '../stats.js';
 import { parseBlkioThrottle, type BlkioThrottleDevice } from './blkio.js';
 import { parseCfsPeriodUs, parseCfsQuotaUs, parseCpuShares, parseCpuStatV1 } from './cpu.js';
@@ -30,7 +30,7 @@ const CONTROLLERS = ['cpuacct', 'cpu', 'memory', 'pids', 'blkio'] as const;
 
 /**
  * One cgroup's statistics from the v1 hierarchies in `layout.v1` (controllers not mounted are
- * skipped), and its spec. With `opts.spec` the spec files are not read and the existing
+ * skipped), and its limits. With `opts.limits` the limit files are not read and the existing
  * hierarchies are not checked. Throws GoneError when the cgroup is gone. A file that cannot be read
  * or parsed loses only its own values and is listed in `failures`. The first file read is
  * cpuacct.usage (or the first mounted controller's core file), so a cgroup that vanished before
@@ -43,7 +43,7 @@ export function readCgroupV1(
   opts: CgroupReadOptions = {},
 ): CgroupRead {
   const failures: FileFailure[] = [];
-  const dirs = hierarchyDirs(layout, cgroupPath, reader, opts.spec?.v1Hierarchies, failures);
+  const dirs = hierarchyDirs(layout, cgroupPath, reader, opts.limits?.v1Hierarchies, failures);
   // In no hierarchy: gone, unless a hierarchy could not be checked (then that is the error, not "gone").
   if (dirs.size === 0) throw failures[0]?.error ?? new GoneError(cgroupPath);
   const dirOf = (controller: string): CgroupDir | undefined => {
@@ -64,10 +64,10 @@ export function readCgroupV1(
     cpuStats.userSeconds = stat?.userSeconds;
     cpuStats.systemSeconds = stat?.systemSeconds;
   }
-  const spec = opts.spec ?? readSpecV1(dirs, cpu, memory, pids);
-  if (cpu !== undefined && spec.cpu !== undefined) {
-    stats.cpuSpec = { ...spec.cpu };
-    if (spec.cpu.quotaUs !== undefined && spec.cpu.quotaUs !== null) {
+  const limits = opts.limits ?? readLimitsV1(dirs, cpu, memory, pids);
+  if (cpu !== undefined && limits.cpu !== undefined) {
+    stats.cpuSpec = { ...limits.cpu };
+    if (limits.cpu.quotaUs !== undefined && limits.cpu.quotaUs !== null) {
       const stat = cpu.value('cpu.stat', parseCpuStatV1);
       cpuStats.periods = stat?.nrPeriods;
       cpuStats.throttledPeriods = stat?.nrThrottled;
@@ -78,7 +78,7 @@ export function readCgroupV1(
   if (cpuOut) stats.cpu = cpuOut;
 
   if (memory !== undefined) {
-    const memOut = compact(readMemory(memory, spec));
+    const memOut = compact(readMemory(memory, limits));
     if (memOut) stats.memory = memOut;
   }
 
@@ -86,7 +86,7 @@ export function readCgroupV1(
     // The root cgroup has no pids.current.
     const pidsOut = compact<PidsStats>({
       current: pids.optionalValue('pids.current', parsePidsCurrent),
-      max: spec.pidsMax,
+      max: limits.pidsMax,
     });
     if (pidsOut) stats.pids = pidsOut;
   }
@@ -102,7 +102,7 @@ export function readCgroupV1(
   if (processes !== undefined) stats.processes = processes;
 
   for (const dir of dirs.values()) dir.confirm();
-  return { stats, spec, failures };
+  return { stats, limits, failures };
 }
 
 /**
@@ -152,42 +152,42 @@ function isDirectory(path: string, failures: FileFailure[]): boolean {
   }
 }
 
-/** The spec files of the hierarchies that hold the cgroup. */
-function readSpecV1(
+/** The limits files of the hierarchies that hold the cgroup. */
+function readLimitsV1(
   dirs: ReadonlyMap<string, CgroupDir>,
   cpu: CgroupDir | undefined,
   memory: CgroupDir | undefined,
   pids: CgroupDir | undefined,
-): CgroupSpec {
-  const spec: CgroupSpec = { v1Hierarchies: new Set(dirs.keys()) };
+): CgroupLimits {
+  const limits: CgroupLimits = { v1Hierarchies: new Set(dirs.keys()) };
   if (cpu !== undefined) {
     const cpuSpec = compact<CpuSpec>({
       quotaUs: cpu.value('cpu.cfs_quota_us', parseCfsQuotaUs),
       periodUs: cpu.value('cpu.cfs_period_us', parseCfsPeriodUs),
       shares: cpu.value('cpu.shares', parseCpuShares),
     });
-    if (cpuSpec) spec.cpu = cpuSpec;
+    if (cpuSpec) limits.cpu = cpuSpec;
   }
   if (memory !== undefined) {
     const limit = memory.value('memory.limit_in_bytes', parseMemoryLimitInBytes);
-    if (limit !== undefined) spec.memoryLimitBytes = limit;
+    if (limit !== undefined) limits.memoryLimitBytes = limit;
     // Exists only with swap accounting (swapaccount=1), and not in the root cgroup.
     const memsw = memory.optionalValue('memory.memsw.limit_in_bytes', parseMemswLimitInBytes);
-    if (memsw !== undefined) spec.swapLimitBytes = memsw;
+    if (memsw !== undefined) limits.swapLimitBytes = memsw;
     // A missing (or unusable) knob reads as on: non-hierarchical mode is deprecated and current kernels fix it at 1.
-    spec.memoryHierarchical = memory.optionalValue('memory.use_hierarchy', parseMemoryUseHierarchy) ?? true;
+    limits.memoryHierarchical = memory.optionalValue('memory.use_hierarchy', parseMemoryUseHierarchy) ?? true;
   }
   if (pids !== undefined) {
     // The root cgroup has no pids.max.
     const max = pids.optionalValue('pids.max', parsePidsMax);
-    if (max !== undefined) spec.pidsMax = max;
+    if (max !== undefined) limits.pidsMax = max;
   }
-  return spec;
+  return limits;
 }
 
-function readMemory(dir: CgroupDir, spec: CgroupSpec): MemoryStats {
+function readMemory(dir: CgroupDir, limits: CgroupLimits): MemoryStats {
   const usage = dir.value('memory.usage_in_bytes', parseMemoryUsageInBytes);
-  const stat = dir.value('memory.stat', (t) => selectMemoryStatV1(parseMemoryStatV1(t), spec.memoryHierarchical ?? true));
+  const stat = dir.value('memory.stat', (t) => selectMemoryStatV1(parseMemoryStatV1(t), limits.memoryHierarchical ?? true));
   const inactive = stat?.inactiveFileBytes;
   return {
     usageBytes: usage,
@@ -199,8 +199,8 @@ function readMemory(dir: CgroupDir, spec: CgroupSpec): MemoryStats {
     mappedFileBytes: stat?.mappedFileBytes,
     maxUsageBytes: dir.value('memory.max_usage_in_bytes', parseMemoryMaxUsageInBytes),
     failcnt: dir.value('memory.failcnt', parseMemoryFailcnt),
-    limitBytes: spec.memoryLimitBytes,
-    swapLimitBytes: spec.swapLimitBytes,
+    limitBytes: limits.memoryLimitBytes,
+    swapLimitBytes: limits.swapLimitBytes,
     activeFileBytes: stat?.activeFileBytes,
     inactiveFileBytes: inactive,
     pageFaults: stat?.pgfault,

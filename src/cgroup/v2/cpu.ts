@@ -1,5 +1,5 @@
 import { ParseError } from '../../errors.js';
-import { parseFlatKeyed, parseLimit, parseUnsigned, singleToken, statOf } from '../parse.js';
+import { parseFlatKeyed, parseLimit, parseUnsignedSetting, singleToken, statOf } from '../parse.js';
 
 /**
  * cgroup v2 cpu files: cpu.stat, cpu.max, cpu.weight.
@@ -56,13 +56,13 @@ export function parseCpuMax(text: string): CpuMax {
   if (fields.length !== 2) throw new ParseError('cpu.max', `expected "$MAX $PERIOD", got ${JSON.stringify(text)}`);
   return {
     quotaUs: parseLimit(fields[0]!, 'cpu.max'),
-    periodUs: parseUnsigned(fields[1]!, 'cpu.max'),
+    periodUs: parseUnsignedSetting(fields[1]!, 'cpu.max'),
   };
 }
 
 /** v2 cpu.weight, 1..10000 (default 100). */
 export function parseCpuWeight(text: string): number {
-  const weight = parseUnsigned(singleToken(text, 'cpu.weight'), 'cpu.weight');
+  const weight = parseUnsignedSetting(singleToken(text, 'cpu.weight'), 'cpu.weight');
   if (weight < 1 || weight > 10000) throw new ParseError('cpu.weight', `out of range 1..10000: ${weight}`);
   return weight;
 }

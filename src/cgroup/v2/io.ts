@@ -1,4 +1,4 @@
-import { parseDeviceKey, parseNestedKeyed, parseStat } from '../parse.js';
+import { parseDeviceKey, parseNestedKeyed, parseCounter } from '../parse.js';
 
 /**
  * cgroup v2 io.stat (nested keyed, one line per device with I/O; empty when there was none).
@@ -26,7 +26,7 @@ export function parseIoStat(text: string): IoStatDevice[] {
     const device: IoStatDevice = { major, minor };
     for (const key of IO_STAT_KEYS) {
       const token = line.fields.get(key);
-      if (token !== undefined) device[key] = parseStat(token, 'io.stat');
+      if (token !== undefined) device[key] = parseCounter(token, 'io.stat');
     }
     out.push(device);
   }

@@ -1,4 +1,4 @@
-import { parseFlatKeyed, parseLimitFile, parseStatFile, pickFlatKeyed, statOf } from '../parse.js';
+import { parseFlatKeyed, parseLimitFile, parseCounterFile, pickFlatKeyed, statOf } from '../parse.js';
 
 /**
  * cgroup v2 memory files. The root cgroup has none of memory.current, .max, .peak, .swap.current, .swap.max, .events;
@@ -10,7 +10,7 @@ import { parseFlatKeyed, parseLimitFile, parseStatFile, pickFlatKeyed, statOf } 
  */
 
 export function parseMemoryCurrent(text: string): number {
-  return parseStatFile(text, 'memory.current');
+  return parseCounterFile(text, 'memory.current');
 }
 
 /** null = `max`. */
@@ -19,11 +19,11 @@ export function parseMemoryMax(text: string): number | null {
 }
 
 export function parseMemoryPeak(text: string): number {
-  return parseStatFile(text, 'memory.peak');
+  return parseCounterFile(text, 'memory.peak');
 }
 
 export function parseMemorySwapCurrent(text: string): number {
-  return parseStatFile(text, 'memory.swap.current');
+  return parseCounterFile(text, 'memory.swap.current');
 }
 
 /** null = `max`. */

@@ -1,5 +1,5 @@
 import { ParseError } from '../../errors.js';
-import { parseNestedKeyed, parseStat } from '../parse.js';
+import { parseNestedKeyed, parseCounter } from '../parse.js';
 
 /**
  * Pressure stall information: cpu.pressure, memory.pressure, io.pressure (nested keyed).
@@ -47,7 +47,7 @@ export function parsePressure(text: string, file = 'cpu.pressure'): Pressure {
       avg10: avgOf(line.fields, 'avg10', file),
       avg60: avgOf(line.fields, 'avg60', file),
       avg300: avgOf(line.fields, 'avg300', file),
-      totalUs: parseStat(total, file),
+      totalUs: parseCounter(total, file),
     };
   }
   return out;

@@ -3,7 +3,7 @@ import type { FileReader } from '../../fs/file-reader.js';
 import { CgroupDir, cgroupDirOf, compact, countProcs } from '../cgroup-dir.js';
 import type { CgroupLayout } from '../layout.js';
 import { deviceLabel, type CgroupReadOptions } from '../read-options.js';
-import type { CgroupRead, CgroupSpec, FileFailure } from '../spec.js';
+import type { CgroupRead, CgroupLimits, FileFailure } from '../limits.js';
 import type { BlockIoDevice, CgroupStats, CpuSpec, CpuStats, MemoryStats, PidsStats, PressureStats, PressureTotals } from '../stats.js';
 import { cpuWeightToShares, parseCpuMax, parseCpuStatV2, parseCpuWeight } from './cpu.js';
 import { parseIoStat } from './io.js';
@@ -21,8 +21,8 @@ import { parsePressure } from './psi.js';
 const usToSeconds = (us: number | undefined): number | undefined => (us === undefined ? undefined : us / 1e6);
 
 /**
- * One cgroup's statistics from the cgroup2 hierarchy at `layout.unified`, and its spec. With
- * `opts.spec` the spec files are not read. cpu.stat is read first: it exists in every cgroup2
+ * One cgroup's statistics from the cgroup2 hierarchy at `layout.unified`, and its limits. With
+ * `opts.limits` the limit files are not read. cpu.stat is read first: it exists in every cgroup2
  * directory, so its absence means the cgroup is gone (GoneError). Files of controllers not enabled
  * for this cgroup, and those the root cgroup lacks, leave fields undefined. A file that cannot be
  * read or parsed loses only its own values and is listed in `failures`.
@@ -50,10 +50,10 @@ export function readCgroupV2(
   });
   if (cpu) stats.cpu = cpu;
 
-  const spec = opts.spec ?? readSpecV2(dir);
-  if (spec.cpu !== undefined) stats.cpuSpec = { ...spec.cpu };
+  const limits = opts.limits ?? readLimitsV2(dir);
+  if (limits.cpu !== undefined) stats.cpuSpec = { ...limits.cpu };
 
-  const memory = compact(readMemory(dir, isRoot, spec));
+  const memory = compact(readMemory(dir, isRoot, limits));
   if (memory) stats.memory = memory;
 
   const io = dir.optionalValue('io.stat', (text) =>
@@ -74,45 +74,45 @@ export function readCgroupV2(
 
   const pids = compact<PidsStats>({
     current: dir.optionalValue('pids.current', parsePidsCurrent),
-    max: spec.pidsMax,
+    max: limits.pidsMax,
   });
   if (pids) stats.pids = pids;
 
-  if (spec.pressure !== false) {
+  if (limits.pressure !== false) {
     const pressure = readPressure(reader, dir.path, failures);
     if (pressure) stats.pressure = pressure;
-    if (opts.spec === undefined) spec.pressure = pressure !== undefined;
+    if (opts.limits === undefined) limits.pressure = pressure !== undefined;
   }
 
   const processes = dir.value('cgroup.procs', countProcs);
   if (processes !== undefined) stats.processes = processes;
   dir.confirm();
-  return { stats, spec, failures };
+  return { stats, limits, failures };
 }
 
 /**
  * cpu.max, cpu.weight, memory.max, memory.swap.max, pids.max. Each is absent where its controller
  * is not enabled, and in the root cgroup.
  */
-function readSpecV2(dir: CgroupDir): CgroupSpec {
-  const spec: CgroupSpec = {};
+function readLimitsV2(dir: CgroupDir): CgroupLimits {
+  const limits: CgroupLimits = {};
   const max = dir.optionalValue('cpu.max', parseCpuMax);
   const cpu = compact<CpuSpec>({
     periodUs: max?.periodUs,
     quotaUs: max?.quotaUs,
     shares: dir.optionalValue('cpu.weight', (t) => cpuWeightToShares(parseCpuWeight(t))),
   });
-  if (cpu) spec.cpu = cpu;
+  if (cpu) limits.cpu = cpu;
   const memoryMax = dir.optionalValue('memory.max', parseMemoryMax);
-  if (memoryMax !== undefined) spec.memoryLimitBytes = memoryMax;
+  if (memoryMax !== undefined) limits.memoryLimitBytes = memoryMax;
   const swapMax = dir.optionalValue('memory.swap.max', parseMemorySwapMax);
-  if (swapMax !== undefined) spec.swapLimitBytes = swapMax;
+  if (swapMax !== undefined) limits.swapLimitBytes = swapMax;
   const pidsMax = dir.optionalValue('pids.max', parsePidsMax);
-  if (pidsMax !== undefined) spec.pidsMax = pidsMax;
-  return spec;
+  if (pidsMax !== undefined) limits.pidsMax = pidsMax;
+  return limits;
 }
 
-function readMemory(dir: CgroupDir, isRoot: boolean, spec: CgroupSpec): MemoryStats {
+function readMemory(dir: CgroupDir, isRoot: boolean, limits: CgroupLimits): MemoryStats {
   const current = dir.optionalValue('memory.current', parseMemoryCurrent);
   let statAbsent = false;
   const stat = dir.guard('memory.stat', () => {
@@ -138,8 +138,8 @@ function readMemory(dir: CgroupDir, isRoot: boolean, spec: CgroupSpec): MemorySt
     swapBytes: swap,
     mappedFileBytes: stat?.fileMapped,
     maxUsageBytes: peak,
-    limitBytes: spec.memoryLimitBytes,
-    swapLimitBytes: spec.swapLimitBytes,
+    limitBytes: limits.memoryLimitBytes,
+    swapLimitBytes: limits.swapLimitBytes,
     activeFileBytes: stat?.activeFile,
     inactiveFileBytes: inactive,
     pageFaults: stat?.pgfault,

@@ -336,8 +336,8 @@ describe('cgroups present in only some v1 hierarchies', () => {
     };
     const first = readCgroup(layout, '/job', reader);
     expect(first.stats).toEqual({ processes: 2 });
-    expect(first.spec.v1Hierarchies).toEqual(new Set([join(root, 'cpuset')]));
-    expect(readCgroup(layout, '/job', reader, { spec: first.spec }).stats).toEqual({ processes: 2 });
+    expect(first.limits.v1Hierarchies).toEqual(new Set([join(root, 'cpuset')]));
+    expect(readCgroup(layout, '/job', reader, { limits: first.limits }).stats).toEqual({ processes: 2 });
   });
 
   it('is GoneError when the cgroup exists in no hierarchy', () => {
@@ -346,18 +346,18 @@ describe('cgroups present in only some v1 hierarchies', () => {
   });
 });
 
-describe('the spec (limits, shares, hierarchies) passed back from an earlier read', () => {
+describe('CgroupLimits (limits, shares, hierarchies) passed back from an earlier read', () => {
   let root = '';
   afterEach(() => removeTree(root));
   const at = (hierarchy: string, file: string): string => join(hierarchy, CID, file);
 
-  it('a read with the spec opens only the files that change, and returns the same stats', () => {
+  it('a read with the limits opens only the files that change, and returns the same stats', () => {
     root = writeTree(hybridTree());
     const layout = hybridLayout(root);
     const reader = new RecordingReader();
     const first = readCgroup(layout, CID, reader);
     const firstFiles = reader.take(root);
-    expect(first.spec).toEqual({
+    expect(first.limits).toEqual({
       v1Hierarchies: new Set(['cpuacct', 'cpu', 'memory', 'pids', 'blkio'].map((h) => join(root, h))),
       cpu: { quotaUs: 50000, periodUs: 100000, shares: 512 },
       memoryLimitBytes: 268435456,
@@ -369,9 +369,9 @@ describe('the spec (limits, shares, hierarchies) passed back from an earlier rea
     // No metric uses the OOM kill count of memory.oom_control (container_oom_events_total comes from CRI).
     expect(firstFiles).not.toContain(at('memory', 'memory.oom_control'));
 
-    const second = readCgroup(layout, CID, reader, { spec: first.spec });
+    const second = readCgroup(layout, CID, reader, { limits: first.limits });
     expect(second.stats).toEqual(first.stats);
-    expect(second.spec).toBe(first.spec);
+    expect(second.limits).toBe(first.limits);
     const steady = [
       at('cpuacct', 'cpuacct.usage'),
       at('cpuacct', 'cpuacct.stat'),
@@ -402,11 +402,11 @@ describe('the spec (limits, shares, hierarchies) passed back from an earlier rea
     );
   });
 
-  it('takes the values from the spec, not from the files, until it is read again', () => {
+  it('takes the values from the limits, not from the files, until it is read again', () => {
     root = writeTree(hybridTree());
     const layout = hybridLayout(root);
     const reader = new FileReader();
-    const { spec } = readCgroup(layout, CID, reader);
+    const { limits } = readCgroup(layout, CID, reader);
     const write = (hierarchy: string, file: string, text: string) => writeFileSync(join(root, hierarchy, CID, file), text);
     write('cpu', 'cpu.cfs_quota_us', '20000\n');
     write('cpu', 'cpu.shares', '2\n');
@@ -414,10 +414,10 @@ describe('the spec (limits, shares, hierarchies) passed back from an earlier rea
     write('memory', 'memory.use_hierarchy', '0\n');
     write('pids', 'pids.max', '50\n');
 
-    const cached = readCgroup(layout, CID, reader, { spec }).stats;
+    const cached = readCgroup(layout, CID, reader, { limits }).stats;
     expect(cached.cpuSpec).toEqual({ quotaUs: 50000, periodUs: 100000, shares: 512 });
     expect(cached.memory?.limitBytes).toBe(268435456);
-    expect(cached.memory?.rssBytes).toBe(52658176); // total_rss: hierarchical, as in the spec
+    expect(cached.memory?.rssBytes).toBe(52658176); // total_rss: hierarchical, as in the limits
     expect(cached.pids?.max).toBeNull();
 
     const fresh = readCgroup(layout, CID, reader);
@@ -427,16 +427,16 @@ describe('the spec (limits, shares, hierarchies) passed back from an earlier rea
     expect(fresh.stats.pids?.max).toBe(50);
   });
 
-  it('absent stays absent: the root has no pids.max and no memsw limit, with or without its spec', () => {
+  it('absent stays absent: the root has no pids.max and no memsw limit, with or without its limits', () => {
     const rootMemory = memory();
     delete rootMemory['memory.memsw.limit_in_bytes'];
     root = writeTree({ ...hybridTree(), memory: rootMemory });
     const layout = hybridLayout(root);
     const reader = new FileReader();
     const first = readCgroup(layout, '/', reader);
-    expect(first.spec).not.toHaveProperty('pidsMax');
-    expect(first.spec).not.toHaveProperty('swapLimitBytes');
-    const second = readCgroup(layout, '/', reader, { spec: first.spec });
+    expect(first.limits).not.toHaveProperty('pidsMax');
+    expect(first.limits).not.toHaveProperty('swapLimitBytes');
+    const second = readCgroup(layout, '/', reader, { limits: first.limits });
     expect(second.stats).toEqual(first.stats);
     expect(second.stats.pids).toBeUndefined();
     expect(second.stats.memory).not.toHaveProperty('swapLimitBytes');
@@ -449,7 +449,7 @@ describe('the spec (limits, shares, hierarchies) passed back from an earlier rea
     const first = readCgroup(layout, CID, reader);
     expect(first.stats.cpuSpec).toEqual({ quotaUs: null, periodUs: 100000, shares: 512 });
     expect(first.stats.cpu).toEqual({ usageSeconds: 6.387143214, userSeconds: 5, systemSeconds: 1.2 });
-    expect(readCgroup(layout, CID, reader, { spec: first.spec }).stats).toEqual(first.stats);
+    expect(readCgroup(layout, CID, reader, { limits: first.limits }).stats).toEqual(first.stats);
     expect(reader.take(root)).not.toContain(at('cpu', 'cpu.stat'));
   });
 
@@ -458,23 +458,23 @@ describe('the spec (limits, shares, hierarchies) passed back from an earlier rea
     const memoryOnly = v1Only(hybridLayout(root));
     const reader = new RecordingReader();
     const first = readCgroup(memoryOnly, '/supervisor/job1', reader);
-    expect(first.spec.v1Hierarchies).toEqual(new Set([join(root, 'memory')]));
+    expect(first.limits.v1Hierarchies).toEqual(new Set([join(root, 'memory')]));
     reader.take(root);
-    expect(readCgroup(memoryOnly, '/supervisor/job1', reader, { spec: first.spec }).stats).toEqual(first.stats);
+    expect(readCgroup(memoryOnly, '/supervisor/job1', reader, { limits: first.limits }).stats).toEqual(first.stats);
     expect(reader.take(root).every((f) => f.startsWith('memory/supervisor/job1/'))).toBe(true);
 
     removeTree(root);
     root = writeTree(hybridTree());
     const layout = hybridLayout(root);
-    const { spec } = readCgroup(layout, CID, reader);
+    const { limits } = readCgroup(layout, CID, reader);
     rmSync(join(root, 'pids', CID), { recursive: true });
-    expect(() => readCgroup(layout, CID, reader, { spec })).toThrow(GoneError);
+    expect(() => readCgroup(layout, CID, reader, { limits })).toThrow(GoneError);
   });
 
-  it('with the spec, a hierarchy removed mid-read is still GoneError', () => {
+  it('with the limits, a hierarchy removed mid-read is still GoneError', () => {
     root = writeTree(hybridTree());
     const layout = hybridLayout(root);
-    const { spec } = readCgroup(layout, CID, new FileReader());
+    const { limits } = readCgroup(layout, CID, new FileReader());
     const blkioDir = join(root, 'blkio', CID);
     class RemovingReader extends FileReader {
       override read(path: string): string {
@@ -483,19 +483,19 @@ describe('the spec (limits, shares, hierarchies) passed back from an earlier rea
         return text;
       }
     }
-    expect(() => readCgroup(layout, CID, new RemovingReader(), { spec })).toThrow(GoneError);
+    expect(() => readCgroup(layout, CID, new RemovingReader(), { limits })).toThrow(GoneError);
   });
 
-  it('a cgroup without *.pressure files: spec.pressure is false and PSI is not opened again', () => {
+  it('a cgroup without *.pressure files: limits.pressure is false and PSI is not opened again', () => {
     root = writeTree(hybridTree({ unified: {} }));
     const layout = hybridLayout(root);
     const reader = new RecordingReader();
     const first = readCgroup(layout, CID, reader);
-    expect(first.spec.pressure).toBe(false);
+    expect(first.limits.pressure).toBe(false);
     expect(reader.take(root).filter((f) => f.startsWith('unified/'))).toHaveLength(3);
-    expect(readCgroup(layout, CID, reader, { spec: first.spec }).stats).toEqual(first.stats);
+    expect(readCgroup(layout, CID, reader, { limits: first.limits }).stats).toEqual(first.stats);
     expect(reader.take(root).filter((f) => f.startsWith('unified/'))).toEqual([]);
     // Only a hybrid or v2 read looks for PSI at all.
-    expect(readCgroup(v1Only(layout), CID, reader).spec).not.toHaveProperty('pressure');
+    expect(readCgroup(v1Only(layout), CID, reader).limits).not.toHaveProperty('pressure');
   });
 });

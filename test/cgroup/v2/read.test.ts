@@ -118,12 +118,12 @@ describe('readCgroupV2 on temp trees', () => {
     root = writeTree({ c: leaf({ 'memory.max': 'lots\n' }), good: leaf() });
     const good = readCgroupV2(layoutOf(root), '/good', reader);
     expect(good.failures).toEqual([]);
-    const { stats, spec, failures } = readCgroupV2(layoutOf(root), '/c', reader);
+    const { stats, limits, failures } = readCgroupV2(layoutOf(root), '/c', reader);
     expect(failures).toHaveLength(1);
     expect(failures[0]!.path).toBe(join(root, 'c', 'memory.max'));
     expect(failures[0]!.error).toBeInstanceOf(ParseError);
     expect((failures[0]!.error as ParseError).file).toBe('memory.max');
-    expect(spec.memoryLimitBytes).toBeUndefined();
+    expect(limits.memoryLimitBytes).toBeUndefined();
     const { limitBytes, ...memoryWithoutLimit } = good.stats.memory!;
     expect(limitBytes).toBeDefined();
     expect(stats).toEqual({ ...good.stats, memory: memoryWithoutLimit });
@@ -136,7 +136,7 @@ describe('readCgroupV2 on temp trees', () => {
   });
 });
 
-describe('readCgroupV2 with the spec passed back from an earlier read', () => {
+describe('readCgroupV2 with the limits passed back from an earlier read', () => {
   let root = '';
   const layoutOf = (dir: string): CgroupLayout => ({ mode: 'v2', v1: new Map(), unified: dir });
   afterEach(() => removeTree(root));
@@ -146,7 +146,7 @@ describe('readCgroupV2 with the spec passed back from an earlier read', () => {
     const reader = new RecordingReader();
     const first = readCgroupV2(layoutOf(root), '/c', reader);
     const firstFiles = reader.take(root);
-    expect(first.spec).toEqual({
+    expect(first.limits).toEqual({
       cpu: { periodUs: 100000, quotaUs: 25000, shares: 2597 },
       memoryLimitBytes: 2097152,
       swapLimitBytes: 0,
@@ -156,7 +156,7 @@ describe('readCgroupV2 with the spec passed back from an earlier read', () => {
     // No metric uses its oom_kill count (container_oom_events_total comes from CRI).
     expect(firstFiles).not.toContain('c/memory.events');
 
-    const second = readCgroupV2(layoutOf(root), '/c', reader, { spec: first.spec });
+    const second = readCgroupV2(layoutOf(root), '/c', reader, { limits: first.limits });
     expect(second.stats).toEqual(first.stats);
     const steady = [
       'c/cpu.stat',
@@ -177,50 +177,50 @@ describe('readCgroupV2 with the spec passed back from an earlier read', () => {
     );
   });
 
-  it('takes the values from the spec, not from the files, until it is read again', () => {
+  it('takes the values from the limits, not from the files, until it is read again', () => {
     root = writeTree({ c: leaf() });
     const reader = new FileReader();
-    const { spec } = readCgroupV2(layoutOf(root), '/c', reader);
+    const { limits } = readCgroupV2(layoutOf(root), '/c', reader);
     writeFileSync(join(root, 'c', 'cpu.max'), 'max 100000\n');
     writeFileSync(join(root, 'c', 'memory.max'), 'max\n');
     writeFileSync(join(root, 'c', 'pids.max'), 'max\n');
-    const cached = readCgroupV2(layoutOf(root), '/c', reader, { spec }).stats;
+    const cached = readCgroupV2(layoutOf(root), '/c', reader, { limits }).stats;
     expect([cached.cpuSpec?.quotaUs, cached.memory?.limitBytes, cached.pids?.max]).toEqual([25000, 2097152, 100]);
     const fresh = readCgroupV2(layoutOf(root), '/c', reader).stats;
     expect([fresh.cpuSpec?.quotaUs, fresh.memory?.limitBytes, fresh.pids?.max]).toEqual([null, null, null]);
   });
 
-  it('absent stays absent: the root has no cpu.max, memory.max, pids.max; a read with its spec has none either', () => {
+  it('absent stays absent: the root has no cpu.max, memory.max, pids.max; a read with its limits has none either', () => {
     const rootFiles = leaf();
     for (const f of ['cpu.max', 'cpu.weight', 'memory.max', 'memory.swap.max', 'pids.max', 'pids.current', 'memory.current']) delete rootFiles[f];
     root = writeTree(rootFiles);
     const reader = new FileReader();
     const first = readCgroupV2(layoutOf(root), '/', reader);
-    expect(first.spec).toEqual({ pressure: true });
-    const second = readCgroupV2(layoutOf(root), '/', reader, { spec: first.spec });
+    expect(first.limits).toEqual({ pressure: true });
+    const second = readCgroupV2(layoutOf(root), '/', reader, { limits: first.limits });
     expect(second.stats).toEqual(first.stats);
     expect(second.stats.cpuSpec).toBeUndefined();
     expect(second.stats.pids).toBeUndefined();
     expect(second.stats.memory).not.toHaveProperty('limitBytes');
   });
 
-  it('PSI off (no *.pressure files): spec.pressure is false and they are not opened again', () => {
+  it('PSI off (no *.pressure files): limits.pressure is false and they are not opened again', () => {
     const noPsi = leaf();
     for (const f of ['cpu.pressure', 'memory.pressure', 'io.pressure']) delete noPsi[f];
     root = writeTree({ c: noPsi });
     const reader = new RecordingReader();
     const first = readCgroupV2(layoutOf(root), '/c', reader);
-    expect(first.spec.pressure).toBe(false);
+    expect(first.limits.pressure).toBe(false);
     expect(first.stats.pressure).toBeUndefined();
     reader.take(root);
-    expect(readCgroupV2(layoutOf(root), '/c', reader, { spec: first.spec }).stats).toEqual(first.stats);
+    expect(readCgroupV2(layoutOf(root), '/c', reader, { limits: first.limits }).stats).toEqual(first.stats);
     expect(reader.take(root).filter((f) => f.endsWith('.pressure'))).toEqual([]);
   });
 
-  it('a cgroup removed before a read with its spec is GoneError', () => {
+  it('a cgroup removed before a read with its limits is GoneError', () => {
     root = writeTree({ c: leaf() });
-    const { spec } = readCgroupV2(layoutOf(root), '/c', new FileReader());
+    const { limits } = readCgroupV2(layoutOf(root), '/c', new FileReader());
     rmSync(join(root, 'c'), { recursive: true });
-    expect(() => readCgroupV2(layoutOf(root), '/c', new FileReader(), { spec })).toThrow(GoneError);
+    expect(() => readCgroupV2(layoutOf(root), '/c', new FileReader(), { limits })).toThrow(GoneError);
   });
 });

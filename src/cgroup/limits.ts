@@ -3,14 +3,14 @@ import type { CgroupStats, CpuSpec } from './stats.js';
 /**
  * How a cgroup is configured, as opposed to what it has used: limits, shares, and where it exists.
  * These change only when someone rewrites them (a resize, a new limit), so a caller that read them
- * once can pass them back in `CgroupReadOptions.spec`. The reader then skips their files and copies
- * these values into the stats. A caller that does this must re-read without a spec from time to
+ * once can pass them back in `CgroupReadOptions.limits`. The reader then skips their files and copies
+ * these values into the stats. A caller that does this must re-read without limits from time to
  * time to pick up changes.
  *
- * Absent is not zero here either: a value that was absent when the spec was read (the root cgroup
+ * Absent is not zero here either: a value that was absent when the limits were read (the root cgroup
  * has no pids.max, a kernel without swap accounting has no memsw limit) stays absent.
  */
-export interface CgroupSpec {
+export interface CgroupLimits {
   /** v1 cpu.cfs_quota_us, cpu.cfs_period_us, cpu.shares; v2 cpu.max, cpu.weight. */
   cpu?: CpuSpec;
   /** v1 memory.limit_in_bytes; v2 memory.max. null = unlimited. */
@@ -46,11 +46,11 @@ export interface FileFailure {
 }
 
 /**
- * One read of a cgroup: its statistics, the spec they were built with (the given one, or the one
+ * One read of a cgroup: its statistics, the limits they were built with (the given ones, or the ones
  * read), and the files whose values are missing from both.
  */
 export interface CgroupRead {
   stats: CgroupStats;
-  spec: CgroupSpec;
+  limits: CgroupLimits;
   failures: FileFailure[];
 }

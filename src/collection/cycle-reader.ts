@@ -1,31 +1,31 @@
-import type { CgroupLayout } from './cgroup/layout.js';
-import { cgroupStartTime, readCgroup, type CgroupRead, type CgroupReadOptions, type CgroupSpec } from './cgroup/read.js';
-import type { FileFailure } from './cgroup/spec.js';
-import type { BlockIoDevice } from './cgroup/stats.js';
-import type { Target, TargetProvider } from './discovery/target.js';
-import { GoneError, errorCode } from './errors.js';
-import type { FileReader } from './fs/file-reader.js';
-import type { Logger } from './log.js';
-import { readMachineInfo, type MachineInfo, type MachineRoots } from './machine/machine-info.js';
-import type { Snapshot, SnapshotSource } from './metrics/instruments.js';
-import { countSourceError, type AgentStats, type ContainerIdentity, type ContainerSample, type NetInterfaceSample } from './metrics/sample.js';
-import { deviceNames } from './procfs/diskstats.js';
-import { isIgnoredInterface } from './procfs/net-dev.js';
-import { ProcFs, readDiskstats, readNetDev } from './procfs/proc-fs.js';
+import type { CgroupLayout } from '../cgroup/layout.js';
+import { cgroupStartTime, readCgroup, type CgroupRead, type CgroupReadOptions, type CgroupLimits } from '../cgroup/read.js';
+import type { FileFailure } from '../cgroup/limits.js';
+import type { BlockIoDevice } from '../cgroup/stats.js';
+import { targetKey, type ContainerIdentity, type Target, type TargetProvider } from '../discovery/target.js';
+import { GoneError, errorCode } from '../errors.js';
+import type { FileReader } from '../fs/file-reader.js';
+import type { Logger } from '../log.js';
+import { readMachineInfo, type MachineInfo, type MachineRoots } from '../machine/machine-info.js';
+import type { ContainerSample, NetInterfaceSample, Snapshot, SnapshotSource } from './sample.js';
+import { deviceNames } from '../procfs/diskstats.js';
+import { isIgnoredInterface } from '../procfs/net-dev.js';
+import { ProcFs, readDiskstats, readNetDev } from '../procfs/proc-fs.js';
 import { MonotonicCounters } from './monotonic-counters.js';
+import type { SelfStats } from '../telemetry/self-stats.js';
 
-export interface CollectorDeps {
+export interface CycleReaderDeps {
   layout: CgroupLayout;
   reader: FileReader;
   roots: MachineRoots;
   targets: TargetProvider;
-  stats: AgentStats;
+  stats: SelfStats;
   log: Logger;
   now?: () => number;
   /** Host facts and device names rarely change: re-read them this often. */
   slowRefreshMs?: number;
-  /** A cgroup's limits and shares (CgroupSpec) rarely change: re-read them this often; default 60 s. */
-  specRefreshMs?: number;
+  /** A cgroup's limits and shares (CgroupLimits) rarely change: re-read them this often; default 60 s. */
+  limitsRefreshMs?: number;
 }
 
 /** One warning line per (source, code) this often: a broken file on every cgroup must not flood the log. */
@@ -38,8 +38,8 @@ const WARN_EVERY_MS = 5 * 60_000;
  * podpulse_source_errors_total{source,code} and logged (rate-limited); the rest of that target and
  * every other target are reported. Nothing here ever throws for one container's sake.
  */
-export class Collector implements SnapshotSource {
-  #deps: CollectorDeps;
+export class CycleReader implements SnapshotSource {
+  #deps: CycleReaderDeps;
   #proc: ProcFs;
   #now: () => number;
   #devices = new Map<string, string>();
@@ -48,12 +48,12 @@ export class Collector implements SnapshotSource {
   #startTimes = new Map<string, number>();
   #ioCounters = new MonotonicCounters();
   #identities = new Map<string, ContainerIdentity>();
-  /** Per cgroup path: its spec and when it was read (the now() clock). */
-  #specs = new Map<string, { spec: CgroupSpec; readAtMs: number }>();
+  /** Per cgroup path: its limits and when they were read (the now() clock). */
+  #limits = new Map<string, { limits: CgroupLimits; readAtMs: number }>();
   /** Per warning key: when it was last logged, and how many were held back since. */
   #warned = new Map<string, { atMs: number; suppressed: number }>();
 
-  constructor(deps: CollectorDeps) {
+  constructor(deps: CycleReaderDeps) {
     this.#deps = deps;
     this.#proc = new ProcFs(deps.roots.procRoot);
     this.#now = deps.now ?? Date.now;
@@ -72,7 +72,7 @@ export class Collector implements SnapshotSource {
     const readOpts: CgroupReadOptions = { deviceName: (major, minor) => this.#devices.get(`${major}:${minor}`) };
     for (const t of targets) {
       if (t.cgroupless) {
-        const key = `exited\u0000${t.identity.name}`;
+        const key = targetKey(t);
         liveIdentities.add(key);
         containers.push({ identity: this.#stableIdentity(key, t.identity), ...(t.oomEvents !== undefined ? { oomEvents: t.oomEvents } : {}) });
         continue;
@@ -86,17 +86,16 @@ export class Collector implements SnapshotSource {
       }
       if (sample === undefined) continue;
       livePaths.add(t.cgroupPath);
-      liveIdentities.add(t.cgroupPath);
+      liveIdentities.add(targetKey(t));
       containers.push(sample);
     }
     for (const path of this.#startTimes.keys()) if (!livePaths.has(path)) this.#startTimes.delete(path);
-    for (const path of this.#specs.keys()) if (!livePaths.has(path)) this.#specs.delete(path);
+    for (const path of this.#limits.keys()) if (!livePaths.has(path)) this.#limits.delete(path);
     this.#ioCounters.endCycle();
     for (const key of this.#identities.keys()) if (!liveIdentities.has(key)) this.#identities.delete(key);
     this.#deps.reader.sweep();
     const seconds = (performance.now() - started) / 1000;
-    stats.lastCollectionSeconds = seconds;
-    stats.containers = containers.length;
+    stats.recordCycle(seconds, containers.length);
     return { containers, ...(this.#machine ? { machine: this.#machine } : {}), agent: stats };
   }
 
@@ -113,7 +112,7 @@ export class Collector implements SnapshotSource {
     this.#fileFailures(read.failures);
     const cgroup = read.stats;
     if (cgroup.io && this.#deps.layout.mode !== 'v2') this.#keepIoMonotonic(t.cgroupPath, cgroup.io);
-    const sample: ContainerSample = { identity: this.#stableIdentity(t.cgroupPath, t.identity), cgroup, lastSeenSeconds: nowMs / 1000 };
+    const sample: ContainerSample = { identity: this.#stableIdentity(targetKey(t), t.identity), cgroup, lastSeenSeconds: nowMs / 1000 };
     const start = t.startTimeSeconds ?? this.#startTime(t.cgroupPath);
     if (start !== undefined) sample.startTimeSeconds = start;
     if (t.netPid !== undefined) {
@@ -147,17 +146,17 @@ export class Collector implements SnapshotSource {
   }
 
   /**
-   * Reads the spec files only on a cgroup's first read and once they are specRefreshMs old. A clock
-   * that stepped back also counts as old, so a wall-clock correction cannot freeze the cached spec.
+   * Reads the limit files only on a cgroup's first read and once they are limitsRefreshMs old. A clock
+   * that stepped back also counts as old, so a wall-clock correction cannot freeze the cached limits.
    */
   #readCgroup(cgroupPath: string, nowMs: number, opts: CgroupReadOptions): CgroupRead {
-    const cached = this.#specs.get(cgroupPath);
+    const cached = this.#limits.get(cgroupPath);
     const age = cached === undefined ? -1 : nowMs - cached.readAtMs;
-    if (cached !== undefined && age >= 0 && age < (this.#deps.specRefreshMs ?? 60_000)) {
-      return readCgroup(this.#deps.layout, cgroupPath, this.#deps.reader, { ...opts, spec: cached.spec });
+    if (cached !== undefined && age >= 0 && age < (this.#deps.limitsRefreshMs ?? 60_000)) {
+      return readCgroup(this.#deps.layout, cgroupPath, this.#deps.reader, { ...opts, limits: cached.limits });
     }
     const read = readCgroup(this.#deps.layout, cgroupPath, this.#deps.reader, opts);
-    this.#specs.set(cgroupPath, { spec: read.spec, readAtMs: nowMs });
+    this.#limits.set(cgroupPath, { limits: read.limits, readAtMs: nowMs });
     return read;
   }
 
@@ -231,7 +230,7 @@ export class Collector implements SnapshotSource {
 
   #sourceError(source: string, what: string, err: unknown): void {
     const code = errorCode(err);
-    countSourceError(this.#deps.stats, source, code);
+    this.#deps.stats.countSourceError(source, code);
     const message = err instanceof Error ? err.message : String(err);
     // `what` is a path or a name; the typed errors name their file already.
     const msg = message.includes(what) ? message : `${what}: ${message}`;

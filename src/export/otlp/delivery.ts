@@ -1,9 +1,11 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { countPoints } from '../sdk/count-points.js';
+import type { EndedSeries } from '../sdk/live-series.js';
 import { estimateSnapshotBytes } from './snapshot-size.js';
-import { encodeEndMarkers, type EndedSeries } from './end-markers.js';
-import type { AgentStats } from '../metrics/sample.js';
+import { encodeStalenessMarkers } from './staleness-markers.js';
+import type { SelfStats } from '../../telemetry/self-stats.js';
 
 /** gRPC status codes the OTLP spec calls retryable (RESOURCE_EXHAUSTED: only later, by replay). */
 const RETRY_NOW = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 10 /* ABORTED */, 11 /* OUT_OF_RANGE */, 14 /* UNAVAILABLE */, 15 /* DATA_LOSS */]);
@@ -26,7 +28,7 @@ export interface DeliveryReport {
   attempts: number;
 }
 
-export interface DeliveryOptions {
+export interface OtlpDeliveryOptions {
   /** Undefined when OTLP export is disabled. */
   otlp?: PushMetricExporter;
   /**
@@ -35,8 +37,8 @@ export interface DeliveryOptions {
    * back would otherwise wait for the backoff; a new channel connects at the next attempt.
    */
   renew?: () => PushMetricExporter;
-  /** Where "series ended" markers go (end-markers.ts); undefined: no markers. */
-  endMarkers?: { send(request: Buffer): Promise<void> };
+  /** Where staleness markers go (staleness-markers.ts); undefined: no markers. */
+  stalenessMarkers?: { send(request: Buffer): Promise<void> };
   /** Failed snapshots kept for replay, oldest dropped first. */
   replaySnapshots: number;
   /**
@@ -46,7 +48,7 @@ export interface DeliveryOptions {
   replayMaxBytes?: number;
   /** How long one cycle may spend retrying (must end before the next cycle). */
   retryBudgetMs: number;
-  stats: AgentStats;
+  stats: SelfStats;
   /** Every snapshot, before delivery (feeds the optional Prometheus endpoint). */
   onSnapshot?: (rm: ResourceMetrics) => void;
   onReport?: (report: DeliveryReport) => void;
@@ -59,12 +61,6 @@ export interface DeliveryOptions {
  * wire), so a long collector outage on a dense node cannot grow the agent's memory without bound.
  */
 export const REPLAY_MAX_BYTES = 64 * 1024 * 1024;
-
-export function countPoints(rm: ResourceMetrics): number {
-  let n = 0;
-  for (const sm of rm.scopeMetrics) for (const m of sm.metrics) n += m.dataPoints.length;
-  return n;
-}
 
 function grpcCode(error: unknown): number | undefined {
   const code = (error as { code?: unknown } | undefined)?.code;
@@ -85,8 +81,8 @@ export function describeExportError(error: unknown): string {
  * outage, and counts of what was retried and dropped. Cumulative counters lose nothing either way;
  * the queue is for gauge fidelity. Exports are serialized so a slow collector never overlaps cycles.
  */
-export class Delivery implements PushMetricExporter {
-  #opts: DeliveryOptions;
+export class OtlpDelivery implements PushMetricExporter {
+  #opts: OtlpDeliveryOptions;
   #queue: ResourceMetrics[] = [];
   /** Estimated bytes of each queued snapshot, in queue order. */
   #queueBytes: number[] = [];
@@ -95,7 +91,7 @@ export class Delivery implements PushMetricExporter {
   #now: () => number;
   #sleep: (ms: number) => Promise<void>;
 
-  constructor(opts: DeliveryOptions) {
+  constructor(opts: OtlpDeliveryOptions) {
     this.#opts = opts;
     this.#otlp = opts.otlp;
     this.#now = opts.now ?? Date.now;
@@ -129,7 +125,7 @@ export class Delivery implements PushMetricExporter {
     const maxBytes = this.#opts.replayMaxBytes ?? REPLAY_MAX_BYTES;
     while (this.#queue.length > this.#opts.replaySnapshots + 1 || (this.#queue.length > 1 && this.#queuedBytes() > maxBytes)) {
       const dropped = this.#dequeue();
-      this.#opts.stats.droppedPoints += countPoints(dropped);
+      this.#opts.stats.recordDroppedPoints(countPoints(dropped));
     }
     const deadline = this.#now() + this.#opts.retryBudgetMs;
     let attempts = 0;
@@ -147,15 +143,14 @@ export class Delivery implements PushMetricExporter {
       if (r.permanent) {
         // The collector refused the data itself: sending it again would be refused again.
         this.#dequeue();
-        this.#opts.stats.droppedPoints += countPoints(head);
+        this.#opts.stats.recordDroppedPoints(countPoints(head));
         if (head === rm) refused = true;
         continue;
       }
       break;
     }
     const delivered = !refused && !this.#queue.includes(rm);
-    if (delivered) this.#opts.stats.exports.success++;
-    else this.#opts.stats.exports.failure++;
+    this.#opts.stats.recordExport(delivered);
     if (this.#queue.length > 0 && this.#opts.renew) {
       await otlp.shutdown().catch(() => undefined);
       this.#otlp = this.#opts.renew();
@@ -193,7 +188,7 @@ export class Delivery implements PushMetricExporter {
       const jittered = backoff * (0.8 + Math.random() * 0.4);
       if (code !== undefined && RETRY_LATER.has(code)) return { ok: false, reason, attempts: attempt };
       if (this.#now() + jittered >= deadline) return { ok: false, reason, attempts: attempt };
-      this.#opts.stats.exportRetries++;
+      this.#opts.stats.recordExportRetry();
       await this.#sleep(jittered);
       backoff = Math.min(backoff * 2, 5000);
     }
@@ -205,14 +200,14 @@ export class Delivery implements PushMetricExporter {
    * the data they end); the series then goes stale in Prometheus after its lookback, as without them.
    */
   endSeries(ended: readonly EndedSeries[], resource: Resource, scopeName: string): void {
-    const sink = this.#opts.endMarkers;
+    const sink = this.#opts.stalenessMarkers;
     if (!sink || !this.#otlp || ended.length === 0) return;
     const run = this.#chain.then(async () => {
       if (this.#queue.length > 0) return;
       const nowNs = BigInt(this.#now()) * 1_000_000n;
       try {
-        await sink.send(encodeEndMarkers(resource, scopeName, ended, nowNs));
-        this.#opts.stats.endedSeries += ended.length;
+        await sink.send(encodeStalenessMarkers(resource, scopeName, ended, nowNs));
+        this.#opts.stats.recordEndedSeries(ended.length);
       } catch {
         // A lost marker only means Prometheus' usual lookback for these series.
       }

@@ -1,13 +1,24 @@
 import { credentials, Metadata, type ChannelCredentials } from '@grpc/grpc-js';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { AggregationTemporality, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
-import type { AgentConfig } from '../config/load.js';
-import { readPemFile } from '../config/tls-files.js';
-import { ConfigError } from '../errors.js';
+import { readPemFile } from '../../config/tls-files.js';
+import { ConfigError } from '../../errors.js';
 import { SocketOwningCredentials } from './owned-sockets.js';
 
+/**
+ * Where and how to push (config's export.otlp, as plain values). The TLS files are read by path
+ * through config's PEM reader, so a bad file gets the same message as at startup.
+ */
+export interface OtlpOptions {
+  endpoint: string;
+  headers: Readonly<Record<string, string>>;
+  timeoutMs: number;
+  compression: 'gzip' | 'none';
+  tls: { ca: string; cert: string; key: string; insecure: boolean };
+}
+
 /** Plaintext for http:// (or when forced), TLS with optional CA and client cert for https://. */
-export function channelCredentials(otlp: AgentConfig['export']['otlp']): ChannelCredentials {
+export function channelCredentials(otlp: OtlpOptions): ChannelCredentials {
   const url = new URL(otlp.endpoint);
   if (url.protocol === 'http:' || otlp.tls.insecure) return credentials.createInsecure();
   // loadConfig checked these files already; reading again here sees the file as it is now (ConfigError if it changed).
@@ -20,7 +31,7 @@ export function channelCredentials(otlp: AgentConfig['export']['otlp']): Channel
 type SdkCompression = NonNullable<ConstructorParameters<typeof OTLPMetricExporter>[0]>['compression'];
 
 /** grpc-js' number for `grpc.default_compression_algorithm` (0 identity, 2 gzip). */
-export function grpcCompressionAlgorithm(compression: AgentConfig['export']['otlp']['compression']): number {
+export function grpcCompressionAlgorithm(compression: OtlpOptions['compression']): number {
   return compression === 'gzip' ? 2 : 0;
 }
 
@@ -29,7 +40,7 @@ export function grpcCompressionAlgorithm(compression: AgentConfig['export']['otl
  * headers cannot carry, quoting the value in its error: the error is replaced by one that names the
  * key only, since header values are usually credentials.
  */
-export function buildMetadata(headers: Record<string, string>): Metadata {
+export function buildMetadata(headers: Readonly<Record<string, string>>): Metadata {
   const metadata = new Metadata();
   for (const [k, v] of Object.entries(headers)) {
     try {
@@ -51,7 +62,7 @@ const SHUTDOWN_GRACE_MS = 1000;
  * shutdown() closes every connection its channel opened, even one still waiting for the collector's
  * handshake (owned-sockets.ts), within SHUTDOWN_GRACE_MS.
  */
-export function createOtlpExporter(otlp: AgentConfig['export']['otlp']): PushMetricExporter {
+export function createOtlpExporter(otlp: OtlpOptions): PushMetricExporter {
   const metadata = buildMetadata(otlp.headers);
   const credentials = new SocketOwningCredentials(channelCredentials(otlp));
   const sdk = new OTLPMetricExporter({

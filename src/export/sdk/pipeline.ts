@@ -7,13 +7,13 @@ import {
   type PushMetricExporter,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import type { Logger } from '../log.js';
-import { registerCatalog, type Registration, type SnapshotSource } from '../metrics/instruments.js';
-import type { MetricSpec } from '../metrics/spec.js';
-import { countPoints } from './delivery.js';
-import type { EndedSeries } from './end-markers.js';
-import { LiveSeries, type SeriesShortfall } from './live-series.js';
+import type { Logger } from '../../log.js';
+import { registerCatalog, type Registration } from '../../metrics/instruments.js';
+import type { MetricSpec } from '../../metrics/spec.js';
+import { countPoints } from './count-points.js';
+import { LiveSeries, type EndedSeries, type SeriesShortfall } from './live-series.js';
 import { DEFAULT_MAX_SERIES_PER_METRIC, maxDeadSeriesFor, sdkCardinalityLimit } from './series-limit.js';
+import type { SnapshotSource } from '../../collection/sample.js';
 
 const SCOPE = 'podpulse';
 
@@ -60,14 +60,14 @@ class GenerationExporter implements PushMetricExporter {
       done({ code: ExportResultCode.SUCCESS });
       this.afterExport();
     } else {
-      // Delivery owns the outcome (retries, replay, the log line, the counters); the SDK reader would
+      // The delivery (OtlpDelivery) owns the outcome (retries, replay, the log line, the counters); the SDK reader would
       // only log the same failure again through its global error handler.
       this.target.export(filtered, () => {
         done({ code: ExportResultCode.SUCCESS });
         this.afterExport();
       });
     }
-    // Queued behind this cycle's snapshot: an end marker must not overtake the data it ends.
+    // Queued behind this cycle's snapshot: a staleness marker must not overtake the data it ends.
     if (this.onEnded && ended.length > 0) this.onEnded(ended, rm.resource, SCOPE);
   }
 

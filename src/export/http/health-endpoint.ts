@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../log.js';
 import { serveHealth, type HealthState } from './health.js';
-import { closeServer, DEFAULT_SERVER_BOUNDS, listenBounded, serverUrl, type ServerBounds } from './http-server.js';
+import { closeServer, DEFAULT_SERVER_BOUNDS, listenBounded, serverUrl, type ServerBounds } from './server.js';
 
 export interface HealthEndpointOptions {
   host: string;

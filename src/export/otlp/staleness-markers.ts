@@ -1,29 +1,18 @@
 import { Client, Metadata } from '@grpc/grpc-js';
 import type { Attributes } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
-import type { AgentConfig } from '../config/load.js';
-import { buildMetadata, channelCredentials, grpcCompressionAlgorithm } from './otlp-exporter.js';
+import { buildMetadata, channelCredentials, grpcCompressionAlgorithm, type OtlpOptions } from './exporter.js';
+import type { EndedSeries } from '../sdk/live-series.js';
 import { SocketOwningCredentials } from './owned-sockets.js';
 
 /**
- * "This series ended" markers: one OTLP data point per ended series with the NoRecordedValue flag and
+ * Staleness markers ("this series ended"): one OTLP data point per ended series with the NoRecordedValue flag and
  * no value. The collector's prometheusremotewrite exporter turns such a point into Prometheus's
  * staleness marker, so a gone container disappears from instant queries at once instead of after the
  * 5-minute lookback. The JS SDK has no way to set data-point flags, so these few messages are encoded
  * here directly (field numbers from opentelemetry-proto: metrics/v1, common/v1, resource/v1,
  * collector/metrics/v1) and sent on a channel of their own.
  */
-
-export interface EndedSeries {
-  name: string;
-  description: string;
-  unit: string;
-  kind: 'gauge' | 'sum';
-  monotonic: boolean;
-  /** [seconds, nanoseconds], as the SDK's HrTime. */
-  startTime: [number, number];
-  attributes: Attributes;
-}
 
 const FLAG_NO_RECORDED_VALUE = 1;
 const TEMPORALITY_CUMULATIVE = 2;
@@ -96,7 +85,7 @@ function metric(series: EndedSeries[], nowNs: bigint): Buffer {
 }
 
 /** collector.metrics.v1.ExportMetricsServiceRequest holding one ResourceMetrics with the markers. */
-export function encodeEndMarkers(resource: Resource, scopeName: string, ended: readonly EndedSeries[], nowNs: bigint): Buffer {
+export function encodeStalenessMarkers(resource: Resource, scopeName: string, ended: readonly EndedSeries[], nowNs: bigint): Buffer {
   const byName = new Map<string, EndedSeries[]>();
   for (const s of ended) {
     const list = byName.get(s.name);
@@ -115,16 +104,16 @@ const EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Ex
 
 /**
  * Sends encoded marker requests to the same collector, with the same TLS settings, headers and
- * compression. After a failed send the channel is dropped and its sockets destroyed, as Delivery
+ * compression. After a failed send the channel is dropped and its sockets destroyed, as OtlpDelivery
  * does with the exporter: a collector that accepted the connection and never answers would
  * otherwise keep this one channel (and every later marker) stuck for good.
  */
-export class EndMarkerSender {
-  readonly #otlp: AgentConfig['export']['otlp'];
+export class StalenessMarkerSender {
+  readonly #otlp: OtlpOptions;
   readonly #metadata: Metadata;
   #channel: { client: Client; sockets: SocketOwningCredentials } | undefined;
 
-  constructor(otlp: AgentConfig['export']['otlp']) {
+  constructor(otlp: OtlpOptions) {
     this.#otlp = otlp;
     this.#metadata = buildMetadata(otlp.headers);
   }

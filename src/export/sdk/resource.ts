@@ -1,7 +1,14 @@
 import { hostname } from 'node:os';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import type { AgentConfig } from '../config/load.js';
-import type { MachineInfo } from '../machine/machine-info.js';
+import type { MachineInfo } from '../../machine/machine-info.js';
+
+/** config's `resource` section, as plain values. */
+export interface ResourceSettings {
+  serviceName: string;
+  /** '' = the node name. */
+  serviceInstanceId: string;
+  attributes: Readonly<Record<string, string>>;
+}
 
 /**
  * The node's resource. service.name becomes `job` and service.instance.id becomes `instance` in
@@ -9,16 +16,16 @@ import type { MachineInfo } from '../machine/machine-info.js';
  * MeterProvider has one resource, so it travels on the data points.
  */
 export function buildResource(
-  config: AgentConfig,
+  settings: ResourceSettings,
   machine: MachineInfo | undefined,
   env: NodeJS.ProcessEnv,
   version: string,
 ): Resource {
   const nodeName = env.NODE_NAME || machine?.hostname || hostname();
   const attrs: Record<string, string> = {
-    ...config.resource.attributes,
-    'service.name': config.resource.serviceName,
-    'service.instance.id': config.resource.serviceInstanceId || nodeName,
+    ...settings.attributes,
+    'service.name': settings.serviceName,
+    'service.instance.id': settings.serviceInstanceId || nodeName,
     'service.version': version,
     'host.name': nodeName,
     'os.type': 'linux',

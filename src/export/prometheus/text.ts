@@ -5,7 +5,7 @@ import {
   type MetricData,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { prometheusLabelName, prometheusMetricName, type PrometheusMetricKind } from './prometheus-name.js';
+import { prometheusLabelName, prometheusMetricName, type PrometheusMetricKind } from './name.js';
 
 export interface PrometheusTextOptions {
   /** Emit `target_info` (the exporter's `target_info.enabled`). Default true. */

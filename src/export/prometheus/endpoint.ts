@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import type { Logger } from '../log.js';
-import { serveHealth, type HealthState } from './health.js';
-import { closeServer, DEFAULT_SERVER_BOUNDS, listenBounded, serverUrl, type ServerBounds } from './http-server.js';
-import { renderPrometheusText } from './prometheus-text.js';
+import type { Logger } from '../../log.js';
+import { serveHealth, type HealthState } from '../http/health.js';
+import { closeServer, DEFAULT_SERVER_BOUNDS, listenBounded, serverUrl, type ServerBounds } from '../http/server.js';
+import { renderPrometheusText } from './text.js';
 
 export interface PrometheusEndpointOptions {
   host: string;

@@ -1,4 +1,4 @@
-import { AgentError } from '../errors.js';
+import { AgentError } from '../../errors.js';
 
 /**
  * OTel → Prometheus metric and label names, as the OpenTelemetry Collector's

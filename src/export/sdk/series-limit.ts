@@ -1,6 +1,6 @@
-import type { Logger } from '../log.js';
-import type { AgentStats } from '../metrics/sample.js';
+import type { Logger } from '../../log.js';
 import type { SeriesShortfall } from './live-series.js';
+import type { SelfStats } from '../../telemetry/self-stats.js';
 
 /** Default of metrics.maxSeriesPerMetric: far above a realistic node (a few hundred containers × ~10 series each). */
 export const DEFAULT_MAX_SERIES_PER_METRIC = 20_000;
@@ -23,7 +23,7 @@ export function sdkCardinalityLimit(maxSeriesPerMetric: number): number {
 export interface SeriesLimitOptions {
   maxSeriesPerMetric: number;
   log: Logger;
-  stats?: AgentStats;
+  stats?: SelfStats;
   now?: () => number;
 }
 
@@ -52,10 +52,7 @@ export class SeriesLimitReporter {
       if (s.observed - s.exported > worst.observed - worst.exported) worst = s;
     }
     const { stats, log, maxSeriesPerMetric } = this.#opts;
-    if (stats) {
-      stats.seriesOverLimit += dropped;
-      stats.droppedPoints += dropped;
-    }
+    stats?.recordSeriesOverLimit(dropped);
     const now = this.#now();
     if (this.#lastWarn !== undefined && now - this.#lastWarn < WARN_EVERY_MS) {
       this.#suppressed++;

@@ -1,8 +1,19 @@
 import type { Attributes } from '@opentelemetry/api';
 import { DataPointType, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import type { EndedSeries } from './end-markers.js';
-import type { ObservationSink } from '../metrics/instruments.js';
+import type { ObservationSink } from '../../metrics/instruments.js';
 import { seriesKey } from './series-key.js';
+
+/** A series observed last cycle and not this one: what a staleness marker (otlp/staleness-markers.ts) ends. */
+export interface EndedSeries {
+  name: string;
+  description: string;
+  unit: string;
+  kind: 'gauge' | 'sum';
+  monotonic: boolean;
+  /** [seconds, nanoseconds], as the SDK's HrTime. */
+  startTime: [number, number];
+  attributes: Attributes;
+}
 
 /**
  * Which series the last collection actually observed.

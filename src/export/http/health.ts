@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Snapshot, SnapshotSource } from '../metrics/instruments.js';
+import type { Snapshot, SnapshotSource } from '../../collection/sample.js';
 
 /** /healthz fails once no collection finished for this many intervals. */
 export const LIVENESS_INTERVALS = 3;
