@@ -6,7 +6,7 @@
 import { METRIC_GROUPS } from '../metrics/catalog.js';
 import type { MetricGroup } from '../metrics/spec.js';
 import { HEALTH_STALE_INTERVALS } from './cycle-budgets.js';
-import type { ConfigOf, LeafDecl, SchemaTree } from './shape.js';
+import type { ConfigOf, LeafDecl, LeafEntries, SchemaTree } from './shape.js';
 
 /** A leaf as convict gets it: the declaration with its strict format, env and arg filled in. */
 export interface SchemaLeaf extends Omit<LeafDecl, 'format'> {
@@ -209,6 +209,8 @@ const tree = {
 
 /** The typed config, derived from the tree above (src/config/shape.ts); load.ts builds its value. */
 export type AgentConfig = ConfigOf<typeof tree>;
+/** One { path, value } per leaf: where it sits in AgentConfig and its type (for type tests). */
+export type ConfigEntries = LeafEntries<typeof tree>;
 
 function isLeaf(node: unknown): node is SchemaLeaf {
   return typeof node === 'object' && node !== null && 'doc' in node && 'default' in node;
