@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import convict from 'convict';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.js';
@@ -41,49 +42,56 @@ function ensureFormats(): void {
   for (const f of allFormats) convict.addFormat(f);
 }
 
-const OWN_FLAGS = ['config', 'once', 'print', 'print-config', 'help', 'version'];
+/** podpulse's own flags (not config keys), with whether each takes a value. */
+const OWN_FLAGS = new Map([
+  ['config', 'string'],
+  ['once', 'boolean'],
+  ['print', 'string'],
+  ['print-config', 'boolean'],
+  ['help', 'boolean'],
+  ['version', 'boolean'],
+] as const);
 
 /**
- * Splits argv into podpulse's own flags and per-key settings ([key path, value as given]). Values are
- * applied with convict's set(), not its argv parser: that parser reads "--collection-interval -5s" as
- * two flags and reports the value as "true".
+ * Splits argv into podpulse's own flags and per-key settings ([key path, value as given]). node's
+ * parseArgs splits the tokens; it runs non-strict because strict mode refuses
+ * "--collection-interval -5s" as ambiguous where the user should hear that -5s is no duration, so
+ * unknown flags, stray arguments and missing values are refused here. Values are applied with
+ * convict's set(), not its argv parser, which reads that same flag as "true".
  */
 export function parseArgv(argv: readonly string[]): { cli: CliOptions; keyFlags: [string, string][] } {
   const keyArgs = new Map(leafPaths().map((l) => [argName(l.path), l.path]));
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
+  for (const [flag, type] of OWN_FLAGS) options[flag] ??= { type };
+  for (const flag of keyArgs.keys()) options[flag] = { type: 'string' };
+  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
   const cli: CliOptions = { once: false, printConfig: false, help: false, version: false };
   const keyFlags: [string, string][] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i] as string;
-    if (token === '-h') {
-      cli.help = true;
-      continue;
+  for (const token of tokens) {
+    if (token.kind !== 'option' || (!token.rawName.startsWith('--') && token.name !== 'help')) {
+      throw new ConfigError(`unexpected argument "${argv[token.index]}" (flags start with --; see --help)`);
     }
-    if (!token.startsWith('--')) throw new ConfigError(`unexpected argument "${token}" (flags start with --; see --help)`);
-    const eq = token.indexOf('=');
-    const flag = token.slice(2, eq === -1 ? undefined : eq);
-    const inline = eq === -1 ? undefined : token.slice(eq + 1);
-    const takeValue = (): string => {
-      if (inline !== undefined) return inline;
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) throw new ConfigError(`flag --${flag} needs a value`);
-      i++;
-      return next;
-    };
+    const { name: flag, value } = token;
+    const type = OWN_FLAGS.get(flag as never) ?? (keyArgs.has(flag) ? 'string' : undefined);
+    if (type === undefined) {
+      throw new ConfigError(`unknown flag --${flag}; allowed: ${[...OWN_FLAGS.keys(), ...keyArgs.keys()].map((f) => '--' + f).join(', ')}`);
+    }
+    if (type === 'boolean') {
+      if (value !== undefined) throw new ConfigError(`flag --${flag} takes no value (was "${value}")`);
+    } else if (value === undefined || (!token.inlineValue && value.startsWith('--'))) {
+      throw new ConfigError(`flag --${flag} needs a value`);
+    }
     switch (flag) {
       case 'config':
-        cli.configFile = takeValue();
+        cli.configFile = value;
         break;
       case 'once':
         cli.once = true;
         break;
-      case 'print': {
-        const v = takeValue();
-        if (v !== 'prometheus' && v !== 'json') {
-          throw new ConfigError(`flag --print: value was "${v}"; allowed: prometheus, json`);
-        }
-        cli.print = v;
+      case 'print':
+        if (value !== 'prometheus' && value !== 'json') throw new ConfigError(`flag --print: value was "${value}"; allowed: prometheus, json`);
+        cli.print = value;
         break;
-      }
       case 'print-config':
         cli.printConfig = true;
         break;
@@ -93,13 +101,8 @@ export function parseArgv(argv: readonly string[]): { cli: CliOptions; keyFlags:
       case 'version':
         cli.version = true;
         break;
-      default: {
-        const keyPath = keyArgs.get(flag);
-        if (keyPath === undefined) {
-          throw new ConfigError(`unknown flag --${flag}; allowed: ${[...OWN_FLAGS, ...keyArgs.keys()].map((f) => '--' + f).join(', ')}`);
-        }
-        keyFlags.push([keyPath, takeValue()]);
-      }
+      default:
+        keyFlags.push([keyArgs.get(flag) as string, value as string]);
     }
   }
   if (cli.print && !cli.once) cli.once = true;
