@@ -1,7 +1,8 @@
 /**
  * The convict schema: every knob declared once with its doc, format and default. Environment
  * variables (PODPULSE_<KEY_PATH>) and flags (--<key-path>) are derived from the key path, so they can
- * never drift from the file keys. Metric groups come from the catalog.
+ * never drift from the file keys. Metric groups come from the catalog. The AgentConfig type and the
+ * object load.ts returns are derived from this tree too (shape.ts): a leaf's `as` names its property.
  */
 import { METRIC_GROUPS } from '../metrics/catalog.js';
 import type { MetricGroup } from '../metrics/spec.js';
@@ -26,6 +27,7 @@ const STRICT_FORMATS = new Map<unknown, string>([
   ['port', 'port-number'],
 ]);
 
+// string[], not a tuple: AgentConfig keeps log.level a plain string.
 const LOG_LEVELS: string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 type GroupLeaf = { doc: string; format: BooleanConstructor; default: boolean };
