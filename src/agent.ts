@@ -5,6 +5,7 @@ import type { Resource } from '@opentelemetry/resources';
 import { detectCgroupLayout } from './cgroup/detect.js';
 import type { CgroupLayout } from './cgroup/layout.js';
 import { CycleReader } from './collection/cycle-reader.js';
+import { cycleBudgets } from './config/cycle-budgets.js';
 import type { AgentConfig } from './config/load.js';
 import { CriConnector } from './discovery/cri-connector.js';
 import { CriInventory } from './discovery/inventory.js';
@@ -134,7 +135,8 @@ export class Agent {
    */
   async start(opts: { serveHealth?: boolean } = {}): Promise<void> {
     const { config, log } = this.#deps;
-    const health = new HealthState({ intervalMs: config.collection.intervalMs });
+    const budgets = cycleBudgets(config.collection.intervalMs);
+    const health = new HealthState({ staleAfterMs: budgets.healthStaleMs });
     this.#health = health;
     if (config.health.enabled && opts.serveHealth !== false) {
       const endpoint = new HealthEndpoint(config.health, health, log);
@@ -157,7 +159,7 @@ export class Agent {
       ...(otlp ? { otlp, renew: () => createOtlpExporter(config.export.otlp) } : {}),
       ...(this.#markers ? { stalenessMarkers: this.#markers } : {}),
       replaySnapshots: config.export.otlp.replaySnapshots,
-      retryBudgetMs: Math.max(0, config.collection.intervalMs * 0.8),
+      retryBudgetMs: budgets.exportRetryBudgetMs,
       stats: this.stats,
       ...(this.#endpoint ? { onSnapshot: (rm) => this.#endpoint?.update(rm) } : {}),
       onReport: (r) => this.#logCycle(r),

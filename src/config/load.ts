@@ -1,39 +1,21 @@
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import convict from 'convict';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { catalog } from '../metrics/catalog.js';
-import type { MetricGroup } from '../metrics/spec.js';
 import { boundsErrors, givenValue } from './bounds.js';
-import { allFormats, parseDuration, parseHeaders } from './formats.js';
-import { argName, leafPaths, schema, type SchemaLeaf } from './schema.js';
+import { cycleBudgets } from './cycle-budgets.js';
+import { allFormats, parseDuration } from './formats.js';
+import { argName, leafPaths, schema, type AgentConfig, type SchemaLeaf } from './schema.js';
+import { buildConfig } from './shape.js';
 import { maskUrlCredentials } from './secrets.js';
 import { tlsErrors } from './tls-files.js';
 
 export type PrintFormat = 'prometheus' | 'json';
 
-export interface AgentConfig {
-  collection: { intervalMs: number; maxOpenFiles: number };
-  paths: { proc: string; sys: string; rootfs: string };
-  discovery: { cgroupParents: string[]; maxDepth: number; maxCgroups: number };
-  cri: { endpoint: string; timeoutMs: number; statsTimeoutMs: number; concurrency: number; refreshTimeoutMs: number };
-  export: {
-    otlp: {
-      endpoint: string;
-      headers: Record<string, string>;
-      timeoutMs: number;
-      replaySnapshots: number;
-      compression: 'gzip' | 'none';
-      endMarkers: boolean;
-      tls: { ca: string; cert: string; key: string; insecure: boolean };
-    };
-    prometheus: { enabled: boolean; host: string; port: number };
-  };
-  health: { enabled: boolean; host: string; port: number };
-  resource: { serviceName: string; serviceInstanceId: string; attributes: Record<string, string> };
-  metrics: { profile: 'cadvisor'; groups: Record<MetricGroup, boolean>; disabled: string[]; maxSeriesPerMetric: number };
-  log: { level: string };
-}
+/** Derived from the schema (schema.ts, shape.ts); exported here, where every consumer imports it. */
+export type { AgentConfig };
 
 export interface CliOptions {
   configFile?: string;
@@ -60,49 +42,56 @@ function ensureFormats(): void {
   for (const f of allFormats) convict.addFormat(f);
 }
 
-const OWN_FLAGS = ['config', 'once', 'print', 'print-config', 'help', 'version'];
+/** podpulse's own flags (not config keys), with whether each takes a value. */
+const OWN_FLAGS = new Map([
+  ['config', 'string'],
+  ['once', 'boolean'],
+  ['print', 'string'],
+  ['print-config', 'boolean'],
+  ['help', 'boolean'],
+  ['version', 'boolean'],
+] as const);
 
 /**
- * Splits argv into podpulse's own flags and per-key settings ([key path, value as given]). Values are
- * applied with convict's set(), not its argv parser: that parser reads "--collection-interval -5s" as
- * two flags and reports the value as "true".
+ * Splits argv into podpulse's own flags and per-key settings ([key path, value as given]). node's
+ * parseArgs splits the tokens; it runs non-strict because strict mode refuses
+ * "--collection-interval -5s" as ambiguous where the user should hear that -5s is no duration, so
+ * unknown flags, stray arguments and missing values are refused here. Values are applied with
+ * convict's set(), not its argv parser, which reads that same flag as "true".
  */
 export function parseArgv(argv: readonly string[]): { cli: CliOptions; keyFlags: [string, string][] } {
   const keyArgs = new Map(leafPaths().map((l) => [argName(l.path), l.path]));
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
+  for (const [flag, type] of OWN_FLAGS) options[flag] ??= { type };
+  for (const flag of keyArgs.keys()) options[flag] = { type: 'string' };
+  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
   const cli: CliOptions = { once: false, printConfig: false, help: false, version: false };
   const keyFlags: [string, string][] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i] as string;
-    if (token === '-h') {
-      cli.help = true;
-      continue;
+  for (const token of tokens) {
+    if (token.kind !== 'option' || (!token.rawName.startsWith('--') && token.name !== 'help')) {
+      throw new ConfigError(`unexpected argument "${argv[token.index]}" (flags start with --; see --help)`);
     }
-    if (!token.startsWith('--')) throw new ConfigError(`unexpected argument "${token}" (flags start with --; see --help)`);
-    const eq = token.indexOf('=');
-    const flag = token.slice(2, eq === -1 ? undefined : eq);
-    const inline = eq === -1 ? undefined : token.slice(eq + 1);
-    const takeValue = (): string => {
-      if (inline !== undefined) return inline;
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) throw new ConfigError(`flag --${flag} needs a value`);
-      i++;
-      return next;
-    };
+    const { name: flag, value } = token;
+    const type = OWN_FLAGS.get(flag as never) ?? (keyArgs.has(flag) ? 'string' : undefined);
+    if (type === undefined) {
+      throw new ConfigError(`unknown flag --${flag}; allowed: ${[...OWN_FLAGS.keys(), ...keyArgs.keys()].map((f) => '--' + f).join(', ')}`);
+    }
+    if (type === 'boolean') {
+      if (value !== undefined) throw new ConfigError(`flag --${flag} takes no value (was "${value}")`);
+    } else if (value === undefined || (!token.inlineValue && value.startsWith('--'))) {
+      throw new ConfigError(`flag --${flag} needs a value`);
+    }
     switch (flag) {
       case 'config':
-        cli.configFile = takeValue();
+        cli.configFile = value;
         break;
       case 'once':
         cli.once = true;
         break;
-      case 'print': {
-        const v = takeValue();
-        if (v !== 'prometheus' && v !== 'json') {
-          throw new ConfigError(`flag --print: value was "${v}"; allowed: prometheus, json`);
-        }
-        cli.print = v;
+      case 'print':
+        if (value !== 'prometheus' && value !== 'json') throw new ConfigError(`flag --print: value was "${value}"; allowed: prometheus, json`);
+        cli.print = value;
         break;
-      }
       case 'print-config':
         cli.printConfig = true;
         break;
@@ -112,13 +101,8 @@ export function parseArgv(argv: readonly string[]): { cli: CliOptions; keyFlags:
       case 'version':
         cli.version = true;
         break;
-      default: {
-        const keyPath = keyArgs.get(flag);
-        if (keyPath === undefined) {
-          throw new ConfigError(`unknown flag --${flag}; allowed: ${[...OWN_FLAGS, ...keyArgs.keys()].map((f) => '--' + f).join(', ')}`);
-        }
-        keyFlags.push([keyPath, takeValue()]);
-      }
+      default:
+        keyFlags.push([keyArgs.get(flag) as string, value as string]);
     }
   }
   if (cli.print && !cli.once) cli.once = true;
@@ -253,73 +237,21 @@ function loadUnmasked(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedCo
     .filter((k) => k.startsWith('PODPULSE_') && !known.has(k))
     .map((k) => `environment variable ${k} matches no config key and is ignored`);
 
+  // Each value as convict holds it: its format's coerce already made durations milliseconds.
+  const config = buildConfig<AgentConfig>(leafPaths(), get);
   const metricNames = new Set(catalog.map((m) => m.name));
-  const disabled = get('metrics.disabled') as string[];
-  for (const name of disabled) {
+  for (const name of config.metrics.disabled) {
     if (!metricNames.has(name)) throw new ConfigError(`metrics.disabled: value was "${name}"; allowed: metric names listed in docs/metrics.md`);
   }
-  const config: AgentConfig = {
-    collection: { intervalMs: parseDuration(get('collection.interval')), maxOpenFiles: get('collection.maxOpenFiles') as number },
-    paths: { proc: get('paths.proc') as string, sys: get('paths.sys') as string, rootfs: get('paths.rootfs') as string },
-    discovery: {
-      cgroupParents: get('discovery.cgroupParents') as string[],
-      maxDepth: get('discovery.maxDepth') as number,
-      maxCgroups: get('discovery.maxCgroups') as number,
-    },
-    cri: {
-      endpoint: get('cri.endpoint') as string,
-      timeoutMs: parseDuration(get('cri.timeout')),
-      statsTimeoutMs: parseDuration(get('cri.statsTimeout')),
-      concurrency: get('cri.concurrency') as number,
-      refreshTimeoutMs: parseDuration(get('cri.refreshTimeout')),
-    },
-    export: {
-      otlp: {
-        endpoint: get('export.otlp.endpoint') as string,
-        headers: parseHeaders(get('export.otlp.headers')),
-        timeoutMs: parseDuration(get('export.otlp.timeout')),
-        replaySnapshots: get('export.otlp.replaySnapshots') as number,
-        compression: get('export.otlp.compression') as 'gzip' | 'none',
-        endMarkers: get('export.otlp.endMarkers') as boolean,
-        tls: {
-          ca: get('export.otlp.tls.ca') as string,
-          cert: get('export.otlp.tls.cert') as string,
-          key: get('export.otlp.tls.key') as string,
-          insecure: get('export.otlp.tls.insecure') as boolean,
-        },
-      },
-      prometheus: {
-        enabled: get('export.prometheus.enabled') as boolean,
-        host: get('export.prometheus.host') as string,
-        port: get('export.prometheus.port') as number,
-      },
-    },
-    health: {
-      enabled: get('health.enabled') as boolean,
-      host: get('health.host') as string,
-      port: get('health.port') as number,
-    },
-    resource: {
-      serviceName: get('resource.service.name') as string,
-      serviceInstanceId: get('resource.service.instance.id') as string,
-      attributes: get('resource.attributes') as Record<string, string>,
-    },
-    metrics: {
-      profile: get('metrics.profile') as 'cadvisor',
-      groups: get('metrics.groups') as Record<MetricGroup, boolean>,
-      disabled,
-      maxSeriesPerMetric: get('metrics.maxSeriesPerMetric') as number,
-    },
-    log: { level: get('log.level') as string },
-  };
   const tls = tlsErrors(config.export.otlp);
   if (tls.length > 0) throw new ConfigError(tls.join('\n'));
-  if (config.export.otlp.timeoutMs > config.collection.intervalMs) {
-    // An export must end before the next cycle starts. Clamp; say so only if the user chose the timeout.
+  const { exportTimeoutMaxMs } = cycleBudgets(config.collection.intervalMs);
+  if (config.export.otlp.timeoutMs > exportTimeoutMaxMs) {
+    // Clamp; say so only if the user chose the timeout (a default longer than a short interval is no news).
     if (parseDuration(conf.default('export.otlp.timeout' as never)) !== config.export.otlp.timeoutMs) warnings.push(
-      `export.otlp.timeout (${config.export.otlp.timeoutMs}ms) is longer than collection.interval; using ${config.collection.intervalMs}ms`,
+      `export.otlp.timeout (${config.export.otlp.timeoutMs}ms) is longer than collection.interval; using ${exportTimeoutMaxMs}ms`,
     );
-    config.export.otlp.timeoutMs = config.collection.intervalMs;
+    config.export.otlp.timeoutMs = exportTimeoutMaxMs;
   }
   return { config, cli, describe: () => conf.toString(), warnings, secrets: secretValues(get) };
 }

@@ -1,18 +1,17 @@
 /**
  * The convict schema: every knob declared once with its doc, format and default. Environment
  * variables (PODPULSE_<KEY_PATH>) and flags (--<key-path>) are derived from the key path, so they can
- * never drift from the file keys. Metric groups come from the catalog.
+ * never drift from the file keys. Metric groups come from the catalog. The AgentConfig type and the
+ * object load.ts returns are derived from this tree too (shape.ts): a leaf's `as` names its property.
  */
 import { METRIC_GROUPS } from '../metrics/catalog.js';
+import type { MetricGroup } from '../metrics/spec.js';
+import { HEALTH_STALE_INTERVALS } from './cycle-budgets.js';
+import type { ConfigOf, LeafDecl, LeafEntries, SchemaTree } from './shape.js';
 
-export interface SchemaLeaf {
-  doc: string;
+/** A leaf as convict gets it: the declaration with its strict format, env and arg filled in. */
+export interface SchemaLeaf extends Omit<LeafDecl, 'format'> {
   format: unknown;
-  default: unknown;
-  sensitive?: boolean;
-  /** Inclusive bounds: a number for counts, a duration ("100ms", "24h") for 'duration-ms' keys. */
-  min?: number | string;
-  max?: number | string;
   env?: string;
   arg?: string;
 }
@@ -28,10 +27,13 @@ const STRICT_FORMATS = new Map<unknown, string>([
   ['port', 'port-number'],
 ]);
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+// string[], not a tuple: AgentConfig keeps log.level a plain string.
+const LOG_LEVELS: string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-function groupsSchema(): Record<string, SchemaLeaf> {
-  const out: Record<string, SchemaLeaf> = {};
+type GroupLeaf = { doc: string; format: BooleanConstructor; default: boolean };
+
+function groupsSchema(): Record<MetricGroup, GroupLeaf> {
+  const out = {} as Record<MetricGroup, GroupLeaf>;
   for (const g of METRIC_GROUPS) {
     out[g] = { doc: `Collect the "${g}" metric group.`, format: Boolean, default: true };
   }
@@ -40,7 +42,14 @@ function groupsSchema(): Record<string, SchemaLeaf> {
 
 const tree = {
   collection: {
-    interval: { doc: 'How often to collect and push (e.g. 10s, 500ms, 1m).', format: 'duration-ms', default: '10s', min: '100ms', max: '24h' },
+    interval: {
+      doc: 'How often to collect and push (e.g. 10s, 500ms, 1m).',
+      format: 'duration-ms',
+      default: '10s',
+      min: '100ms',
+      max: '24h',
+      as: 'collection.intervalMs',
+    },
     maxOpenFiles: {
       doc: 'cgroup files kept open between cycles and re-read in place (saves an open and close per file); 0 = open and close every time.',
       format: 'nat',
@@ -72,8 +81,15 @@ const tree = {
       format: 'cri-endpoint',
       default: '',
     },
-    timeout: { doc: 'Deadline of each CRI list/status call.', format: 'duration-ms', default: '5s', min: '100ms', max: '10m' },
-    statsTimeout: { doc: 'Deadline of the CRI stats calls (slow with many pods).', format: 'duration-ms', default: '10s', min: '100ms', max: '10m' },
+    timeout: { doc: 'Deadline of each CRI list/status call.', format: 'duration-ms', default: '5s', min: '100ms', max: '10m', as: 'cri.timeoutMs' },
+    statsTimeout: {
+      doc: 'Deadline of the CRI stats calls (slow with many pods).',
+      format: 'duration-ms',
+      default: '10s',
+      min: '100ms',
+      max: '10m',
+      as: 'cri.statsTimeoutMs',
+    },
     concurrency: {
       doc: 'CRI status calls in flight at once during discovery; one stuck container then holds one slot, not the whole round.',
       format: 'nat',
@@ -87,6 +103,7 @@ const tree = {
       default: '15s',
       min: '100ms',
       max: '10m',
+      as: 'cri.refreshTimeoutMs',
     },
   },
   export: {
@@ -102,7 +119,14 @@ const tree = {
         default: {} as Record<string, string>,
         sensitive: true,
       },
-      timeout: { doc: 'Deadline of one export attempt.', format: 'duration-ms', default: '10s', min: '100ms', max: '10m' },
+      timeout: {
+        doc: 'Deadline of one export attempt.',
+        format: 'duration-ms',
+        default: '10s',
+        min: '100ms',
+        max: '10m',
+        as: 'export.otlp.timeoutMs',
+      },
       replaySnapshots: {
         doc: 'Failed exports kept and replayed oldest-first once the collector is back (0 = none).',
         format: 'nat',
@@ -138,7 +162,7 @@ const tree = {
   },
   health: {
     enabled: {
-      doc: 'Serve /healthz (fails when no collection finished within 3 × collection.interval) and /readyz (ok after the first collection) for probes.',
+      doc: `Serve /healthz (fails when no collection finished within ${HEALTH_STALE_INTERVALS} × collection.interval) and /readyz (ok after the first collection) for probes.`,
       format: Boolean,
       default: true,
     },
@@ -151,9 +175,19 @@ const tree = {
   },
   resource: {
     service: {
-      name: { doc: 'service.name; the collector turns it into job=. Keep "cadvisor" for kubernetes-mixin.', format: String, default: 'cadvisor' },
+      name: {
+        doc: 'service.name; the collector turns it into job=. Keep "cadvisor" for kubernetes-mixin.',
+        format: String,
+        default: 'cadvisor',
+        as: 'resource.serviceName',
+      },
       instance: {
-        id: { doc: 'service.instance.id (becomes instance=); empty = the node name (NODE_NAME env, else hostname).', format: String, default: '' },
+        id: {
+          doc: 'service.instance.id (becomes instance=); empty = the node name (NODE_NAME env, else hostname).',
+          format: String,
+          default: '',
+          as: 'resource.serviceInstanceId',
+        },
       },
     },
     attributes: { doc: 'Extra resource attributes (land in target_info).', format: 'string-map', default: {} as Record<string, string> },
@@ -173,7 +207,12 @@ const tree = {
   log: {
     level: { doc: 'Log level (logs go to stderr as JSON lines).', format: LOG_LEVELS, default: 'info' },
   },
-};
+} as const satisfies SchemaTree;
+
+/** The typed config, derived from the tree above (src/config/shape.ts); load.ts builds its value. */
+export type AgentConfig = ConfigOf<typeof tree>;
+/** One { path, value } per leaf: where it sits in AgentConfig and its type (for type tests). */
+export type ConfigEntries = LeafEntries<typeof tree>;
 
 function isLeaf(node: unknown): node is SchemaLeaf {
   return typeof node === 'object' && node !== null && 'doc' in node && 'default' in node;
@@ -208,12 +247,20 @@ export function argName(keyPath: string): string {
 
 export const schema = decorate(tree, []);
 
-/** Every leaf key path, in declaration order (docs and CLI validation use it). */
-export function leafPaths(node: Record<string, unknown> = schema, prefix = ''): { path: string; leaf: SchemaLeaf }[] {
-  const out: { path: string; leaf: SchemaLeaf }[] = [];
+export interface LeafPath {
+  /** The key path (file keys, PODPULSE_* and --flags derive from it). */
+  path: string;
+  /** Where the value sits in AgentConfig: the leaf's `as`, else the key path. */
+  configPath: string;
+  leaf: SchemaLeaf;
+}
+
+/** Every leaf key path, in declaration order (docs, CLI validation and the config object use it). */
+export function leafPaths(node: Record<string, unknown> = schema, prefix = ''): LeafPath[] {
+  const out: LeafPath[] = [];
   for (const [key, child] of Object.entries(node)) {
     const p = prefix ? `${prefix}.${key}` : key;
-    if (isLeaf(child)) out.push({ path: p, leaf: child });
+    if (isLeaf(child)) out.push({ path: p, configPath: child.as ?? p, leaf: child });
     else out.push(...leafPaths(child as Record<string, unknown>, p));
   }
   return out;

@@ -100,6 +100,21 @@ describe('loadConfig', () => {
     expect(configError(() => loadConfig(['--print', 'xml'], {}))).toBe('flag --print: value was "xml"; allowed: prometheus, json');
   });
 
+  it('argv: missing values, values on switches and stray arguments are errors; -h and --k=v work', () => {
+    expect(configError(() => loadConfig(['--config'], {}))).toBe('flag --config needs a value');
+    expect(configError(() => loadConfig(['--config', '--once'], {}))).toBe('flag --config needs a value');
+    expect(configError(() => loadConfig(['--collection-interval'], {}))).toBe('flag --collection-interval needs a value');
+    expect(configError(() => loadConfig(['--once=yes'], {}))).toBe('flag --once takes no value (was "yes")');
+    expect(configError(() => loadConfig(['-5s'], {}))).toBe('unexpected argument "-5s" (flags start with --; see --help)');
+    expect(configError(() => loadConfig(['--once', 'now'], {}))).toBe('unexpected argument "now" (flags start with --; see --help)');
+    expect(configError(() => loadConfig(['--', '--once'], {}))).toBe('unexpected argument "--" (flags start with --; see --help)');
+    expect(loadConfig(['-h'], {}).cli.help).toBe(true);
+    const { cli, config } = loadConfig(['--print=json', '--collection-interval=3s', '--discovery-max-depth', '2', '--discovery-max-depth', '4'], {});
+    expect(cli).toEqual({ once: true, print: 'json', printConfig: false, help: false, version: false });
+    expect(config.collection.intervalMs).toBe(3000);
+    expect(config.discovery.maxDepth).toBe(4); // the last one wins
+  });
+
   it('rejects unknown metric names in metrics.disabled', () => {
     const msg = configError(() => loadConfig([], { PODPULSE_METRICS_DISABLED: 'container_nope' }));
     expect(msg).toMatch(/^metrics\.disabled: value was "container_nope"/);

@@ -46,16 +46,10 @@ function loadWith(path: string, leaf: SchemaLeaf, value: string, source: Source,
     writeFileSync(file, yamlFor(path, value, rawYaml));
     loaded = loadConfig([...base, '--config', file], {});
   }
+  // Where the schema puts this key in AgentConfig (its `as`, e.g. collection.intervalMs).
+  const configPath = leaves.find((l) => l.path === path)?.configPath as string;
   let v: unknown = loaded.config;
-  // AgentConfig mirrors the key paths except a few renamed leaves.
-  const renamed: Record<string, string> = {
-    'collection.interval': 'collection.intervalMs',
-    'cri.timeout': 'cri.timeoutMs',
-    'cri.statsTimeout': 'cri.statsTimeoutMs',
-    'cri.refreshTimeout': 'cri.refreshTimeoutMs',
-    'export.otlp.timeout': 'export.otlp.timeoutMs',
-  };
-  for (const seg of (renamed[path] ?? path).split('.')) v = (v as Record<string, unknown>)[seg];
+  for (const seg of configPath.split('.')) v = (v as Record<string, unknown>)[seg];
   return v;
 }
 

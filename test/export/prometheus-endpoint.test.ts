@@ -28,7 +28,7 @@ describe('PrometheusEndpoint', () => {
 
   it('serves the last snapshot on /metrics with the collector path names and labels', async () => {
     let now = 0;
-    const health = new HealthState({ intervalMs: 1000, now: () => now });
+    const health = new HealthState({ staleAfterMs: 3000, now: () => now });
     ep = new PrometheusEndpoint({ host: '127.0.0.1', port: 0 }, pino({ level: 'silent' }), health);
     await ep.start();
     expect(ep.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
@@ -52,10 +52,10 @@ describe('PrometheusEndpoint', () => {
   });
 
   it('says clearly when the port is taken', async () => {
-    ep = new PrometheusEndpoint({ host: '127.0.0.1', port: 0 }, pino({ level: 'silent' }), new HealthState({ intervalMs: 1000 }));
+    ep = new PrometheusEndpoint({ host: '127.0.0.1', port: 0 }, pino({ level: 'silent' }), new HealthState({ staleAfterMs: 3000 }));
     await ep.start();
     const port = Number(new URL(ep.url as string).port);
-    const second = new PrometheusEndpoint({ host: '127.0.0.1', port }, pino({ level: 'silent' }), new HealthState({ intervalMs: 1000 }));
+    const second = new PrometheusEndpoint({ host: '127.0.0.1', port }, pino({ level: 'silent' }), new HealthState({ staleAfterMs: 3000 }));
     await expect(second.start()).rejects.toThrow(`cannot listen on 127.0.0.1:${port} for export.prometheus: EADDRINUSE`);
   });
 });

@@ -101,7 +101,7 @@ describe('agent DaemonSet', () => {
 
   test('the probe commands pass on 200 and fail on 503 or a closed port (run for real against the health endpoint)', async () => {
     let now = 0;
-    const state = new HealthState({ intervalMs: 15_000, now: () => now });
+    const state = new HealthState({ staleAfterMs: 45_000, now: () => now }); // 3 intervals of 15s
     const endpoint = new HealthEndpoint({ host: '127.0.0.1', port: 0 }, state, pino({ level: 'silent' }));
     await endpoint.start();
     try {

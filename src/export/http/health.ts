@@ -1,9 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Snapshot, SnapshotSource } from '../../collection/sample.js';
 
-/** /healthz fails once no collection finished for this many intervals. */
-export const LIVENESS_INTERVALS = 3;
-
 export interface HealthVerdict {
   ok: boolean;
   /** One line, no newline: why (not) ok. */
@@ -16,20 +13,20 @@ function firstLine(s: string): string {
 
 /**
  * What /healthz and /readyz answer, from the collection loop's own record: live while a collection
- * finished within LIVENESS_INTERVALS × the interval (counting from start until the first one), ready
- * once one collection has finished. Export failures do not make the agent unhealthy: restarting it
- * would not bring a collector back, and the export counters and logs say so already.
+ * finished within staleAfterMs (counting from start until the first one; the agent derives it from
+ * the interval), ready once one collection has finished. Export failures do not make the agent
+ * unhealthy: restarting it would not bring a collector back, and the export counters and logs say so.
  */
 export class HealthState {
-  #intervalMs: number;
+  #staleAfterMs: number;
   #now: () => number;
   #startedAt: number;
   #lastSuccess: number | undefined;
   #lastError: string | undefined;
   #inFlightSince: number | undefined;
 
-  constructor(opts: { intervalMs: number; now?: () => number }) {
-    this.#intervalMs = opts.intervalMs;
+  constructor(opts: { staleAfterMs: number; now?: () => number }) {
+    this.#staleAfterMs = opts.staleAfterMs;
     this.#now = opts.now ?? Date.now;
     this.#startedAt = this.#now();
   }
@@ -56,7 +53,7 @@ export class HealthState {
 
   live(): HealthVerdict {
     const now = this.#now();
-    const limitMs = LIVENESS_INTERVALS * this.#intervalMs;
+    const limitMs = this.#staleAfterMs;
     const since = this.#lastSuccess ?? this.#startedAt;
     const ageS = Math.round((now - since) / 1000);
     if (now - since <= limitMs) {
@@ -68,7 +65,7 @@ export class HealthState {
       : this.#inFlightSince !== undefined
         ? `; a collection has been running for ${Math.round((now - this.#inFlightSince) / 1000)}s`
         : '';
-    return { ok: false, reason: `${what} (limit ${LIVENESS_INTERVALS} × collection.interval = ${limitMs / 1000}s)${detail}` };
+    return { ok: false, reason: `${what} (limit ${limitMs / 1000}s)${detail}` };
   }
 
   ready(): HealthVerdict {
