@@ -1,4 +1,4 @@
-import { parseFlatKeyed, parseLimitFile, parseStatFile, pickFlatKeyed, statOf } from '../parse.js';
+import { parseLimitFile, parseStatFile, pickFlatKeyed } from '../parse.js';
 
 /**
  * cgroup v1 memory controller.
@@ -24,11 +24,6 @@ export function parseMemoryFailcnt(text: string): number {
 /** null = unlimited (the LONG_MAX-page sentinel). */
 export function parseMemoryLimitInBytes(text: string): number | null {
   return parseLimitFile(text, 'memory.limit_in_bytes');
-}
-
-/** memory+swap usage; the file exists only with swap accounting. */
-export function parseMemswUsageInBytes(text: string): number {
-  return parseStatFile(text, 'memory.memsw.usage_in_bytes');
 }
 
 /** memory+swap limit; null = unlimited. Exists only with swap accounting. */
@@ -118,26 +113,5 @@ export function selectMemoryStatV1(stat: MemoryStatV1, hierarchical: boolean): M
     const value = picked[key];
     if (value !== undefined) out[key] = value;
   }
-  return out;
-}
-
-export interface MemoryOomControl {
-  oomKillDisable?: boolean;
-  underOom?: boolean;
-  /** OOM kills in this memcg (kernel >= 4.13); local, not hierarchical. */
-  oomKill?: number;
-}
-
-/** v1 memory.oom_control. */
-export function parseMemoryOomControl(text: string): MemoryOomControl {
-  const file = 'memory.oom_control';
-  const map = parseFlatKeyed(text);
-  const out: MemoryOomControl = {};
-  const disable = statOf(map, 'oom_kill_disable', file);
-  const under = statOf(map, 'under_oom', file);
-  const kills = statOf(map, 'oom_kill', file);
-  if (disable !== undefined) out.oomKillDisable = disable === 1;
-  if (under !== undefined) out.underOom = under === 1;
-  if (kills !== undefined) out.oomKill = kills;
   return out;
 }

@@ -1,4 +1,4 @@
-import { parseFlatKeyed, parseLimitFile, parseStatFile, pickFlatKeyed, statOf } from '../parse.js';
+import { parseLimitFile, parseStatFile, pickFlatKeyed } from '../parse.js';
 
 /**
  * cgroup v2 memory files. The root cgroup has none of memory.current, .max, .peak, .swap.current, .swap.max, .events;
@@ -56,34 +56,4 @@ const MEMORY_STAT_V2_KEYS: ReadonlyMap<string, keyof MemoryStatV2> = new Map([
 /** v2 memory.stat; keys are looked up by name (they change between kernels), the rest ignored. */
 export function parseMemoryStatV2(text: string): MemoryStatV2 {
   return pickFlatKeyed(text, MEMORY_STAT_V2_KEYS, 'memory.stat');
-}
-
-export interface MemoryEvents {
-  low?: number;
-  high?: number;
-  max?: number;
-  oom?: number;
-  /** Processes killed by the OOM killer in this cgroup and (unless memory_localevents) below it. */
-  oomKill?: number;
-  oomGroupKill?: number;
-}
-
-const MEMORY_EVENTS_KEYS = {
-  low: 'low',
-  high: 'high',
-  max: 'max',
-  oom: 'oom',
-  oomKill: 'oom_kill',
-  oomGroupKill: 'oom_group_kill',
-} as const satisfies Record<keyof MemoryEvents, string>;
-
-/** v2 memory.events. */
-export function parseMemoryEvents(text: string): MemoryEvents {
-  const map = parseFlatKeyed(text);
-  const out: MemoryEvents = {};
-  for (const [field, key] of Object.entries(MEMORY_EVENTS_KEYS) as [keyof MemoryEvents, string][]) {
-    const value = statOf(map, key, 'memory.events');
-    if (value !== undefined) out[field] = value;
-  }
-  return out;
 }
