@@ -6,7 +6,6 @@ import { parseLimitFile, parseStatFile, pickFlatKeyed } from '../parse.js';
  *   memory.usage_in_bytes   `74657792\n`
  *   memory.limit_in_bytes   `9223372036854771712\n` (unlimited) or `268435456\n`
  *   memory.stat             `cache 10579968\nrss 9445376\n…\ntotal_inactive_file 980107264\n`
- *   memory.oom_control      `oom_kill_disable 0\nunder_oom 0\noom_kill 0\n`
  */
 
 export function parseMemoryUsageInBytes(text: string): number {

@@ -6,7 +6,6 @@ import { parseLimitFile, parseStatFile, pickFlatKeyed } from '../parse.js';
  * https://docs.kernel.org/admin-guide/cgroup-v2.html#memory-interface-files
  *   memory.current   `74657792\n`;  memory.max `max\n` or `268435456\n`;  memory.peak `80195584\n` (kernel >= 5.19)
  *   memory.stat      `anon 52219904\nfile 20971520\n…\nfile_mapped 1216512\n…\ninactive_file 8806400\n`
- *   memory.events    `low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\noom_group_kill 0\n`
  */
 
 export function parseMemoryCurrent(text: string): number {
