@@ -14,7 +14,8 @@ function newest(path) {
   return Math.max(st.mtimeMs, ...readdirSync(path).map((n) => newest(join(path, n))));
 }
 
-const inputs = ['src', 'bench', 'package.json', 'tsconfig.json', 'tsconfig.build.json'].map((p) => join(root, p)).filter(existsSync);
+// bench/soak compiles test/helpers/cri-admin.ts along (the pod lifecycle calls are test code).
+const inputs = ['src', 'bench', 'test/helpers', 'package.json', 'tsconfig.json', 'tsconfig.build.json'].map((p) => join(root, p)).filter(existsSync);
 const stale = !existsSync(stamp) || Math.max(...inputs.map(newest)) > statSync(stamp).mtimeMs;
 if (stale) {
   process.stderr.write('podpulse: building (npm run build)...\n');

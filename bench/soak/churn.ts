@@ -1,7 +1,7 @@
 /**
  * The soak's runtime and pods: a private containerd from the test harness
  * (test/harness/start-runtime.sh DIR, stop-runtime.sh DIR), and kubelet-like pods created and
- * removed through CRI (CriAdmin: RunPodSandbox, CreateContainer, StartContainer, then
+ * removed through CRI (CriAdmin, test/helpers/cri-admin.ts: RunPodSandbox, CreateContainer, StartContainer, then
  * StopPodSandbox + RemovePodSandbox and an rmdir of the pod-level cgroup, as the kubelet does).
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseMountinfo, type CgroupMount } from '../../src/cgroup/mountinfo.js';
-import { CriAdmin, type PodSpec } from '../../src/runtime/cri/admin.js';
+import { CriAdmin, type PodSpec } from '../../test/helpers/cri-admin.js';
 
 export interface SoakRuntime {
   dir: string;

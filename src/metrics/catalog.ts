@@ -10,7 +10,7 @@
  */
 import type { CgroupStats, PressureTotals } from '../cgroup/stats.js';
 import type { ContainerSample, NetInterfaceSample } from '../collection/sample.js';
-import type { AgentMetricSpec, ContainerMetricSpec, MachineMetricSpec, MetricSpec, Point } from './spec.js';
+import type { AgentMetricSpec, ContainerMetricSpec, InstrumentKind, MachineMetricSpec, MetricSpec, Point } from './spec.js';
 
 const NONE: readonly Point[] = [];
 
@@ -51,9 +51,38 @@ function pressure(s: ContainerSample, resource: 'cpu' | 'memory' | 'io', line: k
   return one(s.cgroup?.pressure?.[resource]?.[line]);
 }
 
-const container = (spec: Omit<ContainerMetricSpec, 'entity'>): ContainerMetricSpec => ({ entity: 'container', ...spec });
-const machine = (spec: Omit<MachineMetricSpec, 'entity'>): MachineMetricSpec => ({ entity: 'machine', ...spec });
-const agent = (spec: Omit<AgentMetricSpec, 'entity'>): AgentMetricSpec => ({ entity: 'agent', ...spec });
+/**
+ * A catalog row: what a metric says, with the usual values left out. Defaults: enabled, no
+ * attributes beyond the identity, a `double` for seconds (`s`, converted from µs/ns ticks) and an
+ * `int` for everything else; machine rows are group `machine`, agent rows group `agent` with
+ * source "the agent". The builder's name gives the entity and the instrument.
+ */
+type Row<S extends MetricSpec> = Omit<S, 'entity' | 'instrument' | 'valueType' | 'attributes' | 'enabled'> &
+  Partial<Pick<S, 'valueType' | 'attributes' | 'enabled'>>;
+
+function defaults(unit: string): Pick<MetricSpec, 'valueType' | 'attributes' | 'enabled'> {
+  return { valueType: unit === 's' ? 'double' : 'int', attributes: [], enabled: true };
+}
+
+const containerGauge = (row: Row<ContainerMetricSpec>): ContainerMetricSpec => ({ entity: 'container', instrument: 'gauge', ...defaults(row.unit), ...row });
+const containerCounter = (row: Row<ContainerMetricSpec>): ContainerMetricSpec => ({ entity: 'container', instrument: 'counter', ...defaults(row.unit), ...row });
+const machineGauge = (row: Omit<Row<MachineMetricSpec>, 'group'>): MachineMetricSpec => ({
+  entity: 'machine',
+  instrument: 'gauge',
+  group: 'machine',
+  ...defaults(row.unit),
+  ...row,
+});
+const agentRow = (instrument: InstrumentKind, row: Omit<Row<AgentMetricSpec>, 'group' | 'source'>): AgentMetricSpec => ({
+  entity: 'agent',
+  instrument,
+  group: 'agent',
+  source: 'the agent',
+  ...defaults(row.unit),
+  ...row,
+});
+const agentGauge = (row: Omit<Row<AgentMetricSpec>, 'group' | 'source'>) => agentRow('gauge', row);
+const agentCounter = (row: Omit<Row<AgentMetricSpec>, 'group' | 'source'>) => agentRow('counter', row);
 
 function pressureSpecs(): ContainerMetricSpec[] {
   const out: ContainerMetricSpec[] = [];
@@ -63,15 +92,11 @@ function pressureSpecs(): ContainerMetricSpec[] {
       ['stalled', 'fullSeconds', 'all non-idle tasks'],
     ] as const) {
       out.push(
-        container({
+        containerCounter({
           name: `container_pressure_${resource}_${word}_seconds_total`,
           description: `Total time ${what} of the container stalled on ${resource} (PSI "${line === 'someSeconds' ? 'some' : 'full'}").`,
           unit: 's',
-          instrument: 'counter',
-          valueType: 'double',
-          attributes: [],
           group: 'pressure',
-          enabled: true,
           source: `${resource}.pressure total= (cgroup v2 or the hybrid unified mount)`,
           points: (s) => pressure(s, resource, line),
         }),
@@ -93,15 +118,12 @@ function networkSpecs(): ContainerMetricSpec[] {
     ['transmit_packets_dropped', '{packet}', 'packets dropped while transmitting', (n: NetInterfaceSample) => n.txDropped],
   ] as const;
   return rows.map(([suffix, unit, what, pick]) =>
-    container({
+    containerCounter({
       name: `container_network_${suffix}_total`,
       description: `Cumulative count of ${what} on the pod's network interface.`,
       unit,
-      instrument: 'counter',
-      valueType: 'int',
       attributes: ['interface'],
       group: 'network',
-      enabled: true,
       source: '/proc/<sandbox pid>/net/dev (lo, veth*, docker*, nerdctl* skipped)',
       points: (s) => perInterface(s, pick),
     }),
@@ -110,264 +132,182 @@ function networkSpecs(): ContainerMetricSpec[] {
 
 export const catalog: readonly MetricSpec[] = [
   // --- cpu ---
-  container({
+  containerCounter({
     name: 'container_cpu_usage_seconds_total',
     description: 'Cumulative cpu time consumed.',
     unit: 's',
-    instrument: 'counter',
-    valueType: 'double',
     attributes: ['cpu'],
     group: 'cpu',
-    enabled: true,
     source: 'v1 cpuacct.usage; v2 cpu.stat usage_usec',
     points: (s) => {
       const v = s.cgroup?.cpu?.usageSeconds;
       return v === undefined ? NONE : [{ value: v, attributes: { cpu: 'total' } }];
     },
   }),
-  container({
+  containerCounter({
     name: 'container_cpu_user_seconds_total',
     description: 'Cumulative user cpu time consumed.',
     unit: 's',
-    instrument: 'counter',
-    valueType: 'double',
-    attributes: [],
     group: 'cpu',
-    enabled: true,
     source: 'v1 cpuacct.stat user; v2 cpu.stat user_usec',
     points: (s) => one(s.cgroup?.cpu?.userSeconds),
   }),
-  container({
+  containerCounter({
     name: 'container_cpu_system_seconds_total',
     description: 'Cumulative system cpu time consumed.',
     unit: 's',
-    instrument: 'counter',
-    valueType: 'double',
-    attributes: [],
     group: 'cpu',
-    enabled: true,
     source: 'v1 cpuacct.stat system; v2 cpu.stat system_usec',
     points: (s) => one(s.cgroup?.cpu?.systemSeconds),
   }),
-  container({
+  containerCounter({
     name: 'container_cpu_cfs_periods_total',
     description: 'Number of elapsed enforcement period intervals.',
     unit: '{period}',
-    instrument: 'counter',
-    valueType: 'int',
-    attributes: [],
     group: 'cpu',
-    enabled: true,
     source: 'cpu.stat nr_periods (only with a CPU quota)',
     points: (s) => withQuota(s.cgroup, (c) => c.cpu?.periods),
   }),
-  container({
+  containerCounter({
     name: 'container_cpu_cfs_throttled_periods_total',
     description: 'Number of throttled period intervals.',
     unit: '{period}',
-    instrument: 'counter',
-    valueType: 'int',
-    attributes: [],
     group: 'cpu',
-    enabled: true,
     source: 'cpu.stat nr_throttled (only with a CPU quota)',
     points: (s) => withQuota(s.cgroup, (c) => c.cpu?.throttledPeriods),
   }),
-  container({
+  containerCounter({
     name: 'container_cpu_cfs_throttled_seconds_total',
     description: 'Total time duration the container has been throttled.',
     unit: 's',
-    instrument: 'counter',
-    valueType: 'double',
-    attributes: [],
     group: 'cpu',
-    enabled: true,
     source: 'v1 cpu.stat throttled_time; v2 cpu.stat throttled_usec (only with a CPU quota)',
     points: (s) => withQuota(s.cgroup, (c) => c.cpu?.throttledSeconds),
   }),
   // --- spec ---
-  container({
+  containerGauge({
     name: 'container_spec_cpu_period',
     description: 'CPU period of the container, in microseconds.',
     unit: '{microsecond}',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
     group: 'spec',
-    enabled: true,
     source: 'v1 cpu.cfs_period_us; v2 cpu.max (second field)',
     points: (s) => one(s.cgroup?.cpuSpec?.periodUs),
   }),
-  container({
+  containerGauge({
     name: 'container_spec_cpu_quota',
     description: 'CPU quota of the container, in microseconds per period.',
     unit: '{microsecond}',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
     group: 'spec',
-    enabled: true,
     source: 'v1 cpu.cfs_quota_us; v2 cpu.max (first field); absent when unlimited',
     points: (s) => {
       const q = s.cgroup?.cpuSpec?.quotaUs;
       return q === undefined || q === null ? NONE : [{ value: q }];
     },
   }),
-  container({
+  containerGauge({
     name: 'container_spec_cpu_shares',
     description: 'CPU share of the container.',
     unit: '{share}',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
     group: 'spec',
-    enabled: true,
     source: 'v1 cpu.shares; v2 cpu.weight converted to shares',
     points: (s) => one(s.cgroup?.cpuSpec?.shares),
   }),
-  container({
+  containerGauge({
     name: 'container_spec_memory_limit_bytes',
     description: 'Memory limit for the container (0 when unlimited).',
     unit: 'By',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
     group: 'spec',
-    enabled: true,
     source: 'v1 memory.limit_in_bytes; v2 memory.max',
     points: (s) => one(limitOrZero(s.cgroup?.memory?.limitBytes)),
   }),
   // --- memory ---
-  container({
+  containerGauge({
     name: 'container_memory_usage_bytes',
     description: 'Current memory usage in bytes, including all memory regardless of when it was accessed.',
     unit: 'By',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
     group: 'memory',
-    enabled: true,
     source: 'v1 memory.usage_in_bytes; v2 memory.current (root: anon+file)',
     points: (s) => one(s.cgroup?.memory?.usageBytes),
   }),
-  container({
+  containerGauge({
     name: 'container_memory_working_set_bytes',
     description: 'Current working set in bytes: usage minus inactive file cache.',
     unit: 'By',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
     group: 'memory',
-    enabled: true,
     source: 'usage - memory.stat (total_)inactive_file, clamped at 0',
     points: (s) => one(s.cgroup?.memory?.workingSetBytes),
   }),
-  container({
+  containerGauge({
     name: 'container_memory_rss',
     description: 'Size of RSS in bytes.',
     unit: '{byte}',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
     group: 'memory',
-    enabled: true,
     source: 'v1 memory.stat total_rss; v2 memory.stat anon',
     points: (s) => one(s.cgroup?.memory?.rssBytes),
   }),
-  container({
+  containerGauge({
     name: 'container_memory_cache',
     description: 'Number of bytes of page cache memory.',
     unit: '{byte}',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
     group: 'memory',
-    enabled: true,
     source: 'v1 memory.stat total_cache; v2 memory.stat file',
     points: (s) => one(s.cgroup?.memory?.cacheBytes),
   }),
-  container({
+  containerGauge({
     name: 'container_memory_swap',
     description: 'Container swap usage in bytes.',
     unit: '{byte}',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
     group: 'memory',
-    enabled: true,
     source: 'v1 memory.stat total_swap; v2 memory.swap.current',
     points: (s) => one(s.cgroup?.memory?.swapBytes),
   }),
-  container({
+  containerGauge({
     name: 'container_memory_mapped_file',
     description: 'Size of memory mapped files in bytes.',
     unit: '{byte}',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
     group: 'memory',
-    enabled: true,
     source: 'v1 memory.stat total_mapped_file; v2 memory.stat file_mapped',
     points: (s) => one(s.cgroup?.memory?.mappedFileBytes),
   }),
-  container({
+  containerGauge({
     name: 'container_memory_failcnt',
     description: 'Number of memory usage hits limits.',
     unit: '{failure}',
     // A gauge on purpose: cAdvisor's name has no _total, and a monotonic sum would gain one.
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
     group: 'memory',
-    enabled: true,
     source: 'v1 memory.failcnt (absent on v2)',
     points: (s) => one(s.cgroup?.memory?.failcnt),
   }),
-  container({
+  containerGauge({
     name: 'container_memory_max_usage_bytes',
     description: 'Maximum memory usage recorded in bytes.',
     unit: 'By',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
     group: 'memory',
-    enabled: true,
     source: 'v1 memory.max_usage_in_bytes; v2 memory.peak (kernel >= 5.19)',
     points: (s) => one(s.cgroup?.memory?.maxUsageBytes),
   }),
-  container({
+  containerGauge({
     name: 'container_memory_total_active_file_bytes',
     description: 'Current total active file in bytes.',
     unit: 'By',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
     group: 'memory',
-    enabled: true,
     source: 'v1 memory.stat total_active_file; v2 memory.stat active_file',
     points: (s) => one(s.cgroup?.memory?.activeFileBytes),
   }),
-  container({
+  containerGauge({
     name: 'container_memory_total_inactive_file_bytes',
     description: 'Current total inactive file in bytes.',
     unit: 'By',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
     group: 'memory',
-    enabled: true,
     source: 'v1 memory.stat total_inactive_file; v2 memory.stat inactive_file',
     points: (s) => one(s.cgroup?.memory?.inactiveFileBytes),
   }),
-  container({
+  containerCounter({
     name: 'container_memory_failures_total',
     description: 'Cumulative count of memory allocation failures (page faults).',
     unit: '{failure}',
-    instrument: 'counter',
-    valueType: 'int',
     attributes: ['failure_type', 'scope'],
     group: 'memory',
-    enabled: true,
     source: 'memory.stat pgfault / pgmajfault (both scopes carry the same number, as in cAdvisor)',
     points: (s) => {
       const m = s.cgroup?.memory;
@@ -381,401 +321,255 @@ export const catalog: readonly MetricSpec[] = [
     },
   }),
   // --- block IO ---
-  container({
+  containerCounter({
     name: 'container_fs_reads_bytes_total',
     description: 'Cumulative count of bytes read.',
     unit: 'By',
-    instrument: 'counter',
-    valueType: 'int',
     attributes: ['device'],
     group: 'diskIO',
-    enabled: true,
     source: 'v1 blkio.throttle.io_service_bytes(_recursive) Read (I/O of removed descendants carried forward); v2 io.stat rbytes',
     points: (s) => perDevice(s, (d) => d.readBytes),
   }),
-  container({
+  containerCounter({
     name: 'container_fs_writes_bytes_total',
     description: 'Cumulative count of bytes written.',
     unit: 'By',
-    instrument: 'counter',
-    valueType: 'int',
     attributes: ['device'],
     group: 'diskIO',
-    enabled: true,
     source: 'v1 blkio.throttle.io_service_bytes(_recursive) Write (I/O of removed descendants carried forward); v2 io.stat wbytes',
     points: (s) => perDevice(s, (d) => d.writeBytes),
   }),
-  container({
+  containerCounter({
     name: 'container_fs_reads_total',
     description: 'Cumulative count of reads completed.',
     unit: '{operation}',
-    instrument: 'counter',
-    valueType: 'int',
     attributes: ['device'],
     group: 'diskIO',
-    enabled: true,
     source: 'v1 blkio.throttle.io_serviced(_recursive) Read (I/O of removed descendants carried forward); v2 io.stat rios',
     points: (s) => perDevice(s, (d) => d.reads),
   }),
-  container({
+  containerCounter({
     name: 'container_fs_writes_total',
     description: 'Cumulative count of writes completed.',
     unit: '{operation}',
-    instrument: 'counter',
-    valueType: 'int',
     attributes: ['device'],
     group: 'diskIO',
-    enabled: true,
     source: 'v1 blkio.throttle.io_serviced(_recursive) Write (I/O of removed descendants carried forward); v2 io.stat wios',
     points: (s) => perDevice(s, (d) => d.writes),
   }),
   // --- filesystem usage (containerd writable layer, which cAdvisor leaves empty) ---
-  container({
+  containerGauge({
     name: 'container_fs_usage_bytes',
     description: 'Number of bytes that are consumed by the container on this filesystem.',
     unit: 'By',
-    instrument: 'gauge',
-    valueType: 'int',
     attributes: ['device'],
     group: 'disk',
-    enabled: true,
     source: 'CRI ListContainerStats writable_layer.used_bytes',
     points: (s) => perFs(s, (f) => f.usageBytes),
   }),
-  container({
+  containerGauge({
     name: 'container_fs_limit_bytes',
     description: 'Number of bytes that can be consumed by the container on this filesystem.',
     unit: 'By',
-    instrument: 'gauge',
-    valueType: 'int',
     attributes: ['device'],
     group: 'disk',
-    enabled: true,
     source: 'statfs of the writable layer mountpoint (capacity)',
     points: (s) => perFs(s, (f) => f.limitBytes),
   }),
-  container({
+  containerGauge({
     name: 'container_fs_inodes_total',
     description: 'Number of Inodes.',
     unit: '{inode}',
-    instrument: 'gauge',
-    valueType: 'int',
     attributes: ['device'],
     group: 'disk',
-    enabled: true,
     source: 'statfs of the writable layer mountpoint (files)',
     points: (s) => perFs(s, (f) => f.inodesTotal),
   }),
-  container({
+  containerGauge({
     name: 'container_fs_inodes_free',
     description: 'Number of available Inodes.',
     unit: '{inode}',
-    instrument: 'gauge',
-    valueType: 'int',
     attributes: ['device'],
     group: 'disk',
-    enabled: true,
     source: 'statfs of the writable layer mountpoint (ffree)',
     points: (s) => perFs(s, (f) => f.inodesFree),
   }),
   // --- processes ---
-  container({
+  containerGauge({
     name: 'container_threads',
     description: 'Number of threads running inside the container.',
     unit: '{thread}',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
     group: 'process',
-    enabled: true,
     source: 'pids.current',
     points: (s) => one(s.cgroup?.pids?.current),
   }),
-  container({
+  containerGauge({
     name: 'container_threads_max',
     description: 'Maximum number of threads allowed inside the container (0 when unlimited).',
     unit: '{thread}',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
     group: 'process',
-    enabled: true,
     source: 'pids.max ("max" exported as 0)',
     points: (s) => one(limitOrZero(s.cgroup?.pids?.max)),
   }),
-  container({
+  containerGauge({
     name: 'container_processes',
     description: 'Number of processes running inside the container.',
     unit: '{process}',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
     group: 'process',
-    enabled: true,
     source: 'line count of cgroup.procs',
     points: (s) => one(s.cgroup?.processes),
   }),
   // --- lifecycle ---
-  container({
+  containerGauge({
     name: 'container_start_time_seconds',
     description: 'Start time of the container since unix epoch in seconds.',
     unit: 's',
-    instrument: 'gauge',
-    valueType: 'double',
-    attributes: [],
     group: 'lifecycle',
-    enabled: true,
     source: 'CRI started_at, else the earliest mtime of the cgroup directories',
     points: (s) => one(s.startTimeSeconds),
   }),
-  container({
+  containerGauge({
     name: 'container_last_seen',
     description: 'Last time a container was seen by the exporter, in seconds since unix epoch.',
     unit: '{timestamp}',
-    instrument: 'gauge',
     valueType: 'double',
-    attributes: [],
     group: 'lifecycle',
-    enabled: true,
     source: 'the collection time',
     points: (s) => one(s.lastSeenSeconds),
   }),
   // --- OOM ---
-  container({
+  containerCounter({
     name: 'container_oom_events_total',
     description: 'Count of out of memory events observed for the container.',
     unit: '{event}',
-    instrument: 'counter',
-    valueType: 'int',
-    attributes: [],
     group: 'oom_event',
-    enabled: true,
     source: 'CRI ContainerStatus reason "OOMKilled" transitions across restarts',
     points: (s) => one(s.oomEvents),
   }),
-  container({
+  containerGauge({
     name: 'container_restart_count',
     description: 'How many times the kubelet restarted this container, from the runtime annotation.',
     unit: '{restart}',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
     group: 'lifecycle',
-    enabled: true,
     source: 'CRI annotation io.kubernetes.container.restartCount',
     points: (s) => one(s.restartCount),
   }),
   ...pressureSpecs(),
   ...networkSpecs(),
   // --- machine ---
-  machine({
+  machineGauge({
     name: 'machine_cpu_cores',
     description: 'Number of logical CPU cores on the machine.',
     unit: '{cpu}',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
-    group: 'machine',
-    enabled: true,
     source: '/sys/devices/system/cpu/online, else /proc/cpuinfo',
     points: (m) => one(m.cpuCores),
   }),
-  machine({
+  machineGauge({
     name: 'machine_cpu_physical_cores',
     description: 'Number of physical CPU cores on the machine.',
     unit: '{cpu}',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
-    group: 'machine',
-    enabled: true,
     source: '/proc/cpuinfo distinct (physical id, core id)',
     points: (m) => one(m.physicalCores),
   }),
-  machine({
+  machineGauge({
     name: 'machine_cpu_sockets',
     description: 'Number of CPU sockets on the machine.',
     unit: '{socket}',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
-    group: 'machine',
-    enabled: true,
     source: '/proc/cpuinfo distinct physical id',
     points: (m) => one(m.sockets),
   }),
-  machine({
+  machineGauge({
     name: 'machine_memory_bytes',
     description: 'Amount of memory installed on the machine.',
     unit: 'By',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
-    group: 'machine',
-    enabled: true,
     source: '/proc/meminfo MemTotal',
     points: (m) => one(m.memoryBytes),
   }),
-  machine({
+  machineGauge({
     name: 'machine_swap_bytes',
     description: 'Amount of swap memory available on the machine.',
     unit: 'By',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
-    group: 'machine',
-    enabled: true,
     source: '/proc/meminfo SwapTotal',
     points: (m) => one(m.swapBytes),
   }),
   // --- the agent itself ---
-  agent({
+  agentGauge({
     name: 'up',
     description: 'Always 1 while the agent runs, so dashboards built on up{job="cadvisor"} keep working.',
     unit: '{state}',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
-    group: 'agent',
-    enabled: true,
-    source: 'the agent',
     points: () => [{ value: 1 }],
   }),
-  agent({
+  agentGauge({
     name: 'podpulse_collection_duration_seconds',
     description: 'Duration of the last collection cycle.',
     unit: 's',
-    instrument: 'gauge',
-    valueType: 'double',
-    attributes: [],
-    group: 'agent',
-    enabled: true,
-    source: 'the agent',
     points: (a) => one(a.lastCollectionSeconds),
   }),
-  agent({
+  agentGauge({
     name: 'podpulse_containers',
     description: 'Number of containers (cgroups) collected in the last cycle.',
     unit: '{container}',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
-    group: 'agent',
-    enabled: true,
-    source: 'the agent',
     points: (a) => one(a.containers),
   }),
-  agent({
+  agentGauge({
     name: 'podpulse_series',
     description: 'Number of data points observed in the last cycle.',
     unit: '{series}',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
-    group: 'agent',
-    enabled: true,
-    source: 'the agent',
     points: (a) => one(a.series),
   }),
-  agent({
+  agentCounter({
     name: 'podpulse_exports_total',
     description: 'OTLP export attempts by result (after retries).',
     unit: '{export}',
-    instrument: 'counter',
-    valueType: 'int',
     attributes: ['result'],
-    group: 'agent',
-    enabled: true,
-    source: 'the agent',
     points: (a) => [
       { value: a.exports.success, attributes: { result: 'success' } },
       { value: a.exports.failure, attributes: { result: 'failure' } },
     ],
   }),
-  agent({
+  agentCounter({
     name: 'podpulse_export_retries_total',
     description: 'OTLP export retries after a retryable failure.',
     unit: '{retry}',
-    instrument: 'counter',
-    valueType: 'int',
-    attributes: [],
-    group: 'agent',
-    enabled: true,
-    source: 'the agent',
     points: (a) => [{ value: a.exportRetries }],
   }),
-  agent({
+  agentCounter({
     name: 'podpulse_dropped_points_total',
     description: 'Data points that could not be delivered and were dropped.',
     unit: '{point}',
-    instrument: 'counter',
-    valueType: 'int',
-    attributes: [],
-    group: 'agent',
-    enabled: true,
-    source: 'the agent',
     points: (a) => [{ value: a.droppedPoints }],
   }),
-  agent({
+  agentCounter({
     name: 'podpulse_ended_series_total',
     description: 'Series ended with an OTLP no-recorded-value marker (a Prometheus staleness marker after remote write).',
     unit: '{series}',
-    instrument: 'counter',
-    valueType: 'int',
-    attributes: [],
-    group: 'agent',
-    enabled: true,
-    source: 'the agent',
     points: (a) => [{ value: a.endedSeries }],
   }),
-  agent({
+  agentCounter({
     name: 'podpulse_series_over_limit_total',
     description: 'Series left out of an export because their metric had more than metrics.maxSeriesPerMetric series (summed over cycles).',
     unit: '{series}',
-    instrument: 'counter',
-    valueType: 'int',
-    attributes: [],
-    group: 'agent',
-    enabled: true,
-    source: 'the agent',
     points: (a) => [{ value: a.seriesOverLimit }],
   }),
-  agent({
+  agentCounter({
     name: 'podpulse_discovery_truncations_total',
     description: 'Discovery rounds whose raw cgroup walk stopped at discovery.maxCgroups (cgroups the runtime names are always reported).',
     unit: '{round}',
-    instrument: 'counter',
-    valueType: 'int',
-    attributes: [],
-    group: 'agent',
-    enabled: true,
-    source: 'the agent',
     points: (a) => [{ value: a.discoveryTruncations }],
   }),
-  agent({
+  agentCounter({
     name: 'podpulse_source_errors_total',
     description:
       'Failures while reading a source (cgroup, proc, cri), by source and stable error code (READ, PARSE, READ_NOT_REGULAR, READ_TOO_LARGE, ...; for cri the gRPC status such as UNAVAILABLE or DEADLINE_EXCEEDED); each loses only the values it would have given. Known pairs start at 0.',
     unit: '{error}',
-    instrument: 'counter',
-    valueType: 'int',
     attributes: ['source', 'code'],
-    group: 'agent',
-    enabled: true,
-    source: 'the agent',
     points: (a) =>
       Object.entries(a.sourceErrors).flatMap(([source, codes]) => Object.entries(codes).map(([code, value]) => ({ value, attributes: { source, code } }))),
   }),
-  agent({
+  agentGauge({
     name: 'podpulse_cri_up',
     description: 'Whether the container runtime answered over CRI in the last cycle (1) or not (0).',
     unit: '{state}',
-    instrument: 'gauge',
-    valueType: 'int',
-    attributes: [],
-    group: 'agent',
-    enabled: true,
-    source: 'the agent',
     points: (a) => (a.criUp === undefined ? NONE : [{ value: a.criUp ? 1 : 0 }]),
   }),
 ];

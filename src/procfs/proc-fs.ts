@@ -5,7 +5,6 @@ import { parseDiskstats, type DiskStat } from './diskstats.js';
 import { parseMeminfo, type Meminfo } from './meminfo.js';
 import { parseNetDev, type NetDevInterface } from './net-dev.js';
 import { parsePidStat, type PidStat } from './pid-stat.js';
-import { parseStat, type ProcStat } from './stat.js';
 
 /**
  * Where procfs is mounted: `/proc` on a host, `/host/proc` in a container, a fixture directory
@@ -30,11 +29,6 @@ export class ProcFs {
 export function readMeminfo(proc: ProcFs, reader: FileReader): Meminfo {
   const path = proc.path('meminfo');
   return parseMeminfo(reader.read(path), path);
-}
-
-export function readStat(proc: ProcFs, reader: FileReader): ProcStat {
-  const path = proc.path('stat');
-  return parseStat(reader.read(path), path);
 }
 
 export function readCpuinfo(proc: ProcFs, reader: FileReader): Cpuinfo {

@@ -165,12 +165,3 @@ export interface RuntimeStatus {
   networkReady: boolean;
   conditions: RuntimeCondition[];
 }
-
-/** An image known to the runtime (CRI ListImages); used by tests that create pods. */
-export interface ImageInfo {
-  /** Image id, `sha256:…`. */
-  id: string;
-  repoTags: string[];
-  repoDigests: string[];
-  sizeBytes: number;
-}

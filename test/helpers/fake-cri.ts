@@ -1,11 +1,12 @@
 /**
- * A fake CRI runtime for tests: a real grpc-js server implementing podpulse's RuntimeService /
- * ImageService subset (src/runtime/cri/api.proto) on a unix socket in a temp dir. No mocks of
+ * A fake CRI runtime for tests: a real grpc-js server implementing podpulse's RuntimeService
+ * subset (src/runtime/cri/api.proto, plus the lifecycle calls of test/protos/cri-admin.proto) on a
+ * unix socket in a temp dir. No mocks of
  * grpc: the client under test goes through the same wire path as against containerd.
  *
  * It serves a scenario folder, test/fixtures/cri/<scenario>/, holding responses in the shape
  * proto-loader decodes (snake_case, int64 as strings, enums by name):
- *   version.json status.json images.json        Version / Status / ListImages responses
+ *   version.json status.json                    Version / Status responses
  *   pods.json containers.json                   ListPodSandbox / ListContainers responses
  *   pod-status/<id>.json container-status/<id>.json   verbose status responses
  *   container-stats.json pod-stats.json         ListContainerStats / ListPodSandboxStats responses
@@ -25,6 +26,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { loadCriPackage } from '../../src/runtime/cri/connection.js';
+import { loadCriAdminPackage } from './cri-admin.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/cri/', import.meta.url));
 
@@ -124,7 +126,6 @@ export async function startFakeCri(opts: FakeCriOptions): Promise<FakeCri> {
   const handlers: Record<string, (req: Json) => Json | ErrorSpec> = {
     Version: () => file('version.json'),
     Status: () => file('status.json'),
-    ListImages: () => file('images.json'),
 
     ListPodSandbox: (req) => {
       const f = req['filter'] as Json | null;
@@ -296,17 +297,22 @@ export async function startFakeCri(opts: FakeCriOptions): Promise<FakeCri> {
     };
   }
 
-  const v1 = loadCriPackage();
-  const runtimeImpl: grpc.UntypedServiceImplementation = {};
-  const imageImpl: grpc.UntypedServiceImplementation = {};
-  for (const [rpc, h] of Object.entries(handlers)) {
-    (rpc === 'ListImages' ? imageImpl : runtimeImpl)[rpc] = wrap(rpc, h);
-  }
+  // Both protos declare runtime.v1.RuntimeService with different methods: one server serves the
+  // union, as a real runtime does.
+  const services = [loadCriPackage().RuntimeService.service, loadCriAdminPackage().RuntimeService.service];
+  const implOf = (service: grpc.ServiceDefinition): grpc.UntypedServiceImplementation => {
+    const impl: grpc.UntypedServiceImplementation = {};
+    for (const rpc of Object.keys(service)) {
+      const h = handlers[rpc];
+      if (!h) throw new Error(`fake CRI has no handler for ${rpc}`);
+      impl[rpc] = wrap(rpc, h);
+    }
+    return impl;
+  };
 
   async function listen(): Promise<void> {
     const s = new grpc.Server();
-    s.addService(v1.RuntimeService.service, runtimeImpl);
-    s.addService(v1.ImageService.service, imageImpl);
+    for (const service of services) s.addService(service, implOf(service));
     await new Promise<void>((resolve, reject) =>
       s.bindAsync(`unix://${socketPath}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
     );

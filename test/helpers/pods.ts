@@ -22,7 +22,7 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseMountinfo, type CgroupMount } from '../../src/cgroup/mountinfo.js';
-import { CriAdmin, type ContainerSpec, type PodSpec } from '../../src/runtime/cri/admin.js';
+import { CriAdmin, type ContainerSpec, type PodSpec } from './cri-admin.js';
 import type { RuntimeInfo } from './runtime-env.js';
 
 export type Qos = 'guaranteed' | 'burstable' | 'besteffort';

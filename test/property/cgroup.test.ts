@@ -24,24 +24,21 @@ import {
 import { parseMountinfo } from '../../src/cgroup/mountinfo.js';
 import { parseBlkioThrottle } from '../../src/cgroup/v1/blkio.js';
 import { parseCfsPeriodUs, parseCfsQuotaUs, parseCpuShares, parseCpuStatV1 } from '../../src/cgroup/v1/cpu.js';
-import { parseCpuacctStat, parseCpuacctUsage, parseCpuacctUsagePercpu } from '../../src/cgroup/v1/cpuacct.js';
+import { parseCpuacctStat, parseCpuacctUsage } from '../../src/cgroup/v1/cpuacct.js';
 import {
   parseMemoryFailcnt,
   parseMemoryLimitInBytes,
   parseMemoryMaxUsageInBytes,
-  parseMemoryOomControl,
   parseMemoryStatV1,
   parseMemoryUsageInBytes,
   parseMemoryUseHierarchy,
   parseMemswLimitInBytes,
-  parseMemswUsageInBytes,
 } from '../../src/cgroup/v1/memory.js';
 import { parsePidsCurrent, parsePidsMax } from '../../src/cgroup/v1/pids.js';
 import { parseCpuMax, parseCpuStatV2, parseCpuWeight } from '../../src/cgroup/v2/cpu.js';
 import { parseIoStat } from '../../src/cgroup/v2/io.js';
 import {
   parseMemoryCurrent,
-  parseMemoryEvents,
   parseMemoryMax,
   parseMemoryPeak,
   parseMemoryStatV2,
@@ -97,7 +94,6 @@ const TEXT_PARSERS: TextParser[] = [
   single('parseMemoryMaxUsageInBytes', parseMemoryMaxUsageInBytes, 'memory.max_usage_in_bytes'),
   single('parseMemoryFailcnt', parseMemoryFailcnt, 'memory.failcnt'),
   single('parseMemoryLimitInBytes', parseMemoryLimitInBytes, 'memory.limit_in_bytes'),
-  single('parseMemswUsageInBytes', parseMemswUsageInBytes, 'memory.memsw.usage_in_bytes'),
   single('parseMemswLimitInBytes', parseMemswLimitInBytes, 'memory.memsw.limit_in_bytes'),
   single('parseMemoryUseHierarchy', parseMemoryUseHierarchy, 'memory.use_hierarchy'),
   single('parsePidsCurrent', parsePidsCurrent, 'pids.current'),
@@ -113,12 +109,6 @@ const TEXT_PARSERS: TextParser[] = [
   single('parseMemorySwapMax', parseMemorySwapMax, 'memory.swap.max'),
   single('parseCpuWeight', parseCpuWeight, 'cpu.weight'),
   {
-    name: 'parseCpuacctUsagePercpu',
-    parse: parseCpuacctUsagePercpu,
-    file: 'cpuacct.usage_percpu',
-    near: fc.tuple(fc.array(numberToken, { maxLength: 16 }), blank, fc.constantFrom('', ' \n', '\n')).map(([ts, b, e]) => ts.join(b) + e),
-  },
-  {
     name: 'parseCpuMax',
     parse: parseCpuMax,
     file: 'cpu.max',
@@ -127,10 +117,8 @@ const TEXT_PARSERS: TextParser[] = [
   flat('parseCpuStatV1', parseCpuStatV1, 'cpu.stat', ['nr_periods', 'nr_throttled', 'throttled_time', 'nr_bursts', 'burst_time']),
   flat('parseCpuacctStat', (t) => parseCpuacctStat(t), 'cpuacct.stat', ['user', 'system']),
   flat('parseMemoryStatV1', parseMemoryStatV1, 'memory.stat', [...V1_MEMORY_STAT_KEYS, ...V1_MEMORY_STAT_KEYS.map((k) => `total_${k}`)]),
-  flat('parseMemoryOomControl', parseMemoryOomControl, 'memory.oom_control', ['oom_kill_disable', 'under_oom', 'oom_kill']),
   flat('parseCpuStatV2', parseCpuStatV2, 'cpu.stat', ['usage_usec', 'user_usec', 'system_usec', 'nr_periods', 'nr_throttled', 'throttled_usec', 'nr_bursts', 'burst_usec']),
   flat('parseMemoryStatV2', parseMemoryStatV2, 'memory.stat', ['anon', 'file', 'file_mapped', 'active_file', 'inactive_file', 'pgfault', 'pgmajfault']),
-  flat('parseMemoryEvents', parseMemoryEvents, 'memory.events', ['low', 'high', 'max', 'oom', 'oom_kill', 'oom_group_kill']),
   {
     name: 'parseBlkioThrottle',
     parse: (t) => parseBlkioThrottle(t, 'blkio.throttle.io_serviced'),
@@ -288,7 +276,7 @@ describe('flat-keyed files', () => {
     });
   });
 
-  it('v2 cpu.stat and memory.events round-trip', () => {
+  it('v2 cpu.stat round-trip', () => {
     runs.assert('parseCpuStatV2 round-trip', fc.tuple(safeCount, safeCount, safeCount, safeCount), ([u, us, sy, th]) => {
       expect(parseCpuStatV2(`usage_usec ${u}\nuser_usec ${us}\nsystem_usec ${sy}\ncore_sched.force_idle_usec 0\nthrottled_usec ${th}`)).toEqual({
         usageUsec: u,
@@ -296,9 +284,6 @@ describe('flat-keyed files', () => {
         systemUsec: sy,
         throttledUsec: th,
       });
-    });
-    runs.assert('parseMemoryEvents round-trip', fc.tuple(safeCount, safeCount), ([max, kill]) => {
-      expect(parseMemoryEvents(`low 0\nhigh 0\nmax ${max}\noom 1\noom_kill ${kill}\n`)).toEqual({ low: 0, high: 0, max, oom: 1, oomKill: kill });
     });
   });
 
@@ -310,12 +295,9 @@ describe('flat-keyed files', () => {
 });
 
 describe('single-value and list files round-trip', () => {
-  it('cpuacct.usage and cpuacct.usage_percpu: nanoseconds beyond 2^53 are exact', () => {
+  it('cpuacct.usage: nanoseconds beyond 2^53 are exact', () => {
     const ns = fc.bigInt({ min: 0n, max: S64_MAX });
     runs.assert('parseCpuacctUsage round-trip', ns, (v) => expect(parseCpuacctUsage(`${v}\n`)).toBe(v));
-    runs.assert('parseCpuacctUsagePercpu round-trip', fc.array(ns, { maxLength: 64 }), (vs) => {
-      expect(parseCpuacctUsagePercpu(vs.map((v) => `${v} `).join('') + '\n')).toEqual(vs);
-    });
   });
 
   it('limits: memory.max / pids.max / memory.limit_in_bytes', () => {

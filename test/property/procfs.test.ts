@@ -12,7 +12,6 @@ import { parseMeminfo } from '../../src/procfs/meminfo.js';
 import { parseNetDev } from '../../src/procfs/net-dev.js';
 import { parseSigned, parseUnsigned } from '../../src/procfs/numbers.js';
 import { parsePidStat } from '../../src/procfs/pid-stat.js';
-import { parseStat } from '../../src/procfs/stat.js';
 import { anyText, blank, checkContract, numberToken, outcome, RunCounter, safeCount, tableRows } from './props.js';
 
 const runs = new RunCounter();
@@ -39,12 +38,6 @@ const PARSERS: TextParser[] = [
     near: fc
       .array(fc.tuple(fc.constantFrom('MemTotal', 'SwapTotal', 'HugePages_Total', 'Active(anon)', '__proto__', ''), fc.constantFrom(':', ': ', ':\t'), blank, numberToken, fc.constantFrom('', ' kB', ' kB', ' MB', ' kB x')), { maxLength: 10 })
       .map((ls) => ls.map((l) => l.join('')).join('\n')),
-  },
-  {
-    name: 'parseStat',
-    parse: (t) => parseStat(t),
-    file: '/proc/stat',
-    near: tableRows(fc.constantFrom(['cpu'], ['cpu0'], ['cpu12'], ['cpu' + '9'.repeat(400)], ['btime'], ['ctxt'], ['processes'], ['procs_running'], ['intr']), fc.nat(12)),
   },
   {
     name: 'parseDiskstats',
@@ -136,18 +129,6 @@ describe('rendered procfs files round-trip', () => {
       const text = ds.map(([ma, mi, n, c]) => `${String(ma).padStart(4)} ${String(mi).padStart(7)} ${n} ${c.join(' ')}`).join('\n');
       const got = parseDiskstats(text);
       expect(got.map((d) => [d.major, d.minor, d.name, d.readsCompleted, d.weightedIoTimeMs])).toEqual(ds.map(([ma, mi, n, c]) => [ma, mi, n, c[0], c[10]]));
-    });
-  });
-
-  it('/proc/stat: cpu lines and scalars', () => {
-    const ticks = fc.array(safeCount, { minLength: 10, maxLength: 10 });
-    runs.assert('parseStat round-trip', fc.tuple(ticks, fc.array(ticks, { maxLength: 4 }), safeCount, safeCount), ([total, per, btime, ctxt]) => {
-      const text = [`cpu  ${total.join(' ')}`, ...per.map((t, i) => `cpu${i} ${t.join(' ')}`), 'intr 1 2 3', `ctxt ${ctxt}`, `btime ${btime}`].join('\n');
-      const got = parseStat(text);
-      expect(got.total?.userTicks).toBe(total[0]);
-      expect(got.total?.guestNiceTicks).toBe(total[9]);
-      expect([...got.perCpu.keys()]).toEqual(per.map((_, i) => i));
-      expect([got.btime, got.ctxt]).toEqual([btime, ctxt]);
     });
   });
 

@@ -2,25 +2,15 @@ import { ParseError } from '../../errors.js';
 import { parseFlatKeyed, parseCounterBigInt, singleToken, statOf } from '../parse.js';
 
 /**
- * cgroup v1 cpuacct controller: cpuacct.usage, cpuacct.usage_percpu, cpuacct.stat.
+ * cgroup v1 cpuacct controller: cpuacct.usage, cpuacct.stat.
  * https://docs.kernel.org/admin-guide/cgroup-v1/cpuacct.html
  *   cpuacct.usage          `42394797831\n`                    (ns, all CPUs, user + system)
- *   cpuacct.usage_percpu   `18002954891 24394007544 \n`       (ns per *possible* CPU; trailing space)
  *   cpuacct.stat           `user 2937\nsystem 1302\n`          (USER_HZ ticks)
  */
 
 /** cpuacct.usage in nanoseconds, as a bigint: it passes 2^53 after 104 days of CPU time. */
 export function parseCpuacctUsage(text: string): bigint {
   return parseCounterBigInt(singleToken(text, 'cpuacct.usage'), 'cpuacct.usage');
-}
-
-/** cpuacct.usage_percpu: nanoseconds per possible CPU, index = CPU number. Empty file gives []. */
-export function parseCpuacctUsagePercpu(text: string): bigint[] {
-  const out: bigint[] = [];
-  for (const token of text.split(/\s+/)) {
-    if (token !== '') out.push(parseCounterBigInt(token, 'cpuacct.usage_percpu'));
-  }
-  return out;
 }
 
 export interface CpuacctStat {

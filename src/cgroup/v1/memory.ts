@@ -1,4 +1,4 @@
-import { parseFlatKeyed, parseLimitFile, parseCounterFile, pickFlatKeyed, statOf } from '../parse.js';
+import { parseLimitFile, parseCounterFile, pickFlatKeyed } from '../parse.js';
 
 /**
  * cgroup v1 memory controller.
@@ -6,7 +6,6 @@ import { parseFlatKeyed, parseLimitFile, parseCounterFile, pickFlatKeyed, statOf
  *   memory.usage_in_bytes   `74657792\n`
  *   memory.limit_in_bytes   `9223372036854771712\n` (unlimited) or `268435456\n`
  *   memory.stat             `cache 10579968\nrss 9445376\n…\ntotal_inactive_file 980107264\n`
- *   memory.oom_control      `oom_kill_disable 0\nunder_oom 0\noom_kill 0\n`
  */
 
 export function parseMemoryUsageInBytes(text: string): number {
@@ -24,11 +23,6 @@ export function parseMemoryFailcnt(text: string): number {
 /** null = unlimited (the LONG_MAX-page sentinel). */
 export function parseMemoryLimitInBytes(text: string): number | null {
   return parseLimitFile(text, 'memory.limit_in_bytes');
-}
-
-/** memory+swap usage; the file exists only with swap accounting. */
-export function parseMemswUsageInBytes(text: string): number {
-  return parseCounterFile(text, 'memory.memsw.usage_in_bytes');
 }
 
 /** memory+swap limit; null = unlimited. Exists only with swap accounting. */
@@ -118,26 +112,5 @@ export function selectMemoryStatV1(stat: MemoryStatV1, hierarchical: boolean): M
     const value = picked[key];
     if (value !== undefined) out[key] = value;
   }
-  return out;
-}
-
-export interface MemoryOomControl {
-  oomKillDisable?: boolean;
-  underOom?: boolean;
-  /** OOM kills in this memcg (kernel >= 4.13); local, not hierarchical. */
-  oomKill?: number;
-}
-
-/** v1 memory.oom_control. */
-export function parseMemoryOomControl(text: string): MemoryOomControl {
-  const file = 'memory.oom_control';
-  const map = parseFlatKeyed(text);
-  const out: MemoryOomControl = {};
-  const disable = statOf(map, 'oom_kill_disable', file);
-  const under = statOf(map, 'under_oom', file);
-  const kills = statOf(map, 'oom_kill', file);
-  if (disable !== undefined) out.oomKillDisable = disable === 1;
-  if (under !== undefined) out.underOom = under === 1;
-  if (kills !== undefined) out.oomKill = kills;
   return out;
 }

@@ -1,4 +1,4 @@
-import { parseFlatKeyed, parseLimitFile, parseCounterFile, pickFlatKeyed, statOf } from '../parse.js';
+import { parseLimitFile, parseCounterFile, pickFlatKeyed } from '../parse.js';
 
 /**
  * cgroup v2 memory files. The root cgroup has none of memory.current, .max, .peak, .swap.current, .swap.max, .events;
@@ -6,7 +6,6 @@ import { parseFlatKeyed, parseLimitFile, parseCounterFile, pickFlatKeyed, statOf
  * https://docs.kernel.org/admin-guide/cgroup-v2.html#memory-interface-files
  *   memory.current   `74657792\n`;  memory.max `max\n` or `268435456\n`;  memory.peak `80195584\n` (kernel >= 5.19)
  *   memory.stat      `anon 52219904\nfile 20971520\n…\nfile_mapped 1216512\n…\ninactive_file 8806400\n`
- *   memory.events    `low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\noom_group_kill 0\n`
  */
 
 export function parseMemoryCurrent(text: string): number {
@@ -56,34 +55,4 @@ const MEMORY_STAT_V2_KEYS: ReadonlyMap<string, keyof MemoryStatV2> = new Map([
 /** v2 memory.stat; keys are looked up by name (they change between kernels), the rest ignored. */
 export function parseMemoryStatV2(text: string): MemoryStatV2 {
   return pickFlatKeyed(text, MEMORY_STAT_V2_KEYS, 'memory.stat');
-}
-
-export interface MemoryEvents {
-  low?: number;
-  high?: number;
-  max?: number;
-  oom?: number;
-  /** Processes killed by the OOM killer in this cgroup and (unless memory_localevents) below it. */
-  oomKill?: number;
-  oomGroupKill?: number;
-}
-
-const MEMORY_EVENTS_KEYS = {
-  low: 'low',
-  high: 'high',
-  max: 'max',
-  oom: 'oom',
-  oomKill: 'oom_kill',
-  oomGroupKill: 'oom_group_kill',
-} as const satisfies Record<keyof MemoryEvents, string>;
-
-/** v2 memory.events. */
-export function parseMemoryEvents(text: string): MemoryEvents {
-  const map = parseFlatKeyed(text);
-  const out: MemoryEvents = {};
-  for (const [field, key] of Object.entries(MEMORY_EVENTS_KEYS) as [keyof MemoryEvents, string][]) {
-    const value = statOf(map, key, 'memory.events');
-    if (value !== undefined) out[field] = value;
-  }
-  return out;
 }

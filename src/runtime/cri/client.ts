@@ -18,16 +18,15 @@ import {
   toRuntimeStatus,
   toRuntimeVersion,
 } from './convert.js';
-import type {
-  ContainerMsg,
-  ContainerStatsMsg,
-  ContainerStatusResponseMsg,
-  PodSandboxMsg,
-  PodSandboxStatsMsg,
-  PodSandboxStatusResponseMsg,
-  StatusResponseMsg,
-  VersionResponseMsg,
-} from './proto-types.js';
+import type { ContainerStatusResponse__Output as ContainerStatusResponse } from './generated/runtime/v1/ContainerStatusResponse.js';
+import type { ListContainerStatsResponse__Output as ListContainerStatsResponse } from './generated/runtime/v1/ListContainerStatsResponse.js';
+import type { ListContainersResponse__Output as ListContainersResponse } from './generated/runtime/v1/ListContainersResponse.js';
+import type { ListPodSandboxResponse__Output as ListPodSandboxResponse } from './generated/runtime/v1/ListPodSandboxResponse.js';
+import type { ListPodSandboxStatsResponse__Output as ListPodSandboxStatsResponse } from './generated/runtime/v1/ListPodSandboxStatsResponse.js';
+import type { PodSandboxStatsResponse__Output as PodSandboxStatsResponse } from './generated/runtime/v1/PodSandboxStatsResponse.js';
+import type { PodSandboxStatusResponse__Output as PodSandboxStatusResponse } from './generated/runtime/v1/PodSandboxStatusResponse.js';
+import type { StatusResponse__Output as StatusResponse } from './generated/runtime/v1/StatusResponse.js';
+import type { VersionResponse__Output as VersionResponse } from './generated/runtime/v1/VersionResponse.js';
 
 export interface CriRuntimeOptions {
   /** `unix:///run/containerd/containerd.sock` or a bare absolute socket path. */
@@ -85,28 +84,27 @@ export class CriRuntime implements ContainerRuntime {
   }
 
   async version(): Promise<RuntimeVersion> {
-    const res = await this.#conn.call<VersionResponseMsg>('runtime', 'Version', { version: 'v1' }, this.#timeoutMs);
+    const res = await this.#conn.call<VersionResponse>('Version', { version: 'v1' }, this.#timeoutMs);
     return toRuntimeVersion(res);
   }
 
   async status(): Promise<RuntimeStatus> {
-    const res = await this.#conn.call<StatusResponseMsg>('runtime', 'Status', { verbose: false }, this.#timeoutMs);
+    const res = await this.#conn.call<StatusResponse>('Status', { verbose: false }, this.#timeoutMs);
     return toRuntimeStatus(res);
   }
 
   async listPods(): Promise<Pod[]> {
-    const res = await this.#conn.call<{ items: PodSandboxMsg[] }>('runtime', 'ListPodSandbox', {}, this.#timeoutMs);
+    const res = await this.#conn.call<ListPodSandboxResponse>('ListPodSandbox', {}, this.#timeoutMs);
     return res.items.map(toPod);
   }
 
   async listContainers(): Promise<Container[]> {
-    const res = await this.#conn.call<{ containers: ContainerMsg[] }>('runtime', 'ListContainers', {}, this.#timeoutMs);
+    const res = await this.#conn.call<ListContainersResponse>('ListContainers', {}, this.#timeoutMs);
     return res.containers.map(toContainer);
   }
 
   async podStatus(podId: string): Promise<Pod> {
-    const res = await this.#conn.call<PodSandboxStatusResponseMsg>(
-      'runtime',
+    const res = await this.#conn.call<PodSandboxStatusResponse>(
       'PodSandboxStatus',
       { pod_sandbox_id: podId, verbose: true },
       this.#timeoutMs,
@@ -115,8 +113,7 @@ export class CriRuntime implements ContainerRuntime {
   }
 
   async containerStatus(containerId: string): Promise<Container> {
-    const res = await this.#conn.call<ContainerStatusResponseMsg>(
-      'runtime',
+    const res = await this.#conn.call<ContainerStatusResponse>(
       'ContainerStatus',
       { container_id: containerId, verbose: true },
       this.#timeoutMs,
@@ -125,8 +122,7 @@ export class CriRuntime implements ContainerRuntime {
     if (c.podId === '') {
       // ContainerStatus has no sandbox id field; runtimes whose verbose info lacks it still
       // list it, so ask once more rather than hand out a container without its pod.
-      const listed = await this.#conn.call<{ containers: ContainerMsg[] }>(
-        'runtime',
+      const listed = await this.#conn.call<ListContainersResponse>(
         'ListContainers',
         { filter: { id: containerId } },
         this.#timeoutMs,
@@ -137,18 +133,17 @@ export class CriRuntime implements ContainerRuntime {
   }
 
   async listContainerStats(): Promise<ContainerStatsSample[]> {
-    const res = await this.#conn.call<{ stats: ContainerStatsMsg[] }>('runtime', 'ListContainerStats', {}, this.#statsTimeoutMs);
+    const res = await this.#conn.call<ListContainerStatsResponse>('ListContainerStats', {}, this.#statsTimeoutMs);
     return res.stats.map(toContainerStats);
   }
 
   async listPodSandboxStats(): Promise<PodStatsSample[]> {
-    const res = await this.#conn.call<{ stats: PodSandboxStatsMsg[] }>('runtime', 'ListPodSandboxStats', {}, this.#statsTimeoutMs);
+    const res = await this.#conn.call<ListPodSandboxStatsResponse>('ListPodSandboxStats', {}, this.#statsTimeoutMs);
     return res.stats.map(toPodStats);
   }
 
   async podSandboxStats(podId: string): Promise<PodStatsSample> {
-    const res = await this.#conn.call<{ stats: PodSandboxStatsMsg | null }>(
-      'runtime',
+    const res = await this.#conn.call<PodSandboxStatsResponse>(
       'PodSandboxStats',
       { pod_sandbox_id: podId },
       this.#statsTimeoutMs,

@@ -26,7 +26,7 @@ export function criProtoPath(): string {
   );
 }
 
-/** proto-loader options every CRI user in podpulse shares (see proto-types.ts for the shapes). */
+/** proto-loader options every CRI user in podpulse shares (scripts/proto-types.mjs generates the types with the same). */
 export const CRI_LOADER_OPTIONS: protoLoader.Options = {
   keepCase: true,
   longs: String,
@@ -37,7 +37,6 @@ export const CRI_LOADER_OPTIONS: protoLoader.Options = {
 
 export interface RuntimeV1 {
   RuntimeService: grpc.ServiceClientConstructor;
-  ImageService: grpc.ServiceClientConstructor;
 }
 
 /** Loads runtime.v1 from api.proto (each caller loads its own copy: no module-level cache). */
@@ -55,11 +54,10 @@ export interface CriConnectionOptions {
   /**
    * runtime.v1 as loadCriPackage() returns it. Parsing api.proto costs 15–40 ms of blocked event
    * loop; a caller that reconnects often (every cycle while the runtime is down) loads it once.
+   * Tests pass the package of their own proto here to make the calls the agent never makes.
    */
   criPackage?: RuntimeV1;
 }
-
-export type CriService = 'runtime' | 'image';
 
 type UnaryMethod = (
   req: unknown,
@@ -89,13 +87,12 @@ export function toRuntimeCallError(err: unknown, rpc: string, endpoint: string):
 }
 
 /**
- * One gRPC channel to a CRI runtime with promise-returning unary calls, each under a deadline.
- * Shared by CriRuntime (the agent) and CriAdmin (tests); nothing outside src/runtime/cri uses it.
+ * One gRPC channel to a CRI runtime's RuntimeService with promise-returning unary calls, each under
+ * a deadline. Used by CriRuntime (and by the tests' CriAdmin, with its own proto).
  */
 export class CriConnection {
   readonly endpoint: string;
   readonly #runtime: grpc.Client;
-  readonly #image: grpc.Client;
   /** Calls waiting for an answer: close() cancels them, so nothing waits on a channel we gave up. */
   readonly #inFlight = new Set<grpc.ClientUnaryCall>();
   #closed = false;
@@ -113,21 +110,19 @@ export class CriConnection {
       'grpc.max_reconnect_backoff_ms': 5000,
     };
     this.#runtime = new v1.RuntimeService(target, creds, channelOptions);
-    // Same target and options: grpc-js shares one subchannel (socket) between both clients.
-    this.#image = new v1.ImageService(target, creds, channelOptions);
   }
 
-  /** Unary call `rpc` on `service` with a deadline of `timeoutMs`; rejects with RuntimeCallError. */
-  call<Res>(service: CriService, rpc: string, request: object, timeoutMs: number): Promise<Res> {
+  /** Unary call `rpc` with a deadline of `timeoutMs`; rejects with RuntimeCallError. */
+  call<Res>(rpc: string, request: object, timeoutMs: number): Promise<Res> {
     if (this.#closed) {
       return Promise.reject(
         new RuntimeCallError('CRI_UNAVAILABLE', rpc, 'CANCELLED', `CRI ${rpc} on ${this.endpoint}: connection closed`),
       );
     }
-    const client = service === 'runtime' ? this.#runtime : this.#image;
+    const client = this.#runtime;
     const method = (client as unknown as Record<string, UnaryMethod | undefined>)[rpc];
     if (typeof method !== 'function') {
-      return Promise.reject(new Error(`CRI ${rpc} is not declared in api.proto (${service} service)`));
+      return Promise.reject(new Error(`CRI ${rpc} is not declared in the loaded proto's RuntimeService`));
     }
     return new Promise<Res>((resolve, reject) => {
       const call = method.call(client, request, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
@@ -146,6 +141,5 @@ export class CriConnection {
     for (const call of [...this.#inFlight]) call.cancel();
     this.#inFlight.clear();
     this.#runtime.close();
-    this.#image.close();
   }
 }

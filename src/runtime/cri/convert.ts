@@ -1,6 +1,7 @@
 /**
  * Pure CRI message → podpulse model conversions (no I/O, no clock). Input shapes are what
- * @grpc/proto-loader decodes (proto-types.ts); output is src/runtime/types.ts.
+ * @grpc/proto-loader decodes (the `__Output` types generated from api.proto into generated/);
+ * output is src/runtime/types.ts.
  *
  * Verbose info: with `verbose: true`, containerd (and CRI-O) put a JSON document under the
  * `info` key of the status response's `info` map, e.g. (containerd 1.6.20, abridged):
@@ -14,7 +15,6 @@ import type {
   Container,
   ContainerState,
   ContainerStatsSample,
-  ImageInfo,
   NetworkInterfaceSample,
   Pod,
   PodState,
@@ -22,21 +22,18 @@ import type {
   RuntimeStatus,
   RuntimeVersion,
 } from '../types.js';
-import type {
-  ContainerMsg,
-  ContainerStatsMsg,
-  ContainerStatusResponseMsg,
-  CpuUsageMsg,
-  ImageMsg,
-  MemoryUsageMsg,
-  NetworkInterfaceUsageMsg,
-  PodSandboxMsg,
-  PodSandboxStatsMsg,
-  PodSandboxStatusResponseMsg,
-  StatusResponseMsg,
-  UInt64ValueMsg,
-  VersionResponseMsg,
-} from './proto-types.js';
+import type { Container__Output as ContainerMsg } from './generated/runtime/v1/Container.js';
+import type { ContainerStats__Output as ContainerStatsMsg } from './generated/runtime/v1/ContainerStats.js';
+import type { ContainerStatusResponse__Output as ContainerStatusResponseMsg } from './generated/runtime/v1/ContainerStatusResponse.js';
+import type { CpuUsage__Output as CpuUsageMsg } from './generated/runtime/v1/CpuUsage.js';
+import type { MemoryUsage__Output as MemoryUsageMsg } from './generated/runtime/v1/MemoryUsage.js';
+import type { NetworkInterfaceUsage__Output as NetworkInterfaceUsageMsg } from './generated/runtime/v1/NetworkInterfaceUsage.js';
+import type { PodSandbox__Output as PodSandboxMsg } from './generated/runtime/v1/PodSandbox.js';
+import type { PodSandboxStats__Output as PodSandboxStatsMsg } from './generated/runtime/v1/PodSandboxStats.js';
+import type { PodSandboxStatusResponse__Output as PodSandboxStatusResponseMsg } from './generated/runtime/v1/PodSandboxStatusResponse.js';
+import type { StatusResponse__Output as StatusResponseMsg } from './generated/runtime/v1/StatusResponse.js';
+import type { UInt64Value__Output as UInt64ValueMsg } from './generated/runtime/v1/UInt64Value.js';
+import type { VersionResponse__Output as VersionResponseMsg } from './generated/runtime/v1/VersionResponse.js';
 
 /** The kubelet records how often it restarted a container in this annotation. */
 export const RESTART_COUNT_ANNOTATION = 'io.kubernetes.container.restartCount';
@@ -413,8 +410,4 @@ export function toPodStats(msg: PodSandboxStatsMsg): PodStatsSample {
   const procs = u64(linux.process?.process_count);
   if (procs !== undefined) out.processCount = procs;
   return out;
-}
-
-export function toImageInfo(msg: ImageMsg): ImageInfo {
-  return { id: msg.id, repoTags: [...msg.repo_tags], repoDigests: [...msg.repo_digests], sizeBytes: Number(msg.size) };
 }

@@ -2,17 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { ParseError } from '../../../src/errors.js';
 import { parseBlkioThrottle } from '../../../src/cgroup/v1/blkio.js';
 import { parseCfsPeriodUs, parseCfsQuotaUs, parseCpuShares, parseCpuStatV1 } from '../../../src/cgroup/v1/cpu.js';
-import { parseCpuacctStat, parseCpuacctUsage, parseCpuacctUsagePercpu } from '../../../src/cgroup/v1/cpuacct.js';
+import { parseCpuacctStat, parseCpuacctUsage } from '../../../src/cgroup/v1/cpuacct.js';
 import {
   parseMemoryFailcnt,
   parseMemoryLimitInBytes,
   parseMemoryMaxUsageInBytes,
-  parseMemoryOomControl,
   parseMemoryStatV1,
   parseMemoryUsageInBytes,
   parseMemoryUseHierarchy,
   parseMemswLimitInBytes,
-  parseMemswUsageInBytes,
   selectMemoryStatV1,
 } from '../../../src/cgroup/v1/memory.js';
 import { parsePidsCurrent, parsePidsMax } from '../../../src/cgroup/v1/pids.js';
@@ -27,21 +25,6 @@ describe('cpuacct.usage', () => {
   });
   it.each(['', 'abc\n', '1 2\n'])('rejects %j', (text) => {
     expect(() => parseCpuacctUsage(text)).toThrow(/^cpuacct\.usage: /);
-  });
-});
-
-describe('cpuacct.usage_percpu', () => {
-  it.each([
-    // Real file ends in a space before the newline.
-    ['18002954891 24394007544 \n', [18002954891n, 24394007544n]],
-    ['0 0 \n', [0n, 0n]],
-    ['5\n', [5n]],
-    ['', []],
-  ])('%j', (text, want) => {
-    expect(parseCpuacctUsagePercpu(text)).toEqual(want);
-  });
-  it('rejects a malformed entry', () => {
-    expect(() => parseCpuacctUsagePercpu('1 x 3\n')).toThrow(ParseError);
   });
 });
 
@@ -128,7 +111,6 @@ describe('memory single-value files', () => {
     expect(parseMemoryLimitInBytes(text)).toBe(want);
   });
   it('memsw files', () => {
-    expect(parseMemswUsageInBytes('1584029696\n')).toBe(1584029696);
     expect(parseMemswLimitInBytes('9223372036854771712\n')).toBeNull();
     expect(parseMemswLimitInBytes('536870912\n')).toBe(536870912);
   });
@@ -242,17 +224,6 @@ describe('v1 memory.stat', () => {
   it('malformed known key throws naming memory.stat; unknown key with junk is ignored', () => {
     expect(() => parseMemoryStatV1('total_rss 12kB\n')).toThrow(/^memory\.stat: /);
     expect(parseMemoryStatV1('some_future_key ???\ncache 1\n')).toEqual({ cache: 1 });
-  });
-});
-
-describe('memory.oom_control', () => {
-  it.each([
-    ['oom_kill_disable 0\nunder_oom 0\noom_kill 0\n', { oomKillDisable: false, underOom: false, oomKill: 0 }],
-    ['oom_kill_disable 1\nunder_oom 1\noom_kill 3\n', { oomKillDisable: true, underOom: true, oomKill: 3 }],
-    // Kernels < 4.13 have no oom_kill line.
-    ['oom_kill_disable 0\nunder_oom 0\n', { oomKillDisable: false, underOom: false }],
-  ])('%j', (text, want) => {
-    expect(parseMemoryOomControl(text)).toEqual(want);
   });
 });
 

@@ -4,7 +4,6 @@ import { cpuWeightToShares, parseCpuMax, parseCpuStatV2, parseCpuWeight } from '
 import { parseIoStat } from '../../../src/cgroup/v2/io.js';
 import {
   parseMemoryCurrent,
-  parseMemoryEvents,
   parseMemoryMax,
   parseMemoryPeak,
   parseMemoryStatV2,
@@ -137,22 +136,6 @@ pgmajfault 2
   });
   it('malformed known value', () => {
     expect(() => parseMemoryStatV2('file lots\n')).toThrow(/^memory\.stat: /);
-  });
-});
-
-describe('memory.events', () => {
-  it('reads oom_kill and friends', () => {
-    expect(parseMemoryEvents('low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\noom_group_kill 0\n')).toEqual({
-      low: 0,
-      high: 0,
-      max: 12,
-      oom: 1,
-      oomKill: 1,
-      oomGroupKill: 0,
-    });
-  });
-  it('older kernel without oom_group_kill', () => {
-    expect(parseMemoryEvents('low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n').oomGroupKill).toBeUndefined();
   });
 });
 

@@ -1,5 +1,6 @@
 /**
- * Pod and container lifecycle over CRI, **for tests only** (the agent never creates anything).
+ * Pod and container lifecycle over CRI, for the tests and the soak (the agent never creates
+ * anything, so these calls live in test/protos/cri-admin.proto, not in the agent's api.proto).
  * It takes podpulse-level option objects and builds the kubelet-like CRI configs itself, so test
  * code never writes proto messages.
  *
@@ -23,10 +24,66 @@
  * admin.close();
  * ```
  */
-import type { ImageInfo } from '../types.js';
-import { CriConnection } from './connection.js';
-import { toImageInfo } from './convert.js';
-import type { ContainerConfigReq, ImageMsg, NamespaceModeName, PodSandboxConfigReq } from './proto-types.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { CRI_LOADER_OPTIONS, CriConnection, type RuntimeV1 } from '../../src/runtime/cri/connection.js';
+
+/**
+ * test/protos/cri-admin.proto from here (vitest) and from dist/test/helpers/ (the soak runs the
+ * compiled copy of this file from a checkout; the build does not copy test protos).
+ */
+const PROTO_CANDIDATES = [new URL('../protos/cri-admin.proto', import.meta.url), new URL('../../../test/protos/cri-admin.proto', import.meta.url)];
+
+/** runtime.v1 from cri-admin.proto: a RuntimeService with only the lifecycle calls. */
+export function loadCriAdminPackage(): RuntimeV1 {
+  const path = PROTO_CANDIDATES.map((u) => fileURLToPath(u)).find((p) => existsSync(p));
+  if (!path) throw new Error(`cri-admin.proto not found (looked at ${PROTO_CANDIDATES.map((u) => fileURLToPath(u)).join(', ')})`);
+  const def = protoLoader.loadSync(path, CRI_LOADER_OPTIONS);
+  return (grpc.loadPackageDefinition(def) as unknown as { runtime: { v1: RuntimeV1 } }).runtime.v1;
+}
+
+type Map = Record<string, string>;
+type NamespaceModeName = 'POD' | 'CONTAINER' | 'NODE' | 'TARGET';
+
+interface NamespaceOptionReq {
+  network?: NamespaceModeName;
+  pid?: NamespaceModeName;
+  ipc?: NamespaceModeName;
+}
+
+/** PodSandboxConfig of cri-admin.proto as proto-loader encodes it (unset fields take defaults). */
+export interface PodSandboxConfigReq {
+  metadata: { name: string; uid: string; namespace: string; attempt: number };
+  hostname?: string;
+  log_directory?: string;
+  labels?: Map;
+  annotations?: Map;
+  linux?: {
+    cgroup_parent?: string;
+    security_context?: { namespace_options?: NamespaceOptionReq; privileged?: boolean };
+    sysctls?: Map;
+  };
+}
+
+/** ContainerConfig of cri-admin.proto; int64 fields as decimal strings. */
+export interface ContainerConfigReq {
+  metadata: { name: string; attempt: number };
+  image: { image: string };
+  command?: string[];
+  args?: string[];
+  working_dir?: string;
+  envs?: { key: string; value: string }[];
+  mounts?: { container_path: string; host_path: string; readonly?: boolean }[];
+  labels?: Map;
+  annotations?: Map;
+  log_path?: string;
+  linux?: {
+    resources?: Partial<Record<'cpu_period' | 'cpu_quota' | 'cpu_shares' | 'memory_limit_in_bytes', string>>;
+    security_context?: { namespace_options?: NamespaceOptionReq; privileged?: boolean };
+  };
+}
 
 export type PodNamespaceMode = 'pod' | 'container' | 'node';
 
@@ -162,14 +219,13 @@ export class CriAdmin {
   readonly #timeoutMs: number;
 
   constructor(opts: CriAdminOptions) {
-    this.#conn = new CriConnection({ endpoint: opts.endpoint });
+    this.#conn = new CriConnection({ endpoint: opts.endpoint, criPackage: loadCriAdminPackage() });
     this.#timeoutMs = opts.timeoutMs ?? 60_000;
   }
 
   /** RunPodSandbox; resolves with the sandbox id. */
   async runPod(pod: PodSpec): Promise<string> {
     const res = await this.#conn.call<{ pod_sandbox_id: string }>(
-      'runtime',
       'RunPodSandbox',
       { config: toPodSandboxConfig(pod), runtime_handler: pod.runtimeHandler ?? '' },
       this.#timeoutMs,
@@ -180,7 +236,6 @@ export class CriAdmin {
   /** CreateContainer in sandbox `podId` (which was run from `pod`); resolves with the container id. */
   async createContainer(podId: string, pod: PodSpec, container: ContainerSpec): Promise<string> {
     const res = await this.#conn.call<{ container_id: string }>(
-      'runtime',
       'CreateContainer',
       { pod_sandbox_id: podId, config: toContainerConfig(container, pod), sandbox_config: toPodSandboxConfig(pod) },
       this.#timeoutMs,
@@ -189,25 +244,25 @@ export class CriAdmin {
   }
 
   async startContainer(containerId: string): Promise<void> {
-    await this.#conn.call('runtime', 'StartContainer', { container_id: containerId }, this.#timeoutMs);
+    await this.#conn.call('StartContainer', { container_id: containerId }, this.#timeoutMs);
   }
 
   /** StopContainer: SIGTERM, then SIGKILL after `graceSeconds` (0 = kill at once). */
   async stopContainer(containerId: string, graceSeconds = 0): Promise<void> {
-    await this.#conn.call('runtime', 'StopContainer', { container_id: containerId, timeout: String(graceSeconds) }, this.#timeoutMs);
+    await this.#conn.call('StopContainer', { container_id: containerId, timeout: String(graceSeconds) }, this.#timeoutMs);
   }
 
   async removeContainer(containerId: string): Promise<void> {
-    await this.#conn.call('runtime', 'RemoveContainer', { container_id: containerId }, this.#timeoutMs);
+    await this.#conn.call('RemoveContainer', { container_id: containerId }, this.#timeoutMs);
   }
 
   async stopPod(podId: string): Promise<void> {
-    await this.#conn.call('runtime', 'StopPodSandbox', { pod_sandbox_id: podId }, this.#timeoutMs);
+    await this.#conn.call('StopPodSandbox', { pod_sandbox_id: podId }, this.#timeoutMs);
   }
 
   /** RemovePodSandbox; the runtime removes the pod's containers with it. */
   async removePod(podId: string): Promise<void> {
-    await this.#conn.call('runtime', 'RemovePodSandbox', { pod_sandbox_id: podId }, this.#timeoutMs);
+    await this.#conn.call('RemovePodSandbox', { pod_sandbox_id: podId }, this.#timeoutMs);
   }
 
   /** Runs the sandbox, then creates and starts each container in order. */
@@ -229,11 +284,6 @@ export class CriAdmin {
   async teardownPod(podId: string): Promise<void> {
     await this.stopPod(podId);
     await this.removePod(podId);
-  }
-
-  async listImages(): Promise<ImageInfo[]> {
-    const res = await this.#conn.call<{ images: ImageMsg[] }>('image', 'ListImages', {}, this.#timeoutMs);
-    return res.images.map(toImageInfo);
   }
 
   close(): void {
