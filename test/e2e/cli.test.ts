@@ -17,7 +17,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { leafPaths } from '../../src/config/schema.js';
 import { toJsonPoints } from '../../src/export/json-points.js';
 import { catalog } from '../../src/metrics/catalog.js';
-import { closedPort, ensureBuilt, killAllStarted, liveGroupMembers, runCli, startCli } from '../helpers/cli.js';
+import { closedPort, ensureBuilt, exitSummary, killAllStarted, liveGroupMembers, runCli, startCli } from '../helpers/cli.js';
 import { decodeExportRequest, flattenRequest } from '../helpers/otlp-receiver.js';
 
 const catalogNames = new Set(catalog.map((s) => s.name));
@@ -390,7 +390,7 @@ describe('SIGHUP', () => {
     expect(agentPid(agent.pid)).toBe(pid);
 
     const result = await agent.stop('SIGTERM', 15_000);
-    expect({ code: result.code, signal: result.signal, groupEmpty: result.groupEmpty }, result.stderr.split('\n').slice(-4).join('\n')).toEqual({
+    expect({ code: result.code, signal: result.signal, groupEmpty: result.groupEmpty }, exitSummary(result)).toEqual({
       code: 0,
       signal: null,
       groupEmpty: true,
@@ -420,7 +420,11 @@ describe('SIGHUP', () => {
       const cycles = agent.stderrLines().filter((l) => l.includes('"export":"failed"')).length;
       await agent.waitForStderr(() => agent.stderrLines().filter((l) => l.includes('"export":"failed"')).length > cycles, 15_000);
       const result = await agent.stop('SIGTERM', 15_000);
-      expect({ code: result.code, groupEmpty: result.groupEmpty }).toEqual({ code: 0, groupEmpty: true });
+      expect({ code: result.code, signal: result.signal, groupEmpty: result.groupEmpty }, exitSummary(result)).toEqual({
+        code: 0,
+        signal: null,
+        groupEmpty: true,
+      });
     } finally {
       await new Promise<void>((resolve) => taken.close(() => resolve()));
     }
@@ -614,7 +618,7 @@ describe('npm start with no collector listening', () => {
     expect(result.stderr).toContain('shutting down');
     expect(
       { code: result.code, signal: result.signal, groupEmpty: result.groupEmpty },
-      `npm start after SIGTERM to its process group; stderr tail:\n${result.stderr.split('\n').slice(-4).join('\n')}`,
+      exitSummary(result),
     ).toEqual({ code: 0, signal: null, groupEmpty: true });
   });
 });
