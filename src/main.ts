@@ -93,9 +93,9 @@ async function runOnce(agent: Agent, print: LoadedConfig['cli']['print'], log: L
  * startup): an invalid one is logged on one line and the running agent keeps its config; a valid
  * one replaces the agent (stop, then start with the new config, which also re-reads TLS files).
  * Signals are handled one after another, so a SIGTERM during a reload stops whichever agent is
- * running once it ends.
+ * running once it ends. Ends the process itself once the agent has stopped (see the end).
  */
-async function runDaemon(first: Agent, loaded: LoadedConfig, argv: string[], env: NodeJS.ProcessEnv, firstLog: Logger): Promise<number> {
+async function runDaemon(first: Agent, loaded: LoadedConfig, argv: string[], env: NodeJS.ProcessEnv, firstLog: Logger): Promise<never> {
   /** The running agent; undefined once none runs (a reload that could not restart anything). */
   let agent: Agent | undefined = first;
   let current = loaded;
@@ -213,7 +213,13 @@ async function runDaemon(first: Agent, loaded: LoadedConfig, argv: string[], env
   });
   clearInterval(keepAlive);
   await agent?.stop();
-  return code;
+  // Exit now rather than when the event loop drains. A signal sent to a process group (Ctrl-C, kill
+  // -TERM -<pgid>, systemd's default) reaches us twice under `npm start`: directly, and again when
+  // npm forwards its copy, which on a busy machine can come late. Node's natural exit removes the
+  // signal handlers first, and that late copy would then kill us by the signal's default action
+  // (npm then dies of the same signal, and the exit code 0 is lost). process.exit leaves them in
+  // place until the end. The logger writes synchronously, so no line is lost.
+  process.exit(code);
 }
 
 // `podpulse --print json | head` closes stdout early: that is the reader's choice, not an error.

@@ -4,7 +4,7 @@
  * (exit 2, one line per problem), secret masking in --print-config, --help against the schema, and
  * the long-running mode with no collector listening (one failure line per cycle, clean SIGTERM).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
@@ -17,7 +17,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { leafPaths } from '../../src/config/schema.js';
 import { toJsonPoints } from '../../src/export/sdk/json-points.js';
 import { catalog } from '../../src/metrics/catalog.js';
-import { closedPort, ensureBuilt, killAllStarted, liveGroupMembers, runCli, startCli } from '../helpers/cli.js';
+import { closedPort, ensureBuilt, exitSummary, killAllStarted, liveGroupMembers, REPO_ROOT, runCli, startCli } from '../helpers/cli.js';
 import { decodeExportRequest, flattenRequest } from '../helpers/otlp-receiver.js';
 
 const catalogNames = new Set(catalog.map((s) => s.name));
@@ -390,7 +390,7 @@ describe('SIGHUP', () => {
     expect(agentPid(agent.pid)).toBe(pid);
 
     const result = await agent.stop('SIGTERM', 15_000);
-    expect({ code: result.code, signal: result.signal, groupEmpty: result.groupEmpty }, result.stderr.split('\n').slice(-4).join('\n')).toEqual({
+    expect({ code: result.code, signal: result.signal, groupEmpty: result.groupEmpty }, exitSummary(result)).toEqual({
       code: 0,
       signal: null,
       groupEmpty: true,
@@ -420,7 +420,11 @@ describe('SIGHUP', () => {
       const cycles = agent.stderrLines().filter((l) => l.includes('"export":"failed"')).length;
       await agent.waitForStderr(() => agent.stderrLines().filter((l) => l.includes('"export":"failed"')).length > cycles, 15_000);
       const result = await agent.stop('SIGTERM', 15_000);
-      expect({ code: result.code, groupEmpty: result.groupEmpty }).toEqual({ code: 0, groupEmpty: true });
+      expect({ code: result.code, signal: result.signal, groupEmpty: result.groupEmpty }, exitSummary(result)).toEqual({
+        code: 0,
+        signal: null,
+        groupEmpty: true,
+      });
     } finally {
       await new Promise<void>((resolve) => taken.close(() => resolve()));
     }
@@ -614,8 +618,44 @@ describe('npm start with no collector listening', () => {
     expect(result.stderr).toContain('shutting down');
     expect(
       { code: result.code, signal: result.signal, groupEmpty: result.groupEmpty },
-      `npm start after SIGTERM to its process group; stderr tail:\n${result.stderr.split('\n').slice(-4).join('\n')}`,
+      exitSummary(result),
     ).toEqual({ code: 0, signal: null, groupEmpty: true });
+  });
+});
+
+describe('repeated SIGTERMs', () => {
+  // Under `npm start` a signal sent to the process group reaches the agent twice: directly and
+  // forwarded by npm, whose copy can come late on a busy machine. One that arrived after node had
+  // begun its natural exit (which removes the signal handlers) killed the agent by SIGTERM, and npm
+  // with it. Here the agent itself gets a SIGTERM every millisecond until it is gone: with a handler
+  // in place until the very end, it always exits 0 and never dies of the signal.
+  it('a SIGTERM every millisecond until exit: the agent still exits 0, not by the signal', async () => {
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const outcomes: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      const child = spawn(process.execPath, ['dist/src/main.js', '--config', 'config/podpulse.yaml', '--export-otlp-endpoint', endpoint, ...CRI_OFF], {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.once('exit', (code, signal) => resolve({ code, signal })),
+      );
+      const deadline = Date.now() + 30_000;
+      while (!stderr.includes('podpulse started') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(stderr, 'the agent did not start within 30 s').toContain('podpulse started');
+      let sent = 0;
+      const storm = setInterval(() => {
+        if (child.exitCode === null && child.signalCode === null && child.kill('SIGTERM')) sent++;
+      }, 1);
+      const result = await Promise.race([exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 20_000))]);
+      clearInterval(storm);
+      if (result === undefined) child.kill('SIGKILL');
+      const tail = stderr.split('\n').filter((l) => l !== '').slice(-3).join('\n');
+      outcomes.push(`round ${round}: ${result ? `code=${result.code} signal=${result.signal}` : 'no exit within 20 s'} after ${sent} SIGTERMs\n${tail}`);
+      expect(result, outcomes.join('\n')).toEqual({ code: 0, signal: null });
+    }
   });
 });
 

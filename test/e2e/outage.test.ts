@@ -14,7 +14,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, killAllStarted, startCli, type RunningCli } from '../helpers/cli.js';
+import { ensureBuilt, exitSummary, killAllStarted, startCli, type RunningCli } from '../helpers/cli.js';
 import {
   findMetric,
   findPoint,
@@ -150,7 +150,7 @@ describe('collector outage', () => {
     await waitFor(() => rx.flat().filter(inWindow).length >= failuresDuringOutage.length, 15_000, 'the replayed outage snapshots', explain);
     await waitFor(() => rx.flat().some((r) => collectedAt(r) > upAt), 10_000, 'a snapshot collected after recovery', explain);
     const stopped = await agent.stop('SIGTERM', 15_000);
-    expect(stopped.groupEmpty).toBe(true);
+    expect(stopped.groupEmpty, exitSummary(stopped)).toBe(true);
 
     const all = rx.flat();
     expect(rx.rejected).toHaveLength(0); // down means refused connections, not error statuses

@@ -82,6 +82,7 @@ describe.skipIf(skip)(title, () => {
   let pods: TestPods;
   let agent: Agent;
   let prometheus: RunningPrometheus;
+  let burnerCgroup = '';
   const results: { where: string; series: number }[] = [];
 
   beforeAll(async () => {
@@ -92,7 +93,10 @@ describe.skipIf(skip)(title, () => {
       namespace: NS,
       qos: 'burstable',
       containers: [
-        { name: 'cpu-burner', command: workloads.cpuLoop(), cpuQuota: 50_000, cpuPeriod: 100_000 },
+        // A 0.1-core quota: the loop is throttled in every CFS period in which it gets 10 ms of CPU,
+        // which it does even on a machine busy enough to starve a half-core loop of its 50 ms (then
+        // it is rarely throttled and CPUThrottlingHigh rightly stays quiet).
+        { name: 'cpu-burner', command: workloads.cpuLoop(), cpuQuota: 10_000, cpuPeriod: 100_000 },
         {
           name: 'disk-writer',
           // O_DIRECT I/O reaches the block layer, so blkio (armed by the harness) counts it per device.
@@ -106,6 +110,7 @@ describe.skipIf(skip)(title, () => {
       ],
     });
     // CRI has no per-container pids limit (the kubelet sets pod-level ones); write one as the kubelet would.
+    burnerCgroup = workload.containers.find((c) => c.name === 'cpu-burner')?.cgroup as string;
     const writer = workload.containers.find((c) => c.name === 'disk-writer');
     writeFileSync(`${pods.cgroupDir('pids', writer?.cgroup as string)}/pids.max`, '100\n');
 
@@ -195,7 +200,14 @@ describe.skipIf(skip)(title, () => {
   it('container alerts fire for the workloads built to trigger them', async () => {
     const rules = ruleExprs().filter((e) => e.alert);
     const byName = (n: string) => rules.find((r) => r.where.endsWith(`/ ${n}`))?.expr as string;
-    const throttled = await prometheus.query(byName('CPUThrottlingHigh'));
+    // The ratio is over increase()s of a few seconds of samples: wait for it (the rule's `for` is
+    // not part of the expression). If it never comes, say what the kernel counted for the burner.
+    const throttled = await prometheus
+      .waitFor(byName('CPUThrottlingHigh'), { timeoutMs: 45_000, accept: (s) => s.some((x) => x.metric.container === 'cpu-burner') })
+      .catch((err: Error) => {
+        const stat = readFileSync(`${pods.cgroupDir('cpu', burnerCgroup)}/cpu.stat`, 'utf8').replace(/\n/g, ' ');
+        throw new Error(`${err.message}\nburner cpu.stat: ${stat}; load average ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+      });
     expect(throttled.map((s) => s.metric.container)).toContain('cpu-burner');
     const oom = await prometheus.query(byName('ContainerOOMKilled'));
     expect(oom.map((s) => `${s.metric.pod}/${s.metric.container}`)).toContain('workload/oom-victim');

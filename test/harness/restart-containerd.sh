@@ -19,8 +19,9 @@ PID=$!
 echo "$PID" > "$DIR/containerd.pid"
 for i in $(seq 1 200); do
   alive "$PID" || { tail -20 "$DIR/containerd.log" >&2; log "containerd exited during restart"; exit 1; }
-  if [ -S "$SOCK" ] && ctr --address "$SOCK" --connect-timeout 1s plugins ls 2>/dev/null \
-       | grep -Eq 'io\.containerd\.grpc\.v1 +cri .* ok'; then break; fi
+  # The list is read whole first: `ctr … | grep -q` fails under pipefail when ctr dies of SIGPIPE.
+  if [ -S "$SOCK" ] && plugins=$(ctr --address "$SOCK" --connect-timeout 1s plugins ls 2>/dev/null) \
+       && grep -Eq 'io\.containerd\.grpc\.v1 +cri .* ok' <<<"$plugins"; then break; fi
   [ "$i" = 200 ] && { log "CRI plugin not ready after 20 s"; exit 1; }
   sleep 0.1
 done

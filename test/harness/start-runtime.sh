@@ -27,7 +27,8 @@ trap 'log "error: line $LINENO failed: $BASH_COMMAND"' ERR
 # A process counts as alive if it exists and is not a zombie. Orphans are reaped late on some hosts,
 # and kill -0 still succeeds on a zombie.
 alive() { [ -n "$1" ] && [ "$(sed -E 's/.*\) (.).*/\1/' "/proc/$1/stat" 2>/dev/null || echo Z)" != Z ]; }
-ctrx() { ctr --address "$SOCK" --connect-timeout 2s -n k8s.io "$@"; }
+# 30 s, not ctr's default: on a loaded machine a starved containerd can take seconds to accept.
+ctrx() { ctr --address "$SOCK" --connect-timeout 30s -n k8s.io "$@"; }
 [ "$(id -u)" = 0 ] || die "needs root (uid $(id -u))"
 case "$DIR" in /*) ;; *) die "DIR must be an absolute path: $DIR";; esac
 # Unix socket paths are limited to 108 bytes.
@@ -209,8 +210,9 @@ echo "$PID" > "$DIR/containerd.pid"
 for i in $(seq 1 200); do
   alive "$PID" || { tail -20 "$DIR/containerd.log" >&2; die "containerd exited during startup"; }
   # ctr blocks for 10 s on a missing socket: test for it first
-  if [ -S "$SOCK" ] && ctr --address "$SOCK" --connect-timeout 1s plugins ls 2>/dev/null \
-       | grep -Eq 'io\.containerd\.grpc\.v1 +cri .* ok'; then break; fi
+  # The list is read whole first: `ctr … | grep -q` fails under pipefail when ctr dies of SIGPIPE.
+  if [ -S "$SOCK" ] && plugins=$(ctr --address "$SOCK" --connect-timeout 1s plugins ls 2>/dev/null) \
+       && grep -Eq 'io\.containerd\.grpc\.v1 +cri .* ok' <<<"$plugins"; then break; fi
   [ "$i" = 200 ] && { tail -20 "$DIR/containerd.log" >&2; die "CRI plugin not ready after 20 s"; }
   sleep 0.1
 done
@@ -245,9 +247,21 @@ printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.
   "$MD" "$MS" "$ARCH" "$IMAGE" "${IMAGE##*:}" > "$B/oci/index.json"
 echo '{"imageLayoutVersion":"1.0.0"}' > "$B/oci/oci-layout"
 tar -C "$B/oci" -cf "$B/image.tar" oci-layout index.json blobs
-# The CRI plugin only looks at the k8s.io namespace.
-ctrx images import "$B/image.tar" >/dev/null
-ctrx images ls -q | grep -qx "$IMAGE" || die "image $IMAGE missing after import"
+# The CRI plugin only looks at the k8s.io namespace. Two things made this step fail on a loaded
+# machine: `ctr images ls -q | grep -qx` under pipefail fails when grep exits at the first line and
+# ctr, writing the second (the image's sha256: name), dies of SIGPIPE (exit 141) although the image is
+# there; and a connect timeout of 2 s can pass while containerd is starved of CPU. So the list is
+# read whole, ctr waits up to 30 s (ctrx), its output is kept for the error, and the import is tried
+# twice.
+has_image() { local names; names=$(ctrx images ls -q 2>&1) || { IMPORT_OUT+=$'\n'"images ls: $names"; return 1; }; grep -qx "$IMAGE" <<<"$names"; }
+IMPORT_OUT=""
+for attempt in 1 2; do
+  out=$(ctrx images import "$B/image.tar" 2>&1) && rc=0 || rc=$?
+  IMPORT_OUT+=$'\n'"import attempt $attempt (exit $rc): $out"
+  if has_image; then break; fi
+  [ "$attempt" = 2 ] && die "image $IMAGE missing after import; ctr said:$IMPORT_OUT"
+  log "image $IMAGE missing after import attempt $attempt (exit $rc); importing again"
+done
 rm -rf "$B"
 log "image $IMAGE (config sha256:$CD); network $NETWORK $SUBNET on bridge $BRIDGE"
 echo "$SOCK"

@@ -28,6 +28,31 @@ export interface CliResult {
   durationMs: number;
 }
 
+export interface StopResult extends CliResult {
+  /** False when processes of the group outlived the timeout (they were SIGKILLed). */
+  groupEmpty: boolean;
+  /** The signal stop() sent, and how long npm took to exit after it. */
+  sent: NodeJS.Signals;
+  stopMs: number;
+  /** True when npm had not exited within the timeout and the group was SIGKILLed. */
+  killedAfterTimeout: boolean;
+}
+
+/**
+ * One line for an assertion message: how npm ended, how long stopping took, and the last stderr
+ * lines (the agent's own account of its shutdown), so a failure says which of "killed by the
+ * timeout", "died of the signal" and "exited non-zero" happened.
+ */
+export function exitSummary(result: CliResult | StopResult, tailLines = 6): string {
+  const how = `npm exited with code=${result.code} signal=${result.signal}`;
+  const stop =
+    'sent' in result
+      ? ` ${Math.round(result.stopMs)} ms after ${result.sent} to its group${result.killedAfterTimeout ? ' (SIGKILLed: the stop timeout passed)' : ''}${result.groupEmpty ? '' : ', group not empty'}`
+      : ` after ${Math.round(result.durationMs)} ms`;
+  const tail = result.stderr.split('\n').filter((l) => l !== '').slice(-tailLines);
+  return `${how}${stop}; stderr tail:\n${tail.join('\n')}`;
+}
+
 export interface CliOptions {
   /** Added to (and overriding) the inherited environment; `undefined` removes a variable. */
   env?: Record<string, string | undefined>;
@@ -55,7 +80,7 @@ export interface RunningCli {
    * empty. `groupEmpty` is false when processes of the group outlived `timeoutMs` (they are then
    * SIGKILLed, so nothing leaks into the next test).
    */
-  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<CliResult & { groupEmpty: boolean }>;
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<StopResult>;
   /** SIGKILL to the whole group (cleanup). */
   kill(): void;
 }
@@ -180,15 +205,19 @@ export function startCli(args: readonly string[], opts: CliOptions = {}): Runnin
       });
     },
     async stop(signal = 'SIGTERM', timeoutMs = 15_000) {
+      const t0 = performance.now();
       killGroup(pid, signal);
       const deadline = Date.now() + timeoutMs;
-      const result = await Promise.race([exited, sleep(timeoutMs).then(() => undefined)]);
+      let timer: NodeJS.Timeout | undefined;
+      const result = await Promise.race([exited, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), timeoutMs)))]);
+      clearTimeout(timer);
+      const stopMs = performance.now() - t0;
       const groupEmpty = await waitGroupGone(pid, Math.max(0, deadline - Date.now()));
       if (!groupEmpty || result === undefined) killGroup(pid, 'SIGKILL');
       const final = result ?? (await exited);
       await waitGroupGone(pid, 5000);
       started.delete(pid);
-      return { ...final, groupEmpty: groupEmpty && result !== undefined };
+      return { ...final, groupEmpty: groupEmpty && result !== undefined, sent: signal, stopMs, killedAfterTimeout: result === undefined };
     },
     kill() {
       killGroup(pid, 'SIGKILL');
