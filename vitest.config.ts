@@ -19,7 +19,7 @@ export default defineConfig({
           exclude: [...SYSTEM_TEST_FILES],
           maxWorkers: Math.max(2, availableParallelism()),
           testTimeout: 60_000,
-          hookTimeout: 60_000,
+          hookTimeout: 300_000,
           // Runs (and finishes) before `system`, whose global setups nevertheless start first:
           // vitest runs every queued project's globalSetup before any test.
           sequence: { groupOrder: 0 },
