@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { SYSTEM_TEST_FILES } from './test/projects.js';
 
 export default defineConfig({
@@ -11,12 +11,12 @@ export default defineConfig({
       {
         test: {
           // Parsers, config, export units, property tests, fixture roots: no root, no runtime, no
-          // Prometheus, no collector, no spawned agent. Files run in parallel. Most of their time
-          // is module loading and waiting on loopback sockets, so two workers help even on a
-          // 2-core machine (vitest's default there would be one).
+          // Prometheus, no collector, no spawned agent. Files run in parallel: at least two workers,
+          // since vitest's default on a 2-core machine would be one, and many of these files wait on
+          // timers and loopback sockets rather than use the CPU.
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: [...SYSTEM_TEST_FILES],
+          exclude: [...configDefaults.exclude, ...SYSTEM_TEST_FILES],
           maxWorkers: Math.max(2, availableParallelism()),
           testTimeout: 60_000,
           hookTimeout: 300_000,
