@@ -1,6 +1,7 @@
 /**
  * Vitest global setup: builds the OpenTelemetry Collector distribution in otel-collector/ (only when
- * the binary is older than its sources; default Go caches) for the collector e2e suites.
+ * the binary is older than its sources; default Go caches) for the collector e2e suites. It runs
+ * only for the `system` vitest project (vitest.config.ts), so `npm run test:unit` builds nothing.
  *
  * - Not root, or no Go: the suites are skipped with the reason in their titles.
  * - Root with Go: a failed build fails the whole run (a broken pin must not pass as a skip).

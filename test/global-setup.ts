@@ -6,12 +6,15 @@
  * - Teardown runs test/harness/stop-runtime.sh, which kills only the processes this runtime
  *   started (found by pid, socket and state dir), unmounts, deletes the bridge and removes the
  *   test cgroups.
+ * - It runs only for the `system` vitest project (vitest.config.ts): `npm run test:unit` starts no
+ *   runtime.
  * - PODPULSE_TEST_RUNTIME controls the setup:
- *   - `auto` (default): start when running as root; otherwise the real-runtime suites are skipped,
- *     with the reason in their titles.
+ *   - `auto`: start when running as root; otherwise the real-runtime suites are skipped, with the
+ *     reason in their titles.
  *   - `off`: never start.
  *   - `required`: fail the run instead of skipping (for CI, where a silent skip would hide a
- *     broken harness).
+ *     broken harness). `.ci/run` sets it when it runs as root.
+ *   - unset: `required` as root under CI (the CI variable set, and not `false` or `0`), else `auto`.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -26,10 +29,26 @@ const HARNESS = fileURLToPath(new URL('./harness/', import.meta.url));
 const START_TIMEOUT_MS = 10 * 60_000;
 const STOP_TIMEOUT_MS = 60_000;
 
+const MODES = ['auto', 'off', 'required'] as const;
+type Mode = (typeof MODES)[number];
+
+/** The mode from PODPULSE_TEST_RUNTIME, or its default for this uid and environment. */
+export function runtimeMode(env: NodeJS.ProcessEnv, uid: number | undefined): Mode {
+  const value = env.PODPULSE_TEST_RUNTIME;
+  if (value === undefined || value === '') {
+    const ci = env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0';
+    return uid === 0 && ci ? 'required' : 'auto';
+  }
+  if (!(MODES as readonly string[]).includes(value)) {
+    throw new Error(`PODPULSE_TEST_RUNTIME: value was "${value}"; use ${MODES.join(', ')} (or leave it unset)`);
+  }
+  return value as Mode;
+}
+
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
-  const mode = process.env.PODPULSE_TEST_RUNTIME ?? 'auto';
+  const mode = runtimeMode(process.env, process.getuid?.());
   const unavailable = (reason: string): undefined => {
-    if (mode === 'required') throw new Error(`PODPULSE_TEST_RUNTIME=required but no real containerd: ${reason}`);
+    if (mode === 'required') throw new Error(`a real containerd is required (PODPULSE_TEST_RUNTIME=required, or root under CI) but cannot start: ${reason}`);
     console.warn(`[podpulse tests] real containerd unavailable: ${reason}; real-runtime suites are skipped`);
     project.provide('runtime', { unavailable: reason } satisfies ProvidedRuntime);
     return undefined;

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GoneError } from '../../src/errors.js';
 import { FileReader } from '../../src/fs/file-reader.js';
 import { readMachineInfo, type MachineRoots } from '../../src/machine/machine-info.js';
+import { hostMachineId } from '../helpers/host-machine-id.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/proc-samples', import.meta.url));
 
@@ -174,14 +175,16 @@ describe('readMachineInfo on synthetic trees', () => {
 });
 
 describe('readMachineInfo on this host', () => {
-  it('agrees with node:os and the files it reads', () => {
+  const machineId = hostMachineId();
+  it(`agrees with node:os and the files it reads (machine id: ${machineId.source})`, () => {
     const info = readMachineInfo({ procRoot: '/proc', sysRoot: '/sys', rootfsRoot: '/' }, new FileReader());
     expect(info.cpuCores).toBe(cpus().length);
     expect(info.memoryBytes).toBe(totalmem());
     expect(info.kernelVersion).toBe(release());
     expect(info.hostname).toBe(hostname());
     expect(info.bootId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-    expect(info.machineId).toBe(readFileSync('/etc/machine-id', 'utf8').trim());
+    // Absent on a host without either file: never made up.
+    expect(info.machineId).toBe(machineId.id);
     expect(info.swapBytes).toBeGreaterThanOrEqual(0);
     expect(info.sockets).toBeGreaterThanOrEqual(1);
     expect(info.physicalCores).toBeGreaterThanOrEqual(1);
