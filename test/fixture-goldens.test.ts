@@ -22,8 +22,8 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Agent } from '../src/agent.js';
 import { loadConfig } from '../src/config/load.js';
-import { toJsonPoints, type JsonPoint } from '../src/export/json-points.js';
-import { renderPrometheusText } from '../src/export/prometheus-text.js';
+import { toJsonPoints, type JsonPoint } from '../src/export/sdk/json-points.js';
+import { renderPrometheusText } from '../src/export/prometheus/text.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const GOLDENS = fileURLToPath(new URL('./__goldens__/', import.meta.url));

@@ -82,7 +82,8 @@ describe('config formats', () => {
   });
 
   it('parseHeaders: `k=v` pairs round-trip through percent-encoding', () => {
-    const key = fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/);
+    // Binary (-bin) headers are refused on purpose (config: not supported), so keys never end so here.
+    const key = fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/).filter((k) => !k.endsWith('-bin'));
     runs.assert('parseHeaders round-trip', fc.uniqueArray(fc.tuple(key, fc.string({ maxLength: 20 })), { selector: ([k]) => k, maxLength: 5 }), (pairs) => {
       const text = pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join(',');
       // Trimming happens before decoding, so percent-encoded blanks survive.
