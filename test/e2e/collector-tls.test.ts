@@ -135,10 +135,12 @@ describe.skipIf(blocked !== undefined)(title, () => {
     await a.agent.stop();
     const all = cycles(a.lines());
     expect(all.every((l) => l.export === 'failed'), JSON.stringify(all)).toBe(true);
-    // One warning per cycle and nothing else at warn level or above (no stack traces, no retry chatter).
+    // One export warning per cycle, with the reason, and no other line about the export (no stack
+    // traces, no retry chatter). Other sources may warn on a busy machine (a CRI call at its deadline).
     const loud = a.lines().filter((l) => l.level >= 40);
-    expect(loud).toHaveLength(all.length);
-    for (const l of loud) expect(l.msg).toMatch(reason);
+    const exportLines = loud.filter((l) => /export|tls|certificate|handshake|grpc/i.test(l.msg));
+    expect(exportLines, JSON.stringify(loud)).toHaveLength(all.length);
+    for (const l of exportLines) expect(l.msg).toMatch(reason);
     figures.push(`${what}: ${all.length} cycles, ${loud.length} warnings, e.g. "${loud[0]?.msg}"`);
   }
 
