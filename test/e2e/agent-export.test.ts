@@ -277,7 +277,7 @@ describe('agent health and log hygiene (in process, real cgroups, collector unre
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
 
-      // Every collection fails from now on (a fault injected into the real collector).
+      // Every collection fails from now on (a fault injected into the real cycle reader).
       (agent.cycleReader as unknown as { collect: () => Promise<never> }).collect = async () => {
         throw new Error('injected: cgroup hierarchy gone');
       };
