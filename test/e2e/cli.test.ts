@@ -633,7 +633,8 @@ describe('repeated SIGTERMs', () => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
     const outcomes: string[] = [];
     for (let round = 0; round < 3; round++) {
-      const child = spawn(process.execPath, ['dist/src/main.js', '--config', 'config/podpulse.yaml', '--export-otlp-endpoint', endpoint, ...CRI_OFF], {
+      // A 1 s interval bounds the shutdown (a cycle's export retries stop at 0.8 of it).
+      const child = spawn(process.execPath, ['dist/src/main.js', '--config', 'config/podpulse.yaml', '--export-otlp-endpoint', endpoint, '--collection-interval', '1s', ...CRI_OFF], {
         cwd: REPO_ROOT,
         stdio: ['ignore', 'ignore', 'pipe'],
       });
