@@ -247,7 +247,10 @@ echo '{"imageLayoutVersion":"1.0.0"}' > "$B/oci/oci-layout"
 tar -C "$B/oci" -cf "$B/image.tar" oci-layout index.json blobs
 # The CRI plugin only looks at the k8s.io namespace.
 ctrx images import "$B/image.tar" >/dev/null
-ctrx images ls -q | grep -qx "$IMAGE" || die "image $IMAGE missing after import"
+# Not `ctrx images ls -q | grep -qx`: the list has a second line (the image's sha256: ref), and when
+# grep -q exits at the first match, ctr's later write gets SIGPIPE and pipefail fails the start.
+IMAGES=$(ctrx images ls -q)
+grep -qx "$IMAGE" <<<"$IMAGES" || die "image $IMAGE missing after import"
 rm -rf "$B"
 log "image $IMAGE (config sha256:$CD); network $NETWORK $SUBNET on bridge $BRIDGE"
 echo "$SOCK"
