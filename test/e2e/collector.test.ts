@@ -21,21 +21,17 @@ import { Agent } from '../../src/agent.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ensureBuilt, runCli } from '../helpers/cli.js';
 import {
-  alertSignal,
   collectorOrSkip,
   COLLECTOR_CONFIG,
-  dashboardExprs,
-  needsKsm,
   parseExposition,
   REPO,
-  ruleExprs,
-  ruleFiles,
   seriesKey,
   startCollector,
   startCountingProxy,
   type RunningCollector,
 } from '../helpers/collector.js';
 import { oomVictim, TestPods, workloads, type TestPod } from '../helpers/pods.js';
+import { alertSignal, dashboardExprs, needsKsm, ruleExprs, ruleFiles } from '../helpers/shipped-promql.js';
 import { ensurePrometheusInstalled, startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
 import { runtimeOrSkip } from '../helpers/runtime-env.js';
 

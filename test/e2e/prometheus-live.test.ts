@@ -4,19 +4,16 @@
  * of the provisioned dashboards, the recording rules and the alert rules is evaluated through the
  * HTTP API: it must parse and return data, and the container ones must return the test pod.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { Agent } from '../../src/agent.js';
 import { loadConfig } from '../../src/config/load.js';
-import { substituteGrafanaVariables } from '../pipeline/promql.js';
 import { oomVictim, TestPods, workloads } from '../helpers/pods.js';
 import { ensurePrometheusInstalled, freePort, startPrometheus, type PromSample, type RunningPrometheus } from '../helpers/prometheus.js';
 import { runtimeOrSkip } from '../helpers/runtime-env.js';
+import { alertSignal, dashboardExprs, needsKsm, ruleExprs, ruleFiles } from '../helpers/shipped-promql.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NS = 'podpulse-prom';
 const NODE = 'node-e2e';
 const MIB = 1024 * 1024;
@@ -24,59 +21,6 @@ const gate = runtimeOrSkip();
 const prom = ensurePrometheusInstalled();
 const skip = gate.skip || !prom.ok;
 const title = gate.skip ? gate.title('dashboards and rules on a real Prometheus') : prom.title('dashboards and rules on a real Prometheus');
-
-interface Expr {
-  where: string;
-  expr: string;
-  /** Alert rules: the condition may legitimately be false on a healthy test node. */
-  alert?: boolean;
-}
-
-function dashboardExprs(): Expr[] {
-  const out: Expr[] = [];
-  const values = { cluster: '', node: NODE, namespace: NS, pod: 'workload', container: '.*' };
-  type Panel = { title: string; targets?: { expr?: string; refId?: string }[]; panels?: Panel[] };
-  const walk = (panels: Panel[]): Panel[] => panels.flatMap((p) => [p, ...walk(p.panels ?? [])]);
-  for (const file of readdirSync(`${ROOT}grafana/dashboards`).filter((f) => f.endsWith('.json'))) {
-    const dash = JSON.parse(readFileSync(`${ROOT}grafana/dashboards/${file}`, 'utf8')) as { panels: Panel[]; templating: { list: { name: string; type: string; query?: string | { query: string } }[] } };
-    for (const p of walk(dash.panels)) {
-      for (const t of p.targets ?? []) if (t.expr) out.push({ where: `${file} / ${p.title} / ${t.refId}`, expr: substituteGrafanaVariables(t.expr, '.*', values) });
-    }
-    for (const v of dash.templating.list) {
-      if (v.type !== 'query') continue;
-      const q = typeof v.query === 'string' ? v.query : (v.query?.query ?? '');
-      const m = /^label_values\(([\s\S]+),\s*[a-zA-Z_]\w*\s*\)$/.exec(q.trim());
-      if (m?.[1]) out.push({ where: `${file} / variable ${v.name}`, expr: substituteGrafanaVariables(m[1], '.*', values) });
-    }
-  }
-  return out;
-}
-
-function ruleExprs(): Expr[] {
-  const out: Expr[] = [];
-  for (const file of readdirSync(`${ROOT}prometheus/rules`).filter((f) => f.endsWith('.yml'))) {
-    const doc = parseYaml(readFileSync(`${ROOT}prometheus/rules/${file}`, 'utf8')) as { groups: { rules: { record?: string; alert?: string; expr: string }[] }[] };
-    for (const g of doc.groups) {
-      for (const r of g.rules) out.push({ where: `${file} / ${r.record ?? r.alert}`, expr: r.expr, ...(r.alert ? { alert: true } : {}) });
-    }
-  }
-  return out;
-}
-
-/**
- * The signal behind an alert condition: the left side of its final comparison with a scalar, or
- * the selector inside absent(). A healthy node must return data there even when the alert is quiet.
- */
-function alertSignal(expr: string): string {
-  const e = expr.trim();
-  const absent = /^absent\(([\s\S]+)\)$/.exec(e);
-  if (absent?.[1]) return absent[1];
-  const cmp = /^([\s\S]+)\s*(==|!=|>=|<=|>|<)\s*\(?\s*[\d.\s/()]+\)?\s*$/.exec(e);
-  if (cmp?.[1]) return cmp[1];
-  const unless = /^\(\s*([\s\S]+?)\s+unless\s+[\s\S]+\)$/.exec(e);
-  if (unless?.[1]) return unless[1];
-  return e;
-}
 
 describe.skipIf(skip)(title, () => {
   let pods: TestPods;
@@ -138,7 +82,7 @@ describe.skipIf(skip)(title, () => {
         '    metric_relabel_configs:',
         '      - { source_labels: [__name__], regex: up, action: drop }',
       ].join('\n'),
-      ruleFiles: readdirSync(`${ROOT}prometheus/rules`).filter((f) => f.endsWith('.yml')).map((f) => `${ROOT}prometheus/rules/${f}`),
+      ruleFiles: ruleFiles(),
     });
     // Rates need a few samples; recording rules need an evaluation after them.
     await prometheus.waitFor(`rate(container_cpu_usage_seconds_total{job="cadvisor", namespace="${NS}", pod="workload", container="cpu-burner"}[5m]) > 0`, { timeoutMs: 30_000 });
@@ -167,15 +111,14 @@ describe.skipIf(skip)(title, () => {
 
   // Requests come from kube-state-metrics, which is not part of this test: those queries must parse
   // (a PromQL error throws), and their data is not expected here.
-  const needsKsm = (e: Expr): boolean => /\bkube_[a-z_]+/.test(e.expr);
 
-  it.each(dashboardExprs().filter((e) => !needsKsm(e)).map((e) => [e.where, e] as const))('dashboard %s returns data', async (where, e) => {
+  it.each(dashboardExprs({ node: NODE, namespace: NS, pod: 'workload' }).filter((e) => !needsKsm(e)).map((e) => [e.where, e] as const))('dashboard %s returns data', async (where, e) => {
     const samples: PromSample[] = await prometheus.query(e.expr);
     results.push({ where, series: samples.length });
     expect(samples.length, e.expr).toBeGreaterThan(0);
   });
 
-  it.each(dashboardExprs().filter(needsKsm).map((e) => [e.where, e] as const))('dashboard %s parses (needs kube-state-metrics for data)', async (where, e) => {
+  it.each(dashboardExprs({ node: NODE, namespace: NS, pod: 'workload' }).filter(needsKsm).map((e) => [e.where, e] as const))('dashboard %s parses (needs kube-state-metrics for data)', async (where, e) => {
     const samples: PromSample[] = await prometheus.query(e.expr);
     results.push({ where, series: samples.length });
     expect(Array.isArray(samples)).toBe(true);
