@@ -21,5 +21,9 @@ describe('estimateSnapshotBytes', () => {
     console.log(`[snapshot-size] ${root}: ${countPoints(rm)} points, encoded ${encoded} B, estimated ${estimate} B (${(((estimate - encoded) / encoded) * 100).toFixed(1)} %)`);
     expect(countPoints(rm)).toBeGreaterThan(100);
     expect(Math.abs(estimate - encoded) / encoded).toBeLessThan(0.05);
+    // With a cache (as OtlpDelivery weighs every snapshot) the figure is the same, first and again.
+    const cache = new WeakMap<object, number>();
+    expect(estimateSnapshotBytes(rm, cache)).toBe(estimate);
+    expect(estimateSnapshotBytes(rm, cache)).toBe(estimate);
   });
 });

@@ -86,6 +86,8 @@ export class OtlpDelivery implements PushMetricExporter {
   #queue: ResourceMetrics[] = [];
   /** Estimated bytes of each queued snapshot, in queue order. */
   #queueBytes: number[] = [];
+  /** Bytes per attribute set, kept as long as the SDK keeps the set (snapshot-size.ts). */
+  #attributeBytes = new WeakMap<object, number>();
   #otlp: PushMetricExporter | undefined;
   #chain: Promise<unknown> = Promise.resolve();
   #now: () => number;
@@ -121,7 +123,7 @@ export class OtlpDelivery implements PushMetricExporter {
     if (!otlp) return { outcome: 'disabled', points, queued: 0, attempts: 0 };
 
     this.#queue.push(rm);
-    this.#queueBytes.push(estimateSnapshotBytes(rm));
+    this.#queueBytes.push(estimateSnapshotBytes(rm, this.#attributeBytes));
     const maxBytes = this.#opts.replayMaxBytes ?? REPLAY_MAX_BYTES;
     while (this.#queue.length > this.#opts.replaySnapshots + 1 || (this.#queue.length > 1 && this.#queuedBytes() > maxBytes)) {
       const dropped = this.#dequeue();

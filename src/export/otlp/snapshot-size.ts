@@ -15,18 +15,28 @@ const ATTRIBUTE_FIXED_BYTES = 8;
  * a few per cent of the encoder on the agent's own snapshots, see the test), not the encoder itself:
  * encoding every queued snapshot just to weigh it would double the export cost.
  */
-export function estimateSnapshotBytes(rm: ResourceMetrics): number {
-  let bytes = 0;
-  for (const [k, v] of Object.entries(rm.resource.attributes)) bytes += k.length + String(v).length + ATTRIBUTE_FIXED_BYTES;
+export function estimateSnapshotBytes(rm: ResourceMetrics, cache?: WeakMap<object, number>): number {
+  let bytes = attributeBytes(rm.resource.attributes, cache);
   for (const sm of rm.scopeMetrics) {
     bytes += sm.scope.name.length + 4;
     for (const m of sm.metrics) {
       bytes += m.descriptor.name.length + m.descriptor.description.length + m.descriptor.unit.length + 8;
-      for (const p of m.dataPoints) {
-        bytes += POINT_FIXED_BYTES;
-        for (const [k, v] of Object.entries(p.attributes)) bytes += k.length + String(v).length + ATTRIBUTE_FIXED_BYTES;
-      }
+      for (const p of m.dataPoints) bytes += POINT_FIXED_BYTES + attributeBytes(p.attributes, cache);
     }
   }
+  return bytes;
+}
+
+/**
+ * The attribute objects of a series are the same object every cycle (metrics/attribute-sets.ts), so
+ * a caller that weighs every snapshot passes a cache and each set is measured once, not per point
+ * per cycle.
+ */
+function attributeBytes(attributes: Record<string, unknown>, cache: WeakMap<object, number> | undefined): number {
+  const known = cache?.get(attributes);
+  if (known !== undefined) return known;
+  let bytes = 0;
+  for (const k in attributes) bytes += k.length + String(attributes[k]).length + ATTRIBUTE_FIXED_BYTES;
+  cache?.set(attributes, bytes);
   return bytes;
 }
