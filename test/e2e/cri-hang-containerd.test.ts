@@ -7,12 +7,11 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../src/agent.js';
-import { loadConfig } from '../../src/config/load.js';
-import { flattenRequest, startOtlpReceiver, type FlatRequest, type OtlpReceiver } from '../helpers/otlp-receiver.js';
+import { flattenRequest, type FlatRequest, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { TestPods, workloads, type TestPod } from '../helpers/pods.js';
+import { collectedAt, startAgentWithSteadyPod, type AgentOnRuntime } from '../helpers/agent-on-runtime.js';
 import { runtimeOrSkip } from '../helpers/runtime-env.js';
 
 const gate = runtimeOrSkip();
@@ -21,13 +20,6 @@ const WS = 'container_memory_working_set_bytes';
 const STOPPED_MS = 10_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
-
-/** Newest point time in a request, in ns: when that cycle was collected. */
-function collectedAt(req: FlatRequest): bigint {
-  let t = 0n;
-  for (const m of req.metrics) for (const p of m.points) if (p.timeUnixNano > t) t = p.timeUnixNano;
-  return t;
-}
 
 function isData(req: FlatRequest): boolean {
   return req.metrics.some((m) => m.points.some((p) => p.flags === 0));
@@ -68,24 +60,15 @@ describe.skipIf(gate.skip)(gate.title('a running agent while the real containerd
   let pods: TestPods;
   let steady: TestPod;
 
+  let running: AgentOnRuntime | undefined;
+
   beforeAll(async () => {
-    const rt = gate.get();
-    pods = new TestPods(rt);
-    steady = await pods.createPod({ name: 'steady', namespace: NS, qos: 'besteffort', containers: [{ name: 'sleeper', command: workloads.sleep() }] });
-    receiver = await startOtlpReceiver();
-    const { config } = loadConfig(
-      ['--cri-endpoint', rt.socket, '--discovery-cgroup-parents', 'kubepods', '--collection-interval', '1s', '--export-otlp-endpoint', receiver.url],
-      {},
-    );
-    agent = new Agent({ config, env: {}, log: pino({ level: 'silent' }) });
-    await agent.start();
+    running = await startAgentWithSteadyPod(gate.get(), NS);
+    ({ agent, receiver, pods, steady } = running);
   });
 
   afterAll(async () => {
-    await agent?.stop();
-    await receiver?.stop();
-    await pods?.removeAll();
-    pods?.close();
+    await running?.stop();
   });
 
   it('keeps exporting labelled cgroup data every cycle, reports cri_up 0, and is back after SIGCONT', async () => {

@@ -13,18 +13,12 @@ import { Agent } from '../../src/agent.js';
 import { loadConfig } from '../../src/config/load.js';
 import { flattenRequest, startOtlpReceiver, type FlatRequest, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { TestPods, workloads, type TestPod } from '../helpers/pods.js';
+import { collectedAt, startAgentWithSteadyPod, type AgentOnRuntime } from '../helpers/agent-on-runtime.js';
 import { runtimeOrSkip } from '../helpers/runtime-env.js';
 
 const gate = runtimeOrSkip();
 const NS = 'podpulse-lifecycle';
 const RESTART = fileURLToPath(new URL('../harness/restart-containerd.sh', import.meta.url));
-
-/** Newest point time in a request, in ns: when that cycle was collected. */
-function collectedAt(req: FlatRequest): bigint {
-  let t = 0n;
-  for (const m of req.metrics) for (const p of m.points) if (p.timeUnixNano > t) t = p.timeUnixNano;
-  return t;
-}
 
 function podsIn(req: FlatRequest, metric = 'container_memory_working_set_bytes'): Set<string> {
   const out = new Set<string>();
@@ -54,24 +48,15 @@ describe.skipIf(gate.skip)(gate.title('a running agent on a real containerd'), (
   }
   const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
+  let running: AgentOnRuntime | undefined;
+
   beforeAll(async () => {
-    const rt = gate.get();
-    pods = new TestPods(rt);
-    steady = await pods.createPod({ name: 'steady', namespace: NS, qos: 'besteffort', containers: [{ name: 'sleeper', command: workloads.sleep() }] });
-    receiver = await startOtlpReceiver();
-    const { config } = loadConfig(
-      ['--cri-endpoint', rt.socket, '--discovery-cgroup-parents', 'kubepods', '--collection-interval', '1s', '--export-otlp-endpoint', receiver.url],
-      {},
-    );
-    agent = new Agent({ config, env: {}, log: pino({ level: 'silent' }) });
-    await agent.start();
+    running = await startAgentWithSteadyPod(gate.get(), NS);
+    ({ agent, receiver, pods, steady } = running);
   });
 
   afterAll(async () => {
-    await agent?.stop();
-    await receiver?.stop();
-    await pods?.removeAll();
-    pods?.close();
+    await running?.stop();
   });
 
   it('a deleted pod is absent from the next export', async () => {
