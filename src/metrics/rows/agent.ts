@@ -1,0 +1,85 @@
+/** The agent's own metrics (up, cycle duration, exports, errors). */
+import type { AgentMetricSpec } from '../spec.js';
+import { agentGauge, agentCounter, one, NONE } from './row.js';
+
+export const agentRows: readonly AgentMetricSpec[] = [
+  agentGauge({
+    name: 'up',
+    description: 'Always 1 while the agent runs, so dashboards built on up{job="cadvisor"} keep working.',
+    unit: '{state}',
+    points: () => [{ value: 1 }],
+  }),
+  agentGauge({
+    name: 'podpulse_collection_duration_seconds',
+    description: 'Duration of the last collection cycle.',
+    unit: 's',
+    points: (a) => one(a.lastCollectionSeconds),
+  }),
+  agentGauge({
+    name: 'podpulse_containers',
+    description: 'Number of containers (cgroups) collected in the last cycle.',
+    unit: '{container}',
+    points: (a) => one(a.containers),
+  }),
+  agentGauge({
+    name: 'podpulse_series',
+    description: 'Number of data points observed in the last cycle.',
+    unit: '{series}',
+    points: (a) => one(a.series),
+  }),
+  agentCounter({
+    name: 'podpulse_exports_total',
+    description: 'OTLP export attempts by result (after retries).',
+    unit: '{export}',
+    attributes: ['result'],
+    points: (a) => [
+      { value: a.exports.success, attributes: { result: 'success' } },
+      { value: a.exports.failure, attributes: { result: 'failure' } },
+    ],
+  }),
+  agentCounter({
+    name: 'podpulse_export_retries_total',
+    description: 'OTLP export retries after a retryable failure.',
+    unit: '{retry}',
+    points: (a) => [{ value: a.exportRetries }],
+  }),
+  agentCounter({
+    name: 'podpulse_dropped_points_total',
+    description: 'Data points that could not be delivered and were dropped.',
+    unit: '{point}',
+    points: (a) => [{ value: a.droppedPoints }],
+  }),
+  agentCounter({
+    name: 'podpulse_ended_series_total',
+    description: 'Series ended with an OTLP no-recorded-value marker (a Prometheus staleness marker after remote write).',
+    unit: '{series}',
+    points: (a) => [{ value: a.endedSeries }],
+  }),
+  agentCounter({
+    name: 'podpulse_series_over_limit_total',
+    description: 'Series left out of an export because their metric had more than metrics.maxSeriesPerMetric series (summed over cycles).',
+    unit: '{series}',
+    points: (a) => [{ value: a.seriesOverLimit }],
+  }),
+  agentCounter({
+    name: 'podpulse_discovery_truncations_total',
+    description: 'Discovery rounds whose raw cgroup walk stopped at discovery.maxCgroups (cgroups the runtime names are always reported).',
+    unit: '{round}',
+    points: (a) => [{ value: a.discoveryTruncations }],
+  }),
+  agentCounter({
+    name: 'podpulse_source_errors_total',
+    description:
+      'Failures while reading a source (cgroup, proc, cri), by source and stable error code (READ, PARSE, READ_NOT_REGULAR, READ_TOO_LARGE, ...; for cri the gRPC status such as UNAVAILABLE or DEADLINE_EXCEEDED); each loses only the values it would have given. Known pairs start at 0.',
+    unit: '{error}',
+    attributes: ['source', 'code'],
+    points: (a) =>
+      Object.entries(a.sourceErrors).flatMap(([source, codes]) => Object.entries(codes).map(([code, value]) => ({ value, attributes: { source, code } }))),
+  }),
+  agentGauge({
+    name: 'podpulse_cri_up',
+    description: 'Whether the container runtime answered over CRI in the last cycle (1) or not (0).',
+    unit: '{state}',
+    points: (a) => (a.criUp === undefined ? NONE : [{ value: a.criUp ? 1 : 0 }]),
+  }),
+];

@@ -1,0 +1,105 @@
+/** Memory usage and page-fault counters (cAdvisor kind "memory"). */
+import type { ContainerMetricSpec, Point } from '../spec.js';
+import { containerGauge, containerCounter, one, NONE } from './row.js';
+
+export const memoryRows: readonly ContainerMetricSpec[] = [
+  containerGauge({
+    name: 'container_memory_usage_bytes',
+    description: 'Current memory usage in bytes, including all memory regardless of when it was accessed.',
+    unit: 'By',
+    group: 'memory',
+    source: 'v1 memory.usage_in_bytes; v2 memory.current (root: anon+file)',
+    points: (s) => one(s.cgroup?.memory?.usageBytes),
+  }),
+  containerGauge({
+    name: 'container_memory_working_set_bytes',
+    description: 'Current working set in bytes: usage minus inactive file cache.',
+    unit: 'By',
+    group: 'memory',
+    source: 'usage - memory.stat (total_)inactive_file, clamped at 0',
+    points: (s) => one(s.cgroup?.memory?.workingSetBytes),
+  }),
+  containerGauge({
+    name: 'container_memory_rss',
+    description: 'Size of RSS in bytes.',
+    unit: '{byte}',
+    group: 'memory',
+    source: 'v1 memory.stat total_rss; v2 memory.stat anon',
+    points: (s) => one(s.cgroup?.memory?.rssBytes),
+  }),
+  containerGauge({
+    name: 'container_memory_cache',
+    description: 'Number of bytes of page cache memory.',
+    unit: '{byte}',
+    group: 'memory',
+    source: 'v1 memory.stat total_cache; v2 memory.stat file',
+    points: (s) => one(s.cgroup?.memory?.cacheBytes),
+  }),
+  containerGauge({
+    name: 'container_memory_swap',
+    description: 'Container swap usage in bytes.',
+    unit: '{byte}',
+    group: 'memory',
+    source: 'v1 memory.stat total_swap; v2 memory.swap.current',
+    points: (s) => one(s.cgroup?.memory?.swapBytes),
+  }),
+  containerGauge({
+    name: 'container_memory_mapped_file',
+    description: 'Size of memory mapped files in bytes.',
+    unit: '{byte}',
+    group: 'memory',
+    source: 'v1 memory.stat total_mapped_file; v2 memory.stat file_mapped',
+    points: (s) => one(s.cgroup?.memory?.mappedFileBytes),
+  }),
+  containerGauge({
+    name: 'container_memory_failcnt',
+    description: 'Number of memory usage hits limits.',
+    unit: '{failure}',
+    // A gauge on purpose: cAdvisor's name has no _total, and a monotonic sum would gain one.
+    group: 'memory',
+    source: 'v1 memory.failcnt (absent on v2)',
+    points: (s) => one(s.cgroup?.memory?.failcnt),
+  }),
+  containerGauge({
+    name: 'container_memory_max_usage_bytes',
+    description: 'Maximum memory usage recorded in bytes.',
+    unit: 'By',
+    group: 'memory',
+    source: 'v1 memory.max_usage_in_bytes; v2 memory.peak (kernel >= 5.19)',
+    points: (s) => one(s.cgroup?.memory?.maxUsageBytes),
+  }),
+  containerGauge({
+    name: 'container_memory_total_active_file_bytes',
+    description: 'Current total active file in bytes.',
+    unit: 'By',
+    group: 'memory',
+    source: 'v1 memory.stat total_active_file; v2 memory.stat active_file',
+    points: (s) => one(s.cgroup?.memory?.activeFileBytes),
+  }),
+  containerGauge({
+    name: 'container_memory_total_inactive_file_bytes',
+    description: 'Current total inactive file in bytes.',
+    unit: 'By',
+    group: 'memory',
+    source: 'v1 memory.stat total_inactive_file; v2 memory.stat inactive_file',
+    points: (s) => one(s.cgroup?.memory?.inactiveFileBytes),
+  }),
+  containerCounter({
+    name: 'container_memory_failures_total',
+    description: 'Cumulative count of memory allocation failures (page faults).',
+    unit: '{failure}',
+    attributes: ['failure_type', 'scope'],
+    group: 'memory',
+    source: 'memory.stat pgfault / pgmajfault (both scopes carry the same number, as in cAdvisor)',
+    points: (s) => {
+      const m = s.cgroup?.memory;
+      if (!m) return NONE;
+      const out: Point[] = [];
+      for (const [type, v] of [['pgfault', m.pageFaults], ['pgmajfault', m.majorPageFaults]] as const) {
+        if (v === undefined) continue;
+        for (const scope of ['container', 'hierarchy']) out.push({ value: v, attributes: { failure_type: type, scope } });
+      }
+      return out;
+    },
+  }),
+];

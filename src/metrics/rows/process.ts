@@ -1,0 +1,30 @@
+/** Threads and processes (cAdvisor kind "process"). */
+import type { ContainerMetricSpec } from '../spec.js';
+import { containerGauge, one, limitOrZero } from './row.js';
+
+export const processRows: readonly ContainerMetricSpec[] = [
+  containerGauge({
+    name: 'container_threads',
+    description: 'Number of threads running inside the container.',
+    unit: '{thread}',
+    group: 'process',
+    source: 'pids.current',
+    points: (s) => one(s.cgroup?.pids?.current),
+  }),
+  containerGauge({
+    name: 'container_threads_max',
+    description: 'Maximum number of threads allowed inside the container (0 when unlimited).',
+    unit: '{thread}',
+    group: 'process',
+    source: 'pids.max ("max" exported as 0)',
+    points: (s) => one(limitOrZero(s.cgroup?.pids?.max)),
+  }),
+  containerGauge({
+    name: 'container_processes',
+    description: 'Number of processes running inside the container.',
+    unit: '{process}',
+    group: 'process',
+    source: 'line count of cgroup.procs',
+    points: (s) => one(s.cgroup?.processes),
+  }),
+];
