@@ -1,7 +1,7 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
-import type { AgentConfig } from './load.js';
+import type { AgentConfig } from './schema.js';
 
 /**
  * The TLS files of export.otlp.tls.*, checked when the config loads (and read again by the exporter),
