@@ -4,8 +4,7 @@
  * never drift from the file keys. Metric groups come from the catalog. The AgentConfig type and the
  * object load.ts returns are derived from this tree too (shape.ts): a leaf's `as` names its property.
  */
-import { METRIC_GROUPS } from '../metrics/catalog.js';
-import type { MetricGroup } from '../metrics/spec.js';
+import { METRIC_GROUPS_DECLARED, type MetricGroup } from '../metrics/spec.js';
 import { HEALTH_STALE_INTERVALS } from './cycle-budgets.js';
 import type { ConfigOf, LeafDecl, LeafEntries, SchemaTree } from './shape.js';
 
@@ -34,8 +33,8 @@ type GroupLeaf = { doc: string; format: BooleanConstructor; default: boolean };
 
 function groupsSchema(): Record<MetricGroup, GroupLeaf> {
   const out = {} as Record<MetricGroup, GroupLeaf>;
-  for (const g of METRIC_GROUPS) {
-    out[g] = { doc: `Collect the "${g}" metric group.`, format: Boolean, default: true };
+  for (const [g, { on, doc }] of Object.entries(METRIC_GROUPS_DECLARED)) {
+    out[g as MetricGroup] = { doc, format: Boolean, default: on };
   }
   return out;
 }

@@ -34,5 +34,3 @@ export const catalog: readonly MetricSpec[] = [
   ...machineRows,
   ...agentRows,
 ];
-
-export const METRIC_GROUPS = [...new Set(catalog.map((m) => m.group))];

@@ -4,20 +4,39 @@ import type { SelfStats } from '../telemetry/self-stats.js';
 export type InstrumentKind = 'counter' | 'gauge' | 'updowncounter';
 export type ValueKind = 'int' | 'double';
 
-/** cAdvisor's metric kinds (plus our own), switchable as groups in config. */
-export type MetricGroup =
-  | 'cpu'
-  | 'memory'
-  | 'diskIO'
-  | 'disk'
-  | 'network'
-  | 'process'
-  | 'pressure'
-  | 'spec'
-  | 'oom_event'
-  | 'lifecycle'
-  | 'machine'
-  | 'agent';
+/**
+ * The metric groups, switchable in config as metrics.groups.<group>: cAdvisor's metric kinds (the
+ * ones kubelet's /metrics/cadvisor enables are on by default, the others are opt-in) plus our own.
+ * `on` is the default; the doc line becomes the config key's doc.
+ */
+export const METRIC_GROUPS_DECLARED = {
+  cpu: { on: true, doc: 'CPU time and CFS throttling (kubelet kind "cpu").' },
+  cpuLoad: { on: true, doc: 'Task states and the 10 s load average, computed from the tasks (kubelet kind "cpuLoad").' },
+  memory: { on: true, doc: 'Memory usage, working set, page faults (kubelet kind "memory").' },
+  diskIO: { on: true, doc: 'Block I/O per device, and /proc/diskstats on "/" (kubelet kind "diskIO").' },
+  disk: { on: true, doc: 'Filesystem usage and inodes (kubelet kind "disk").' },
+  network: { on: true, doc: 'Network interface counters of pods and the host (kubelet kind "network").' },
+  process: { on: true, doc: 'Processes, threads, file descriptors, sockets, ulimits (kubelet kind "process").' },
+  pressure: { on: true, doc: 'PSI stall totals (kubelet kind "pressure", KubeletPSI).' },
+  spec: { on: true, doc: 'container_spec_*: limits and shares as set in the cgroup.' },
+  oom_event: { on: true, doc: 'OOM kills (kubelet kind "oom_event").' },
+  lifecycle: { on: true, doc: 'Start time, last seen, restarts, scrape errors.' },
+  machine: { on: true, doc: 'machine_*: host facts.' },
+  agent: { on: true, doc: "The agent's own metrics (podpulse_*, up)." },
+  percpu: { on: false, doc: 'Per-CPU usage, container_cpu_usage_seconds_total{cpu="cpuNN"} (cgroup v1 only; opt-in).' },
+  sched: { on: false, doc: 'Scheduler statistics summed over the tasks, from /proc/<pid>/schedstat (opt-in).' },
+  tcp: { on: false, doc: 'TCP sockets by state in the pod network namespace (opt-in).' },
+  udp: { on: false, doc: 'UDP socket counters in the pod network namespace (opt-in).' },
+  hugetlb: { on: false, doc: 'Huge page usage per page size (opt-in).' },
+  memory_numa: { on: false, doc: 'Memory pages per NUMA node (opt-in).' },
+  cpuset: { on: false, doc: 'cpuset settings (opt-in).' },
+  referenced_memory: { on: false, doc: 'Referenced bytes from /proc/<pid>/smaps (opt-in; costly).' },
+  pressure_avg: { on: false, doc: 'PSI avg10/avg60/avg300 as gauges, which cAdvisor parses but never exports (opt-in).' },
+  cpu_topology: { on: false, doc: 'machine_* CPU topology: caches, thread siblings, NUMA nodes (opt-in).' },
+  per_process: { on: false, doc: 'Per-process CPU, memory and threads with pid and comm attributes, capped per container (opt-in).' },
+} as const satisfies Record<string, { on: boolean; doc: string }>;
+
+export type MetricGroup = keyof typeof METRIC_GROUPS_DECLARED;
 
 export interface Point {
   value: number;
