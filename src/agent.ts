@@ -24,6 +24,7 @@ import { FileReader } from './fs/file-reader.js';
 import type { Logger } from './log.js';
 import { readMachineInfo, type MachineRoots } from './machine/machine-info.js';
 import { enabledSpecs } from './metrics/enabled.js';
+import { readPlanFor } from './metrics/read-plan.js';
 import type { MetricSpec } from './metrics/spec.js';
 import { podpulseVersion } from './version.js';
 import { SelfStats } from './telemetry/self-stats.js';
@@ -104,7 +105,7 @@ export class Agent {
       refreshTimeoutMs: config.cri.refreshTimeoutMs,
     });
     this.#inventory = inventory;
-    this.cycleReader = new CycleReader({ layout: this.layout, reader, roots, targets: inventory, stats: this.stats, log });
+    this.cycleReader = new CycleReader({ layout: this.layout, reader, roots, targets: inventory, stats: this.stats, log, plan: readPlanFor(this.specs) });
   }
 
   /** What /healthz and /readyz answer from; undefined before start(). */

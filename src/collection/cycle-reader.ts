@@ -12,6 +12,7 @@ import { deviceNames } from '../procfs/diskstats.js';
 import { isIgnoredInterface } from '../procfs/net-dev.js';
 import { ProcFs, readDiskstats, readNetDev } from '../procfs/proc-fs.js';
 import { MonotonicCounters } from './monotonic-counters.js';
+import { READ_ALL, type ReadPlan } from './read-plan.js';
 import type { SelfStats } from '../telemetry/self-stats.js';
 
 export interface CycleReaderDeps {
@@ -21,6 +22,8 @@ export interface CycleReaderDeps {
   targets: TargetProvider;
   stats: SelfStats;
   log: Logger;
+  /** Optional sources to read; default READ_ALL. */
+  plan?: ReadPlan;
   now?: () => number;
   /** Host facts and device names rarely change: re-read them this often. */
   slowRefreshMs?: number;
@@ -41,6 +44,7 @@ const WARN_EVERY_MS = 5 * 60_000;
 export class CycleReader implements SnapshotSource {
   #deps: CycleReaderDeps;
   #proc: ProcFs;
+  #plan: ReadPlan;
   #now: () => number;
   #devices = new Map<string, string>();
   #machine: MachineInfo | undefined;
@@ -57,6 +61,7 @@ export class CycleReader implements SnapshotSource {
     this.#deps = deps;
     this.#proc = new ProcFs(deps.roots.procRoot);
     this.#now = deps.now ?? Date.now;
+    this.#plan = deps.plan ?? READ_ALL;
   }
 
   async collect(): Promise<Snapshot> {
@@ -115,7 +120,7 @@ export class CycleReader implements SnapshotSource {
     const sample: ContainerSample = { identity: this.#stableIdentity(targetKey(t), t.identity), cgroup, lastSeenSeconds: nowMs / 1000 };
     const start = t.startTimeSeconds ?? this.#startTime(t.cgroupPath);
     if (start !== undefined) sample.startTimeSeconds = start;
-    if (t.netPid !== undefined) {
+    if (t.netPid !== undefined && this.#plan.network) {
       const network = this.#network(t.netPid, t.cgroupPath);
       if (network) sample.network = network;
     }

@@ -2,15 +2,18 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CgroupLayout } from '../src/cgroup/layout.js';
-import { CycleReader, type CycleReaderDeps } from '../src/collection/cycle-reader.js';
-import { rawIdentity, type Target } from '../src/discovery/target.js';
-import { FileReader } from '../src/fs/file-reader.js';
-import { catalog } from '../src/metrics/catalog.js';
-import { RecordingReader } from './cgroup/recording-reader.js';
-import { placeFifo, placeFileForDir, placeSymlinkLoop } from './fs/hostile-files.js';
-import { removeTree, writeTree, writeTreeAt, type Tree } from './helpers/tmp-tree.js';
-import { SelfStats } from '../src/telemetry/self-stats.js';
+import type { CgroupLayout } from '../../src/cgroup/layout.js';
+import { CycleReader, type CycleReaderDeps } from '../../src/collection/cycle-reader.js';
+import { READ_ALL, type ReadPlan } from '../../src/collection/read-plan.js';
+import { enabledSpecs } from '../../src/metrics/enabled.js';
+import { readPlanFor } from '../../src/metrics/read-plan.js';
+import { rawIdentity, type Target } from '../../src/discovery/target.js';
+import { FileReader } from '../../src/fs/file-reader.js';
+import { catalog } from '../../src/metrics/catalog.js';
+import { RecordingReader } from '../cgroup/recording-reader.js';
+import { placeFifo, placeFileForDir, placeSymlinkLoop } from '../fs/hostile-files.js';
+import { removeTree, writeTree, writeTreeAt, type Tree } from '../helpers/tmp-tree.js';
+import { SelfStats } from '../../src/telemetry/self-stats.js';
 
 const SPEC_FILES = ['cpu.max', 'cpu.weight', 'memory.max', 'memory.swap.max', 'pids.max'];
 
@@ -279,6 +282,34 @@ describe('CycleReader: a bad /proc file loses only what it gives', () => {
     const second = await collector.collect();
     expect(stats.sourceErrors.proc).toMatchObject({ READ_NOT_REGULAR: 2, PARSE: 1 });
     expect(second.containers[0]?.cgroup?.io?.[0]?.device).toBe('/dev/sda');
+  });
+});
+
+describe('CycleReader: the read plan', () => {
+  let root = '';
+  afterEach(() => removeTree(root));
+
+  it('reads no net/dev when the network group is off, and reads it by default', async () => {
+    const netDev = 'h1\nh2\n  eth0: 1000 10 0 0 0 0 0 0 2000 20 0 0 0 0 0 0\n';
+    root = writeTree({ cg: { a: leaf('2097152\n') }, proc: { '7': { net: { dev: netDev } } } });
+    const collect = async (plan?: ReadPlan) => {
+      const reader = new RecordingReader();
+      const cycle = new CycleReader({
+        layout: { mode: 'v2', v1: new Map(), unified: join(root, 'cg') },
+        reader,
+        roots: { procRoot: join(root, 'proc'), sysRoot: join(root, 'sys'), rootfsRoot: root },
+        targets: { list: async () => ({ targets: [{ cgroupPath: '/a', identity: rawIdentity('/a'), netPid: 7 }], truncated: false }) },
+        stats: new SelfStats(),
+        log: pino({ level: 'silent' }),
+        ...(plan ? { plan } : {}),
+      });
+      const snap = await cycle.collect();
+      return { rx: snap.containers[0]?.network?.[0]?.rxBytes, netReads: reader.take(root).filter((p) => p.endsWith('net/dev')) };
+    };
+    expect(await collect()).toEqual({ rx: 1000, netReads: ['proc/7/net/dev'] });
+    expect(await collect({ ...READ_ALL, network: false })).toEqual({ rx: undefined, netReads: [] });
+    expect(readPlanFor(enabledSpecs({ groups: {}, disabled: [] })).network).toBe(true);
+    expect(readPlanFor(enabledSpecs({ groups: { network: false }, disabled: [] })).network).toBe(false);
   });
 });
 
