@@ -3,7 +3,6 @@ import { cgroupDirOf } from './cgroup-dir.js';
 import type { CgroupLayout } from './layout.js';
 import type { CgroupReadOptions } from './read-options.js';
 import type { CgroupRead } from './limits.js';
-import type { CgroupStats } from './stats.js';
 import { readCgroupV1 } from './v1/read.js';
 import { readCgroupV2, readPressure } from './v2/read.js';
 
@@ -37,14 +36,4 @@ export function readCgroup(
     if (opts.limits === undefined) read.limits.pressure = pressure !== undefined;
   }
   return read;
-}
-
-/** readCgroup without the limits: for one-off reads. */
-export function readCgroupStats(
-  layout: CgroupLayout,
-  cgroupPath: string,
-  reader: FileReader,
-  opts: CgroupReadOptions = {},
-): CgroupStats {
-  return readCgroup(layout, cgroupPath, reader, opts).stats;
 }

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FileReader } from '../../src/fs/file-reader.js';
 import { detectCgroupLayout } from '../../src/cgroup/detect.js';
-import { cgroupStartTime, readCgroupStats } from '../../src/cgroup/read.js';
+import { cgroupStartTime } from '../../src/cgroup/read.js';
+import { readCgroupStats } from '../helpers/cgroup-stats.js';
 
 // The real cgroup v1 hybrid capture in test/fixtures/host-v1 (see test/fixtures/README.md). Every
 // expected value below is read off the fixture's files.

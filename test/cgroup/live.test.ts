@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FileReader } from '../../src/fs/file-reader.js';
 import { detectCgroupLayout } from '../../src/cgroup/detect.js';
-import { cgroupStartTime, readCgroupStats } from '../../src/cgroup/read.js';
+import { cgroupStartTime } from '../../src/cgroup/read.js';
+import { readCgroupStats } from '../helpers/cgroup-stats.js';
 import { hostCgroupsFromMountinfo, rootCgroupExpectations } from '../helpers/host-cgroups.js';
 
 // Reads this machine's real cgroups, whatever kind of host it is: v1, v2 or hybrid is worked out

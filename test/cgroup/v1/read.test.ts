@@ -4,11 +4,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AgentError, GoneError, ParseError } from '../../../src/errors.js';
 import { FileReader } from '../../../src/fs/file-reader.js';
 import type { CgroupLayout } from '../../../src/cgroup/layout.js';
-import { cgroupStartTime, readCgroup, readCgroupStats } from '../../../src/cgroup/read.js';
+import { cgroupStartTime, readCgroup } from '../../../src/cgroup/read.js';
+import { readCgroupStats } from '../../helpers/cgroup-stats.js';
 import { readCgroupV1 } from '../../../src/cgroup/v1/read.js';
 import { removeTree, writeTree, type Tree } from '../../helpers/tmp-tree.js';
 import { placeSymlinkLoop } from '../../fs/hostile-files.js';
 import { RecordingReader } from '../recording-reader.js';
+
 
 const CID = '/kubepods/burstable/pod1234/abcd';
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { GoneError } from '../../../src/errors.js';
 import { FileReader } from '../../../src/fs/file-reader.js';
 import { detectCgroupLayout } from '../../../src/cgroup/detect.js';
-import { cgroupStartTime, readCgroupStats } from '../../../src/cgroup/read.js';
+import { cgroupStartTime } from '../../../src/cgroup/read.js';
+import { readCgroupStats } from '../../helpers/cgroup-stats.js';
 
 // End to end on the systemd-style cgroup v2 tree in test/fixtures/cgroup-v2 (see test/fixtures/README.md).
 const FIXTURE = 'test/fixtures/cgroup-v2';
