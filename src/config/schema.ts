@@ -194,7 +194,16 @@ const tree = {
   metrics: {
     profile: { doc: 'Naming profile: "cadvisor" emits kubelet /metrics/cadvisor names.', format: ['cadvisor'], default: 'cadvisor' },
     groups: groupsSchema(),
-    disabled: { doc: 'Metric names to leave out even though their group is on.', format: 'string-list', default: [] as string[] },
+    disabled: {
+      doc: 'Deprecated (still honoured, with a warning): metric names to leave out; write metrics.overrides.<name>: false instead.',
+      format: 'string-list',
+      default: [] as string[],
+    },
+    overrides: {
+      doc: 'Per-metric switches that win over the group: <name>: true turns one metric on even when its group is off (or it is off by default), <name>: false turns one off. A name that is no metric is an error.',
+      format: 'metric-overrides',
+      default: {} as Record<string, boolean>,
+    },
     maxSeriesPerMetric: {
       doc: 'Series one metric may carry per export (at least 1); the excess is left out, counted in podpulse_series_over_limit_total and warned about. Also bounds the memory the OTel SDK keeps per metric.',
       format: 'nat',
