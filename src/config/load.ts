@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import convict from 'convict';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.js';
+import { containerLabels } from '../discovery/container-labels.js';
 import { catalog } from '../metrics/catalog.js';
 import { boundsErrors, givenValue } from './bounds.js';
 import { cycleBudgets } from './cycle-budgets.js';
@@ -296,6 +297,8 @@ function loadUnmasked(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedCo
   // Each value as convict holds it: its format's coerce already made durations milliseconds.
   const config = buildConfig<AgentConfig>(leafPaths(), get);
   const metricProblems = metricSelectionErrors(config.metrics, warnings);
+  const labels = containerLabels(config.metrics.containerLabels);
+  if ('error' in labels) metricProblems.push(`metrics.containerLabels: ${labels.error}: value was ${JSON.stringify(config.metrics.containerLabels)}`);
   if (metricProblems.length > 0) throw new ConfigError(metricProblems.join('\n'));
   const tls = tlsErrors(config.export.otlp);
   if (tls.length > 0) throw new ConfigError(tls.join('\n'));

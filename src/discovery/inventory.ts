@@ -7,6 +7,7 @@ import type { Container, ContainerStatsSample, Pod, RuntimeVersion } from '../ru
 import { forEachBounded, within } from './bounded.js';
 import { cgroupPathFromSpec, parentOf } from './cgroups-path.js';
 import { walkRawCgroups, type RawWalkOptions, type RawWalkResult } from './raw-cgroups.js';
+import type { ContainerLabel } from './container-labels.js';
 import { joinTargets, type ContainerEntry, type PodEntry } from './runtime-targets.js';
 import { criErrorCode, WarnLimiter } from './source-errors.js';
 import type { TargetList, TargetProvider, FsUsageSample } from './target.js';
@@ -42,6 +43,8 @@ export interface InventoryOptions {
   listWaitMs?: number;
   /** The most list() ever waits for discovery, ms. Default 1000. */
   listMaxWaitMs?: number;
+  /** Runtime labels every identity carries as container_label_* (metrics.containerLabels). Default none. */
+  containerLabels?: readonly ContainerLabel[];
 }
 
 /** One CRI refresh; `over` once its overall deadline passed or the inventory closed. */
@@ -176,7 +179,11 @@ export class CriInventory implements TargetProvider {
   }
 
   #targets(): TargetList {
-    return joinTargets(this.#walk ?? { paths: ['/'], truncated: false }, { pods: this.#pods, containers: this.#containers, oomKilled: this.#oomKilled, fs: this.#fs });
+    return joinTargets(
+      this.#walk ?? { paths: ['/'], truncated: false },
+      { pods: this.#pods, containers: this.#containers, oomKilled: this.#oomKilled, fs: this.#fs },
+      { labels: this.#opts.containerLabels ?? [] },
+    );
   }
 
   /** The raw walk in progress, or a new one; pod cgroups the runtime named are walked first. */
