@@ -210,7 +210,7 @@ const tree = {
       default: [] as string[],
     },
     maxSeriesPerContainer: {
-      doc: 'Series one container (one cgroup) may carry per cycle over all its metrics; 0 = no cap. It keeps its first ones in catalog order (docs/metrics.md, top to bottom), within a metric in the order the kernel lists devices, interfaces or CPUs; the rest are left out that cycle, counted in podpulse_container_series_over_limit_total and warned about (at most every 10 min).',
+      doc: 'Series one container (one cgroup) may carry per cycle over all its metrics; 0 = no cap. It keeps its first ones in catalog order (the row order of src/metrics/catalog.ts; docs/metrics.md lists the same rows gathered by group), within a metric in the order the kernel lists devices, interfaces or CPUs; the rest are left out that cycle, counted in podpulse_container_series_over_limit_total and warned about (at most every 10 min).',
       format: 'nat',
       default: 1000,
       max: 1_000_000,
