@@ -135,6 +135,16 @@ function unknownKeyLine(key: string, loaded: unknown): string {
   return `${bad.join('.')}: unknown key: value was ${JSON.stringify(value)}; allowed ${where}: ${[...siblings].join(', ')}`;
 }
 
+/**
+ * `metrics.<metric name>…` (e.g. `metrics.container_memory_rss.enabled: true`) is a natural guess at
+ * a per-metric switch; point at the key that is one.
+ */
+function perMetricKeyLine(key: string): string | undefined {
+  const [section, name] = key.split('.');
+  if (section !== 'metrics' || name === undefined || !catalog.some((m) => m.name === name)) return undefined;
+  return `metrics.${name}: unknown key; switch one metric with metrics.overrides.${name}: true or false (map under metrics.overrides)`;
+}
+
 function readConfigFile(path: string): unknown {
   let text: string;
   try {
@@ -282,7 +292,7 @@ function loadUnmasked(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedCo
   } catch (err) {
     for (const line of (err as Error).message.split('\n')) {
       const m = /^configuration param '([^']+)' not declared in the schema$/.exec(line);
-      problems.push(m?.[1] ? unknownKeyLine(m[1], conf.getProperties()) : line);
+      problems.push(m?.[1] ? (perMetricKeyLine(m[1]) ?? unknownKeyLine(m[1], conf.getProperties())) : line);
     }
   } finally {
     for (const m of maps) conf.set(m.path as never, m.value as never);

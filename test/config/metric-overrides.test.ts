@@ -76,6 +76,13 @@ describe('metrics.overrides', () => {
     ]);
   });
 
+  it('the metrics.<name>.enabled spelling is refused with a pointer to metrics.overrides', () => {
+    const file = yamlFile('metrics:\n  container_memory_rss:\n    enabled: true\n');
+    expect(configError(() => loadConfig(['--config', file], {}))).toBe(
+      'metrics.container_memory_rss: unknown key; switch one metric with metrics.overrides.container_memory_rss: true or false (map under metrics.overrides)',
+    );
+  });
+
   it('a value that is no boolean names the key and the entry', () => {
     const msg = configError(() => loadConfig(['--config', yamlFile('metrics:\n  overrides:\n    container_memory_rss: yes\n')], {}));
     expect(msg).toBe('metrics.overrides: entry container_memory_rss must be true or false (was "yes"): value was {"container_memory_rss":"yes"}');

@@ -164,6 +164,35 @@ describe('CRI-O identity labels (kubelet /metrics/cadvisor with CRI-O)', () => {
   });
 });
 
+describe('the runtime kind when Version fails at first', () => {
+  it('names stay containerd-style until a Version call answers, then follow CRI-O', async () => {
+    const layout: CgroupLayout = { mode: 'v2', v1: new Map(), unified: join(root, 'cg') };
+    const inventory = new CriInventory({
+      layout,
+      raw: { parents: [], maxDepth: 6, maxCgroups: 100 },
+      connector: new CriConnector({ endpoint: fake.endpoint, rootfs: root, timeoutMs: 2000, statsTimeoutMs: 2000 }),
+      rootfs: root,
+      stats: new SelfStats(),
+      log: pino({ level: 'silent' }),
+    });
+    try {
+      const { status } = await import('@grpc/grpc-js');
+      // Failing twice: the refresh below and the one list() starts.
+      fake.failNext('Version', status.UNAVAILABLE, 'scripted', 2);
+      await inventory.refreshNow();
+      expect(inventory.runtimeKind).toBeUndefined();
+      const first = (await inventory.list()).targets.find((t) => t.cgroupPath === `${WEB}/crio-${C1}.scope`);
+      expect(first?.identity.name).toBe(C1);
+      for (let i = 0; i < 3 && inventory.runtimeKind === undefined; i++) await inventory.refreshNow();
+      expect(inventory.runtimeKind).toBe('cri-o');
+      const later = (await inventory.list()).targets.find((t) => t.cgroupPath === `${WEB}/crio-${C1}.scope`);
+      expect(later?.identity.name).toBe(`k8s_app_web_shop_${U1}_1`);
+    } finally {
+      await inventory.close();
+    }
+  });
+});
+
 describe('CRI-O names without the spec annotation, and containerd unchanged', () => {
   const pod: Pod = { id: S1, name: 'web', namespace: 'shop', uid: U1, attempt: 2, state: 'ready', createdAt: 1n, labels: {}, annotations: {} };
   const c: Container = {
