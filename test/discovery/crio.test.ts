@@ -193,6 +193,20 @@ describe('the runtime kind when Version fails at first', () => {
   });
 });
 
+describe("CRI-O's cgroup path shapes", () => {
+  it('systemd driver slice:crio:<id> -> crio-<id>.scope; cgroupfs driver /kubepods/<qos>/pod<uid>/crio-<id>; both under a pod cgroup', async () => {
+    const { cgroupPathFromSpec, isPodCgroup, parentOf } = await import('../../src/discovery/cgroups-path.js');
+    const systemd = cgroupPathFromSpec(`kubepods-burstable-pod${U1.replace(/-/g, '_')}.slice:crio:${C1}`) as string;
+    expect(systemd).toBe(`${WEB}/crio-${C1}.scope`);
+    expect(isPodCgroup(parentOf(systemd), U1)).toBe(true);
+    const cgroupfs = cgroupPathFromSpec(`/kubepods/burstable/pod${U1}/crio-${C1}`) as string;
+    expect(cgroupfs).toBe(`/kubepods/burstable/pod${U1}/crio-${C1}`);
+    expect(isPodCgroup(parentOf(cgroupfs), U1)).toBe(true);
+    // conmon's scope is no container's cgroup: no runtime spec names it, so it stays a raw cgroup.
+    expect(isPodCgroup(`${WEB}/crio-conmon-${C1}.scope`, U1)).toBe(false);
+  });
+});
+
 describe('CRI-O names without the spec annotation, and containerd unchanged', () => {
   const pod: Pod = { id: S1, name: 'web', namespace: 'shop', uid: U1, attempt: 2, state: 'ready', createdAt: 1n, labels: {}, annotations: {} };
   const c: Container = {
