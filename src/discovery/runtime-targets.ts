@@ -42,7 +42,8 @@ export interface JoinOptions {
  * container=<name>; sandboxes container="" and image=<sandbox image>; pod-level cgroups only pod and
  * namespace. With CRI-O, as kubelet's cAdvisor shows it: name=k8s_<container>_<pod>_<ns>_<uid>_<attempt>,
  * and the sandbox (infra container) name=k8s_POD_…, container="POD". A pod without a sandbox cgroup
- * (CRI-O without infra container) still gets its pod-level cgroup labelled, found above its containers. With allowlisted labels (opts.labels) every identity carries them all: containers from
+ * (CRI-O without infra container) still gets its pod-level cgroup labelled, found above its
+ * containers. With allowlisted labels (opts.labels) every identity carries them all: containers from
  * their own CRI labels, else their sandbox's; sandboxes and pod cgroups from the sandbox's; raw
  * cgroups "".
  */
