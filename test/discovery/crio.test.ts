@@ -193,6 +193,22 @@ describe('the runtime kind when Version fails at first', () => {
   });
 });
 
+describe('CRI-O verbose info read by the converter', () => {
+  it('an image id in the status is replaced by the io.kubernetes.cri-o.ImageName annotation; SandboxID and Name annotations are read', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { toContainerFromStatus, parseVerboseInfo } = await import('../../src/runtime/cri/convert.js');
+    const file = new URL(`../fixtures/cri/cri-o-1.29/container-status/${C1}.json`, import.meta.url);
+    const msg = JSON.parse(readFileSync(file, 'utf8'));
+    msg.status.image.image = 'sha256:' + 'e'.repeat(64);
+    expect(toContainerFromStatus(msg).image).toBe('docker.io/library/nginx:1.27');
+    const info = JSON.parse(msg.info.info);
+    delete info.sandboxID; // older shapes: only the spec annotation names the sandbox
+    expect(parseVerboseInfo({ info: JSON.stringify(info) }, 'test')).toMatchObject({
+      sandboxId: S1, imageName: 'docker.io/library/nginx:1.27', specName: `k8s_app_web_shop_${U1}_1`, pid: 4790,
+    });
+  });
+});
+
 describe("CRI-O's cgroup path shapes", () => {
   it('systemd driver slice:crio:<id> -> crio-<id>.scope; cgroupfs driver /kubepods/<qos>/pod<uid>/crio-<id>; both under a pod cgroup', async () => {
     const { cgroupPathFromSpec, isPodCgroup, parentOf } = await import('../../src/discovery/cgroups-path.js');
