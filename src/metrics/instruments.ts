@@ -99,33 +99,31 @@ export function registerCatalog(
     };
     const usage = cap ? new Map<ContainerSample, Usage>() : undefined;
     for (const { spec, instrument } of instruments) {
-      switch (spec.entity) {
-        case 'container':
-          for (const c of snapshot.containers) {
-            const base = c.identity as unknown as Attributes;
-            if (!cap || !usage) {
-              emit(instrument, spec.name, spec.points(c), base);
-              continue;
-            }
-            let u = usage.get(c);
-            if (!u) usage.set(c, (u = { kept: 0, dropped: 0 }));
-            emit(instrument, spec.name, spec.points(c), base, u, cap.limit - u.kept);
+      if (spec.entity === 'container') {
+        for (const c of snapshot.containers) {
+          const base = c.identity as unknown as Attributes;
+          if (!cap || !usage) {
+            emit(instrument, spec.name, spec.points(c), base);
+            continue;
           }
-          break;
-        case 'machine':
-          if (snapshot.machine) emit(instrument, spec.name, spec.points(snapshot.machine), sets.machine(machineAttributes(snapshot.machine)));
-          break;
-        case 'agent':
-          emit(instrument, spec.name, spec.points(snapshot.agent), sets.agentBase);
-          break;
+          let u = usage.get(c);
+          if (!u) usage.set(c, (u = { kept: 0, dropped: 0 }));
+          emit(instrument, spec.name, spec.points(c), base, u, cap.limit - u.kept);
+        }
+      } else if (spec.entity === 'machine' && snapshot.machine) {
+        emit(instrument, spec.name, spec.points(snapshot.machine), sets.machine(machineAttributes(snapshot.machine)));
       }
     }
-    sink.endCycle(observations);
+    // Before the agent's own rows: podpulse_container_series_over_limit_total then counts this cycle's cut.
     if (cap && usage) {
       const over: ContainerOverCap[] = [];
       for (const [c, u] of usage) if (u.dropped > 0) over.push({ identity: c.identity, observed: u.kept + u.dropped, kept: u.kept });
       if (over.length > 0) cap.report(over);
     }
+    for (const { spec, instrument } of instruments) {
+      if (spec.entity === 'agent') emit(instrument, spec.name, spec.points(snapshot.agent), sets.agentBase);
+    }
+    sink.endCycle(observations);
   };
 
   const observables = instruments.map((i) => i.instrument);

@@ -19,7 +19,12 @@ import { SelfStats } from '../../src/telemetry/self-stats.js';
 
 const resource = resourceFromAttributes({ 'service.name': 'cadvisor' });
 /** Three metrics in catalog order: one point, then one per interface (x2). */
-const NAMES = ['container_memory_working_set_bytes', 'container_network_receive_bytes_total', 'container_network_transmit_bytes_total'];
+const NAMES = [
+  'container_memory_working_set_bytes',
+  'container_network_receive_bytes_total',
+  'container_network_transmit_bytes_total',
+  'podpulse_container_series_over_limit_total',
+];
 const specs = catalog.filter((s) => NAMES.includes(s.name));
 
 const iface = (name: string, bytes: number) => ({
@@ -40,8 +45,10 @@ class TwoContainers implements SnapshotSource {
     lastSeenSeconds: 1,
   };
   reversed = false;
+  /** The agent's stats the snapshot carries: the cap records into them, the agent rows read them. */
+  stats = new SelfStats();
   async collect(): Promise<Snapshot> {
-    return { containers: this.reversed ? [this.quiet, this.busy] : [this.busy, this.quiet], agent: new SelfStats() };
+    return { containers: this.reversed ? [this.quiet, this.busy] : [this.busy, this.quiet], agent: this.stats };
   }
 }
 
@@ -62,9 +69,9 @@ function capturingLog() {
   return { log: pino({ level: 'info' }, stream), warnings: () => lines.filter((l) => l.level === 40) };
 }
 
-function pipeline(source: SnapshotSource, maxSeriesPerContainer: number, now: () => number) {
+function pipeline(source: TwoContainers, maxSeriesPerContainer: number, now: () => number) {
   const sink = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-  const stats = new SelfStats();
+  const stats = (source.stats = new SelfStats());
   const { log, warnings } = capturingLog();
   const ended: EndedSeries[] = [];
   const p = new MetricsPipeline({
@@ -100,6 +107,9 @@ describe('per-container series cap', () => {
     ]);
     expect(series(rm, '/pod/app')).toEqual(['container_memory_working_set_bytes{}']);
     expect(stats.containerSeriesOverLimit).toBe(5);
+    // The same export already carries this cycle's count.
+    const counted = rm.scopeMetrics.flatMap((sm) => sm.metrics).find((m) => m.descriptor.name === 'podpulse_container_series_over_limit_total');
+    expect(counted?.dataPoints[0]?.value).toBe(5);
     expect(warnings()).toHaveLength(1);
     expect(warnings()[0]).toMatchObject({ id: '/pod/sandbox', observed: 9, kept: 4 });
     expect(warnings()[0]?.msg).toMatch(/^container \/pod\/sandbox has 9 series, over metrics.maxSeriesPerContainer=4: 5 series of 1 container/);
