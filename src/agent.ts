@@ -8,6 +8,7 @@ import { CycleReader } from './collection/cycle-reader.js';
 import type { AgentConfig } from './config/load.js';
 import { cycleBudgets } from './config/cycle-budgets.js';
 import { CriConnector } from './discovery/cri-connector.js';
+import { containerLabels, type ContainerLabel } from './discovery/container-labels.js';
 import { CriInventory } from './discovery/inventory.js';
 import { AgentError, ConfigError } from './errors.js';
 import { OtlpDelivery, type DeliveryReport } from './export/otlp/delivery.js';
@@ -23,6 +24,7 @@ import { SeriesLimitReporter } from './export/sdk/series-limit.js';
 import { FileReader } from './fs/file-reader.js';
 import type { Logger } from './log.js';
 import { readMachineInfo, type MachineRoots } from './machine/machine-info.js';
+import { ContainerSeriesCap } from './metrics/container-series-cap.js';
 import { enabledSpecs } from './metrics/enabled.js';
 import { readPlanFor } from './metrics/read-plan.js';
 import type { MetricSpec } from './metrics/spec.js';
@@ -103,6 +105,7 @@ export class Agent {
       log,
       concurrency: config.cri.concurrency,
       refreshTimeoutMs: config.cri.refreshTimeoutMs,
+      containerLabels: labelsOf(config.metrics.containerLabels),
     });
     this.#inventory = inventory;
     this.cycleReader = new CycleReader({ layout: this.layout, reader, roots, targets: inventory, stats: this.stats, log, plan: readPlanFor(this.specs) });
@@ -123,6 +126,7 @@ export class Agent {
       return await collectOnce(this.resource, this.specs, this.cycleReader, {
         maxSeriesPerMetric: config.metrics.maxSeriesPerMetric,
         onOverLimit: (s) => limit.report(s),
+        seriesCap: this.#seriesCap(),
       });
     } finally {
       await this.#inventory.close();
@@ -175,6 +179,7 @@ export class Agent {
       log,
       maxSeriesPerMetric: config.metrics.maxSeriesPerMetric,
       onOverLimit: (s) => seriesLimit.report(s),
+      seriesCap: this.#seriesCap(),
       onCycle: (series) => {
         this.stats.recordLiveSeries(series);
       },
@@ -193,6 +198,11 @@ export class Agent {
     );
     this.#pipeline.start();
     await this.#pipeline.collectNow();
+  }
+
+  #seriesCap(): ContainerSeriesCap {
+    const { config, log } = this.#deps;
+    return new ContainerSeriesCap({ maxSeriesPerContainer: config.metrics.maxSeriesPerContainer, log, stats: this.stats });
   }
 
   #logCycle(r: DeliveryReport): void {
@@ -226,4 +236,11 @@ export class Agent {
     await this.#inventory.close();
     this.#reader.close();
   }
+}
+
+/** metrics.containerLabels as label → attribute pairs (the loader already refused colliding names). */
+function labelsOf(allowlist: readonly string[]): ContainerLabel[] {
+  const r = containerLabels(allowlist);
+  if ('error' in r) throw new ConfigError(`metrics.containerLabels: ${r.error}`);
+  return r.labels;
 }

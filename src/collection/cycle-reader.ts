@@ -167,21 +167,12 @@ export class CycleReader implements SnapshotSource {
 
   /**
    * The same identity object for a series every cycle while its labels stay the same: the metric
-   * side reuses attribute objects per identity (metrics/attribute-sets.ts).
+   * side reuses attribute objects per identity (metrics/attribute-sets.ts). Any changed value, an
+   * allowlisted container label included, gives a new object: a new series, and the old one ends.
    */
   #stableIdentity(key: string, identity: ContainerIdentity): ContainerIdentity {
     const known = this.#identities.get(key);
-    if (
-      known &&
-      known.id === identity.id &&
-      known.name === identity.name &&
-      known.image === identity.image &&
-      known.container === identity.container &&
-      known.pod === identity.pod &&
-      known.namespace === identity.namespace
-    ) {
-      return known;
-    }
+    if (known && sameLabels(known, identity)) return known;
     this.#identities.set(key, identity);
     return identity;
   }
@@ -257,4 +248,16 @@ export class CycleReader implements SnapshotSource {
     this.#warned.set(key, { atMs: now, suppressed: 0 });
     this.#deps.log.warn(suppressed > 0 ? { ...extra, suppressedSinceLast: suppressed } : extra, msg);
   }
+}
+
+/** Same keys in the same order with the same values: the same series (every key counts, opt-in labels too). */
+function sameLabels(a: ContainerIdentity, b: ContainerIdentity): boolean {
+  const keys = Object.keys(a);
+  const other = Object.keys(b);
+  if (keys.length !== other.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as keyof ContainerIdentity;
+    if (k !== other[i] || a[k] !== b[k]) return false;
+  }
+  return true;
 }

@@ -17,6 +17,7 @@ const FORMAT_TEXT: Record<string, string> = {
   'string-map': 'map of strings',
   'string-list': 'list, or `a,b` from env/flags',
   'port-number': '1–65535',
+  'metric-overrides': 'map of metric name to `true`/`false`, or `name=true,name2=false`',
 };
 
 /** What a key accepts, from its format and bounds (the same rules the loader enforces). */

@@ -246,6 +246,46 @@ export const stringListFormat = {
   },
 };
 
+/**
+ * metrics.overrides: metric name → true/false, as a map (YAML) or "name=true,name2=false" (env and
+ * flags). Whether each name is a metric is checked against the catalog after loading (load.ts).
+ */
+export function parseMetricOverrides(value: unknown): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  const put = (name: string, v: unknown): void => {
+    const b = typeof v === 'string' ? { true: true, false: false }[v.trim().toLowerCase()] : v;
+    if (typeof b !== 'boolean') throw new Error(`entry ${name} must be true or false (was ${JSON.stringify(v)})`);
+    out[name] = b;
+  };
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) put(k, v);
+  } else if (typeof value === 'string') {
+    for (const part of value.split(',')) {
+      if (part.trim() === '') continue;
+      const eq = part.indexOf('=');
+      if (eq <= 0) throw new Error('must be a map of metric name to true/false, or "name1=true,name2=false"');
+      put(part.slice(0, eq).trim(), part.slice(eq + 1));
+    }
+  } else {
+    throw new Error('must be a map of metric name to true/false, or "name1=true,name2=false"');
+  }
+  return out;
+}
+
+export const metricOverridesFormat = {
+  name: 'metric-overrides',
+  validate(value: unknown): void {
+    parseMetricOverrides(value);
+  },
+  coerce(value: unknown): unknown {
+    try {
+      return parseMetricOverrides(value);
+    } catch {
+      return value;
+    }
+  },
+};
+
 export const allFormats = [
   durationFormat,
   boolFormat,
@@ -258,4 +298,5 @@ export const allFormats = [
   headersFormat,
   stringMapFormat,
   stringListFormat,
+  metricOverridesFormat,
 ];

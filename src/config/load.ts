@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import convict from 'convict';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.js';
+import { containerLabels } from '../discovery/container-labels.js';
 import { catalog } from '../metrics/catalog.js';
 import { boundsErrors, givenValue } from './bounds.js';
 import { cycleBudgets } from './cycle-budgets.js';
@@ -134,6 +135,16 @@ function unknownKeyLine(key: string, loaded: unknown): string {
   return `${bad.join('.')}: unknown key: value was ${JSON.stringify(value)}; allowed ${where}: ${[...siblings].join(', ')}`;
 }
 
+/**
+ * `metrics.<metric name>…` (e.g. `metrics.container_memory_rss.enabled: true`) is a natural guess at
+ * a per-metric switch; point at the key that is one.
+ */
+function perMetricKeyLine(key: string): string | undefined {
+  const [section, name] = key.split('.');
+  if (section !== 'metrics' || name === undefined || !catalog.some((m) => m.name === name)) return undefined;
+  return `metrics.${name}: unknown key; switch one metric with metrics.overrides.${name}: true or false (map under metrics.overrides)`;
+}
+
 function readConfigFile(path: string): unknown {
   let text: string;
   try {
@@ -165,6 +176,62 @@ function secretValues(get: (key: string) => unknown): string[] {
 
 function isPlainMap(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The catalog name closest to a misspelt one (at most 3 edits away), for the error message. */
+function closestMetric(name: string, names: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 4;
+  for (const candidate of names) {
+    const d = editDistance(name, candidate, bestDistance);
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return best;
+}
+
+/** Levenshtein distance, giving up (returning `limit`) once it cannot be below `limit`. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) >= limit) return limit;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    if (Math.min(...row) >= limit) return limit;
+    prev = row;
+  }
+  return prev[b.length] as number;
+}
+
+/**
+ * metrics.overrides and metrics.disabled name catalog metrics; each unknown name is one line naming
+ * its key. metrics.disabled keeps working (deprecated, with a warning); a metric it lists that
+ * metrics.overrides switches on is a contradiction, not a precedence question.
+ */
+function metricSelectionErrors(metrics: AgentConfig['metrics'], warnings: string[]): string[] {
+  const names = catalog.map((m) => m.name);
+  const known = new Set(names);
+  const unknown = (key: string, name: string): string => {
+    const near = closestMetric(name, names);
+    return `${key}: unknown metric "${name}"${near ? ` (did you mean ${near}?)` : ''}; allowed: metric names listed in docs/metrics.md`;
+  };
+  const problems: string[] = [];
+  for (const name of Object.keys(metrics.overrides)) {
+    if (!known.has(name)) problems.push(unknown(`metrics.overrides.${name}`, name));
+  }
+  for (const name of metrics.disabled) {
+    if (!known.has(name)) problems.push(unknown('metrics.disabled', name));
+    else if (metrics.overrides[name] === true) {
+      problems.push(`metrics.disabled: lists "${name}", which metrics.overrides.${name} switches on; keep one of them`);
+    }
+  }
+  if (metrics.disabled.length > 0) {
+    warnings.push(
+      `metrics.disabled is deprecated and still honoured; write metrics.overrides instead (${metrics.disabled.map((n) => `${n}: false`).join(', ')})`,
+    );
+  }
+  return problems;
 }
 
 /** The line convict would print for a value its format refuses (without the value of a sensitive key). */
@@ -225,7 +292,7 @@ function loadUnmasked(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedCo
   } catch (err) {
     for (const line of (err as Error).message.split('\n')) {
       const m = /^configuration param '([^']+)' not declared in the schema$/.exec(line);
-      problems.push(m?.[1] ? unknownKeyLine(m[1], conf.getProperties()) : line);
+      problems.push(m?.[1] ? (perMetricKeyLine(m[1]) ?? unknownKeyLine(m[1], conf.getProperties())) : line);
     }
   } finally {
     for (const m of maps) conf.set(m.path as never, m.value as never);
@@ -239,10 +306,10 @@ function loadUnmasked(argv: readonly string[], env: NodeJS.ProcessEnv): LoadedCo
 
   // Each value as convict holds it: its format's coerce already made durations milliseconds.
   const config = buildConfig<AgentConfig>(leafPaths(), get);
-  const metricNames = new Set(catalog.map((m) => m.name));
-  for (const name of config.metrics.disabled) {
-    if (!metricNames.has(name)) throw new ConfigError(`metrics.disabled: value was "${name}"; allowed: metric names listed in docs/metrics.md`);
-  }
+  const metricProblems = metricSelectionErrors(config.metrics, warnings);
+  const labels = containerLabels(config.metrics.containerLabels);
+  if ('error' in labels) metricProblems.push(`metrics.containerLabels: ${labels.error}: value was ${JSON.stringify(config.metrics.containerLabels)}`);
+  if (metricProblems.length > 0) throw new ConfigError(metricProblems.join('\n'));
   const tls = tlsErrors(config.export.otlp);
   if (tls.length > 0) throw new ConfigError(tls.join('\n'));
   const { exportTimeoutMaxMs } = cycleBudgets(config.collection.intervalMs);

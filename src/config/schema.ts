@@ -194,7 +194,27 @@ const tree = {
   metrics: {
     profile: { doc: 'Naming profile: "cadvisor" emits kubelet /metrics/cadvisor names.', format: ['cadvisor'], default: 'cadvisor' },
     groups: groupsSchema(),
-    disabled: { doc: 'Metric names to leave out even though their group is on.', format: 'string-list', default: [] as string[] },
+    disabled: {
+      doc: 'Deprecated (still honoured, with a warning): metric names to leave out; write metrics.overrides.<name>: false instead.',
+      format: 'string-list',
+      default: [] as string[],
+    },
+    overrides: {
+      doc: 'Per-metric switches that win over the group: <name>: true turns one metric on even when its group is off (or it is off by default), <name>: false turns one off. A name that is no metric is an error.',
+      format: 'metric-overrides',
+      default: {} as Record<string, boolean>,
+    },
+    containerLabels: {
+      doc: 'Runtime labels every container series carries as container_label_<label> ([^a-zA-Z0-9_] becomes _), like cAdvisor\'s --whitelisted_container_labels: values from the CRI container\'s labels, else its pod sandbox\'s (where the kubelet puts the pod\'s labels); "" where neither has it. Empty = none. Each label adds a series whenever its value changes.',
+      format: 'string-list',
+      default: [] as string[],
+    },
+    maxSeriesPerContainer: {
+      doc: 'Series one container (one cgroup) may carry per cycle over all its metrics; 0 = no cap. It keeps its first ones in catalog order (the row order of src/metrics/catalog.ts; docs/metrics.md lists the same rows gathered by group), within a metric in the order the kernel lists devices, interfaces or CPUs; the rest are left out that cycle, counted in podpulse_container_series_over_limit_total and warned about (at most every 10 min).',
+      format: 'nat',
+      default: 1000,
+      max: 1_000_000,
+    },
     maxSeriesPerMetric: {
       doc: 'Series one metric may carry per export (at least 1); the excess is left out, counted in podpulse_series_over_limit_total and warned about. Also bounds the memory the OTel SDK keeps per metric.',
       format: 'nat',

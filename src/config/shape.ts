@@ -17,6 +17,7 @@ export interface FormatValues {
   headers: Record<string, string>;
   'string-map': Record<string, string>;
   'string-list': string[];
+  'metric-overrides': Record<string, boolean>;
 }
 
 /** What a leaf may declare as its format: a name above, Boolean, String, or the allowed strings. */

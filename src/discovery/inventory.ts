@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import type { CgroupLayout } from '../cgroup/layout.js';
 import type { Logger } from '../log.js';
 import type { ContainerRuntime } from '../runtime/runtime.js';
+import { runtimeKind, type RuntimeKind } from '../runtime/kind.js';
 import type { Container, ContainerStatsSample, Pod, RuntimeVersion } from '../runtime/types.js';
 import { forEachBounded, within } from './bounded.js';
 import { cgroupPathFromSpec, parentOf } from './cgroups-path.js';
 import { walkRawCgroups, type RawWalkOptions, type RawWalkResult } from './raw-cgroups.js';
+import type { ContainerLabel } from './container-labels.js';
 import { joinTargets, type ContainerEntry, type PodEntry } from './runtime-targets.js';
 import { criErrorCode, WarnLimiter } from './source-errors.js';
 import type { TargetList, TargetProvider, FsUsageSample } from './target.js';
@@ -42,6 +44,8 @@ export interface InventoryOptions {
   listWaitMs?: number;
   /** The most list() ever waits for discovery, ms. Default 1000. */
   listMaxWaitMs?: number;
+  /** Runtime labels every identity carries as container_label_* (metrics.containerLabels). Default none. */
+  containerLabels?: readonly ContainerLabel[];
 }
 
 /** One CRI refresh; `over` once its overall deadline passed or the inventory closed. */
@@ -91,6 +95,8 @@ export class CriInventory implements TargetProvider {
   #endpoint = '';
   #lastReason: string | undefined;
   #up = false;
+  /** From the last Version answer; identity names follow it (CRI-O's differ from containerd's). */
+  #kind: RuntimeKind | undefined;
   #pods = new Map<string, PodEntry>();
   #containers = new Map<string, ContainerEntry>();
   /** pod uid + container name → ids of its instances that ended OOMKilled. */
@@ -126,6 +132,11 @@ export class CriInventory implements TargetProvider {
 
   get connected(): boolean {
     return this.#up;
+  }
+
+  /** The runtime's kind from its Version answer; undefined until one answered. */
+  get runtimeKind(): RuntimeKind | undefined {
+    return this.#kind;
   }
 
   async list(): Promise<TargetList> {
@@ -176,7 +187,11 @@ export class CriInventory implements TargetProvider {
   }
 
   #targets(): TargetList {
-    return joinTargets(this.#walk ?? { paths: ['/'], truncated: false }, { pods: this.#pods, containers: this.#containers, oomKilled: this.#oomKilled, fs: this.#fs });
+    return joinTargets(
+      this.#walk ?? { paths: ['/'], truncated: false },
+      { pods: this.#pods, containers: this.#containers, oomKilled: this.#oomKilled, fs: this.#fs, ...(this.#kind ? { runtime: this.#kind } : {}) },
+      { labels: this.#opts.containerLabels ?? [] },
+    );
   }
 
   /** The raw walk in progress, or a new one; pod cgroups the runtime named are walked first. */
@@ -262,19 +277,22 @@ export class CriInventory implements TargetProvider {
     for (const [r, rpc] of [[pods, 'ListPodSandbox'], [containers, 'ListContainers']] as const) {
       if (r.status === 'rejected') this.#callFailed(rpc, r.reason, 'the last known ones keep their labels');
     }
-    if (!this.#up) {
+    if (!this.#up || this.#kind === undefined) {
       let version: RuntimeVersion | undefined;
       try {
         version = await runtime.version();
       } catch {
-        // the lists answered; the version is only for the log line
+        // the lists answered; without a version the names stay containerd's until a Version call answers
       }
       this.#progress();
       if (round.over) return;
-      log.info(
-        { endpoint: this.#endpoint, runtime: version ? `${version.runtimeName} ${version.runtimeVersion}` : 'unknown' },
-        this.#lastReason === undefined ? 'connected to the container runtime' : 'container runtime is back',
-      );
+      if (version) this.#kind = runtimeKind(version.runtimeName);
+      if (!this.#up) {
+        log.info(
+          { endpoint: this.#endpoint, runtime: version ? `${version.runtimeName} ${version.runtimeVersion}` : 'unknown' },
+          this.#lastReason === undefined ? 'connected to the container runtime' : 'container runtime is back',
+        );
+      }
       this.#lastReason = undefined;
     }
     this.#up = true;

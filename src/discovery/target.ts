@@ -8,6 +8,11 @@ export interface ContainerIdentity {
   container: string;
   pod: string;
   namespace: string;
+  /**
+   * Opt-in runtime labels (metrics.containerLabels, see container-labels.ts): the same keys on every
+   * container identity of an inventory, after the ones above, "" where a container lacks the label.
+   */
+  [label: `container_label_${string}`]: string;
 }
 
 /** Writable-layer (or other) filesystem usage of a container, keyed by device. */

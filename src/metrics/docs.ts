@@ -22,7 +22,10 @@ export function renderMetricsDoc(specs: readonly MetricSpec[] = catalog): string
     "OpenTelemetry Collector's default OTel→Prometheus translation, identical to kubelet's `/metrics/cadvisor`.",
     `Container series carry \`${CONTAINER_IDENTITY_KEYS.join('`, `')}\` (empty string when unknown);`,
     `machine series carry \`${MACHINE_IDENTITY_KEYS.join('`, `')}\`. Switch groups off with`,
-    '`metrics.groups.<group>: false`, single metrics with `metrics.disabled: [name, …]`.',
+    '`metrics.groups.<group>: false`, and any single metric on or off with `metrics.overrides: {name: true|false}` (wins over its group).',
+    'With `metrics.containerLabels` container series also carry `container_label_<label>` for each listed',
+    'runtime label (`\"\"` where a container lacks it). A container keeps at most `metrics.maxSeriesPerContainer`',
+    'series per cycle: its first ones in catalog order (the row order of src/metrics/catalog.ts; this page gathers them by group).',
     '',
   ];
   const groups = [...new Set(specs.map((s) => s.group))];

@@ -1,16 +1,25 @@
 import { catalog } from './catalog.js';
 import { METRIC_GROUPS_DECLARED, type MetricGroup, type MetricSpec } from './spec.js';
 
-/** Which metrics the user switched off (config's metrics.groups and metrics.disabled, as plain values). */
+/** Which metrics the user switched on or off (config's metrics.groups, .overrides and .disabled, as plain values). */
 export interface MetricSelection {
   /** A group set to false is off; a group not listed keeps its default (METRIC_GROUPS_DECLARED). */
   groups: Partial<Record<MetricGroup, boolean>>;
-  /** Metric names switched off one by one. */
+  /** Metric names switched off one by one (deprecated spelling of an override to false). */
   disabled: readonly string[];
+  /** Metric name → on/off; wins over the group, the metric's own default and `disabled`. */
+  overrides?: Readonly<Record<string, boolean>>;
 }
 
-/** Catalog entries the selection leaves on: enabled by default, group on, not listed as disabled. */
+/**
+ * Catalog entries the selection leaves on: an override when the metric has one, else enabled by
+ * default, group on and not listed as disabled.
+ */
 export function enabledSpecs(selection: MetricSelection, specs: readonly MetricSpec[] = catalog): MetricSpec[] {
   const disabled = new Set(selection.disabled);
-  return specs.filter((s) => s.enabled && (selection.groups[s.group] ?? METRIC_GROUPS_DECLARED[s.group].on) && !disabled.has(s.name));
+  const overrides = selection.overrides ?? {};
+  return specs.filter((s) => {
+    if (Object.hasOwn(overrides, s.name)) return overrides[s.name] === true;
+    return s.enabled && (selection.groups[s.group] ?? METRIC_GROUPS_DECLARED[s.group].on) && !disabled.has(s.name);
+  });
 }

@@ -1,6 +1,7 @@
 import { ValueType, type Attributes, type BatchObservableResult, type Meter, type Observable } from '@opentelemetry/api';
 import { AttributeSets } from './attribute-sets.js';
 import type { ContainerSample, MachineFacts, Snapshot, SnapshotSource } from '../collection/sample.js';
+import type { ContainerOverCap, SeriesCap } from './container-series-cap.js';
 import { MACHINE_IDENTITY_KEYS, type MetricSpec, type Point } from './spec.js';
 
 /** Told about every observation, so the export side knows which series are live. */
@@ -36,12 +37,35 @@ function machineAttributes(m: MachineFacts): Attributes {
   return { [machineId]: m.machineId ?? '', [systemUuid]: m.systemUuid ?? '', [bootId]: m.bootId ?? '' };
 }
 
+export interface RegisterOptions {
+  /**
+   * Caps the series of each container per cycle (metrics.maxSeriesPerContainer). A container keeps
+   * its first `limit` series in catalog order (specs order), within one metric in the order its row
+   * lists the points; the rest are not observed this cycle, so they end like the series of a gone
+   * container. Same input, same cut: which series go is deterministic.
+   */
+  seriesCap?: SeriesCap;
+}
+
+/** Per container in one cycle: series observed, and series left out by the cap. */
+interface Usage {
+  kept: number;
+  dropped: number;
+}
+
 /**
  * Creates one observable instrument per enabled catalog entry and ONE batch callback for all of them:
  * the snapshot is collected once per cycle and every instrument reads from it. This is the only place
  * that calls createObservable*.
  */
-export function registerCatalog(meter: Meter, specs: readonly MetricSpec[], source: SnapshotSource, sink: ObservationSink): Registration {
+export function registerCatalog(
+  meter: Meter,
+  specs: readonly MetricSpec[],
+  source: SnapshotSource,
+  sink: ObservationSink,
+  opts: RegisterOptions = {},
+): Registration {
+  const cap = opts.seriesCap !== undefined && opts.seriesCap.limit > 0 ? opts.seriesCap : undefined;
   const instruments = specs.map((spec) => ({ spec, instrument: createInstrument(meter, spec) }));
   const sets = new AttributeSets();
 
@@ -57,27 +81,47 @@ export function registerCatalog(meter: Meter, specs: readonly MetricSpec[], sour
     }
     sink.beginCycle();
     let observations = 0;
-    const emit = (instrument: Observable, name: string, points: readonly Point[], base: Attributes): void => {
+    /** Observes up to `room` points; counts into `usage` what it observed and what did not fit. */
+    const emit = (instrument: Observable, name: string, points: readonly Point[], base: Attributes, usage?: Usage, room = Infinity): void => {
       for (const p of points) {
         if (!Number.isFinite(p.value)) continue; // never export NaN/Infinity made up from a bad read
+        if (room <= 0) {
+          if (usage) usage.dropped++;
+          continue;
+        }
+        room--;
+        if (usage) usage.kept++;
         const attributes = sets.of(base, name, p.attributes);
         result.observe(instrument, p.value, attributes);
         sink.observe(name, attributes);
         observations++;
       }
     };
+    const usage = cap ? new Map<ContainerSample, Usage>() : undefined;
     for (const { spec, instrument } of instruments) {
-      switch (spec.entity) {
-        case 'container':
-          for (const c of snapshot.containers) emit(instrument, spec.name, spec.points(c), c.identity as unknown as Attributes);
-          break;
-        case 'machine':
-          if (snapshot.machine) emit(instrument, spec.name, spec.points(snapshot.machine), sets.machine(machineAttributes(snapshot.machine)));
-          break;
-        case 'agent':
-          emit(instrument, spec.name, spec.points(snapshot.agent), sets.agentBase);
-          break;
+      if (spec.entity === 'container') {
+        for (const c of snapshot.containers) {
+          const base = c.identity as unknown as Attributes;
+          if (!cap || !usage) {
+            emit(instrument, spec.name, spec.points(c), base);
+            continue;
+          }
+          let u = usage.get(c);
+          if (!u) usage.set(c, (u = { kept: 0, dropped: 0 }));
+          emit(instrument, spec.name, spec.points(c), base, u, cap.limit - u.kept);
+        }
+      } else if (spec.entity === 'machine' && snapshot.machine) {
+        emit(instrument, spec.name, spec.points(snapshot.machine), sets.machine(machineAttributes(snapshot.machine)));
       }
+    }
+    // Before the agent's own rows: podpulse_container_series_over_limit_total then counts this cycle's cut.
+    if (cap && usage) {
+      const over: ContainerOverCap[] = [];
+      for (const [c, u] of usage) if (u.dropped > 0) over.push({ identity: c.identity, observed: u.kept + u.dropped, kept: u.kept });
+      if (over.length > 0) cap.report(over);
+    }
+    for (const { spec, instrument } of instruments) {
+      if (spec.entity === 'agent') emit(instrument, spec.name, spec.points(snapshot.agent), sets.agentBase);
     }
     sink.endCycle(observations);
   };

@@ -50,6 +50,11 @@ export interface Pod {
   cgroupPath?: string;
   /** Image the sandbox (pause) process runs. */
   image?: string;
+  /**
+   * The name the runtime gave the sandbox's OCI container, where it says so: CRI-O's spec annotation
+   * `io.kubernetes.cri-o.Name`, `k8s_POD_<pod>_<namespace>_<uid>_<attempt>`. Undefined with containerd.
+   */
+  specName?: string;
 }
 
 /** A container, from ListContainers, enriched by ContainerStatus(verbose). */
@@ -87,6 +92,11 @@ export interface Container {
   /** runtimeSpec.linux.cgroupsPath, as for Pod.cgroupPath. */
   cgroupPath?: string;
   logPath?: string;
+  /**
+   * The name the runtime gave the OCI container, where it says so: CRI-O's spec annotation
+   * `io.kubernetes.cri-o.Name`, `k8s_<container>_<pod>_<namespace>_<uid>_<attempt>`. Undefined with containerd.
+   */
+  specName?: string;
 }
 
 /** One ListContainerStats entry. Exited containers still appear, with cpu and memory absent. */

@@ -23,6 +23,7 @@ export class SelfStats {
   #droppedPoints = 0;
   #endedSeries = 0;
   #seriesOverLimit = 0;
+  #containerSeriesOverLimit = 0;
   #discoveryTruncations = 0;
   #sourceErrors: Record<string, Record<string, number>> = {};
   #criUp: boolean | undefined;
@@ -59,6 +60,10 @@ export class SelfStats {
   /** Series left out of exports because their metric was over metrics.maxSeriesPerMetric (summed per cycle). */
   get seriesOverLimit(): number {
     return this.#seriesOverLimit;
+  }
+  /** Series left out because their container had more than metrics.maxSeriesPerContainer (summed per cycle). */
+  get containerSeriesOverLimit(): number {
+    return this.#containerSeriesOverLimit;
   }
   /** Discovery rounds whose raw cgroup walk stopped at discovery.maxCgroups. */
   get discoveryTruncations(): number {
@@ -113,6 +118,11 @@ export class SelfStats {
   recordSeriesOverLimit(series: number): void {
     this.#seriesOverLimit += series;
     this.#droppedPoints += series;
+  }
+
+  /** Series the per-container cap left out this cycle (by configuration, so not counted as dropped points). */
+  recordContainerSeriesOverLimit(series: number): void {
+    this.#containerSeriesOverLimit += series;
   }
 
   recordDiscoveryTruncation(): void {

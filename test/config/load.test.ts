@@ -117,7 +117,7 @@ describe('loadConfig', () => {
 
   it('rejects unknown metric names in metrics.disabled', () => {
     const msg = configError(() => loadConfig([], { PODPULSE_METRICS_DISABLED: 'container_nope' }));
-    expect(msg).toMatch(/^metrics\.disabled: value was "container_nope"/);
+    expect(msg).toMatch(/^metrics\.disabled: unknown metric "container_nope"/);
     const { config } = loadConfig([], { PODPULSE_METRICS_DISABLED: 'container_last_seen' });
     expect(config.metrics.disabled).toEqual(['container_last_seen']);
   });

@@ -72,6 +72,8 @@ function hasFormatType(leaf: SchemaLeaf, value: unknown): boolean {
       return !!value && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
     case 'string-list':
       return Array.isArray(value) && value.every((v) => typeof v === 'string');
+    case 'metric-overrides':
+      return !!value && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'boolean');
     default:
       return typeof value === 'string';
   }
@@ -108,7 +110,7 @@ describe('AgentConfig derived from the schema', () => {
       // Durations arrive in milliseconds; every other default as declared.
       expect(value, path).toEqual(leaf.format === 'duration-ms' ? parseDuration(leaf.default) : leaf.default);
     }
-    const maps = new Set(leaves.filter((l) => l.leaf.format === 'headers' || l.leaf.format === 'string-map').map((l) => l.configPath));
+    const maps = new Set(leaves.filter((l) => l.leaf.format === 'headers' || l.leaf.format === 'string-map' || l.leaf.format === 'metric-overrides').map((l) => l.configPath));
     expect(objectLeafPaths(config as unknown as Record<string, unknown>, maps).sort()).toEqual(leaves.map((l) => l.configPath).sort());
   });
 

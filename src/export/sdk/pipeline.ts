@@ -8,6 +8,7 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import type { Logger } from '../../log.js';
+import type { SeriesCap } from '../../metrics/container-series-cap.js';
 import { registerCatalog, type Registration } from '../../metrics/instruments.js';
 import type { MetricSpec } from '../../metrics/spec.js';
 import { countPoints } from './count-points.js';
@@ -31,6 +32,8 @@ export interface PipelineOptions {
   maxSeriesPerMetric?: number;
   /** Metrics whose export lacked observed series (over the limit), after each export. */
   onOverLimit?: (shortfalls: readonly SeriesShortfall[]) => void;
+  /** The per-container series cap (metrics.maxSeriesPerContainer); none when undefined. */
+  seriesCap?: SeriesCap;
   /** After each export, with the number of live series the cycle observed. */
   onCycle?: (liveSeries: number) => void;
   /** Series that ended this cycle (observed last cycle, not this one), after the cycle's export. */
@@ -134,7 +137,7 @@ export class MetricsPipeline {
       cardinalityLimits: { default: sdkCardinalityLimit(this.#maxSeries) },
     });
     const provider = new MeterProvider({ resource, readers: [reader] });
-    const registration = registerCatalog(provider.getMeter(SCOPE), specs, source, live);
+    const registration = registerCatalog(provider.getMeter(SCOPE), specs, source, live, this.#opts.seriesCap ? { seriesCap: this.#opts.seriesCap } : {});
     return { number, provider, reader, exporter, live, registration };
   }
 
@@ -188,6 +191,8 @@ export interface CollectOnceOptions {
   /** As PipelineOptions.maxSeriesPerMetric: --once uses the same limit as the push loop. */
   maxSeriesPerMetric?: number;
   onOverLimit?: (shortfalls: readonly SeriesShortfall[]) => void;
+  /** As PipelineOptions.seriesCap. */
+  seriesCap?: SeriesCap;
 }
 
 /** One collection, filtered like the push path, without any exporter (for --once and tests). */
@@ -201,7 +206,7 @@ export async function collectOnce(
   const reader = new OnDemandReader({ cardinalitySelector: () => limit });
   const provider = new MeterProvider({ resource, readers: [reader] });
   const live = new LiveSeries();
-  registerCatalog(provider.getMeter(SCOPE), specs, source, live);
+  registerCatalog(provider.getMeter(SCOPE), specs, source, live, opts.seriesCap ? { seriesCap: opts.seriesCap } : {});
   try {
     const { resourceMetrics, errors } = await reader.collect();
     if (errors.length > 0) throw errors[0];

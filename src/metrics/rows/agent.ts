@@ -62,6 +62,13 @@ export const agentRows: readonly AgentMetricSpec[] = [
     points: (a) => [{ value: a.seriesOverLimit }],
   }),
   agentCounter({
+    name: 'podpulse_container_series_over_limit_total',
+    description:
+      'Series left out because their container had more than metrics.maxSeriesPerContainer series in a cycle (summed over cycles); a container keeps its first series in catalog order.',
+    unit: '{series}',
+    points: (a) => [{ value: a.containerSeriesOverLimit }],
+  }),
+  agentCounter({
     name: 'podpulse_discovery_truncations_total',
     description: 'Discovery rounds whose raw cgroup walk stopped at discovery.maxCgroups (cgroups the runtime names are always reported).',
     unit: '{round}',

@@ -8,6 +8,13 @@
  *   {"pid":24044,"processStatus":"running","image":"localhost/busybox:1",
  *    "runtimeSpec":{"linux":{"cgroupsPath":"/kubepods/besteffort/pod2c46…/bc24a306…", …}, …}, …}
  *   {"sandboxID":"bc24a306…","pid":24102,"runtimeSpec":{"linux":{"cgroupsPath":"/kubepods/…/26818b24…"}}, …}
+ * CRI-O (1.2x, server/sandbox_status.go and container_status.go) puts the same kind of document there:
+ *   sandbox {"image":"registry.k8s.io/pause:3.9","pid":4711,"runtimeSpec":{…}}, or only {"runtimeSpec":{…}}
+ *     when it runs the pod without an infra container (drop_infra_ctr: no pause process, no pid);
+ *   container {"sandboxID":"…","pid":4790,"runtimeSpec":{…},"privileged":false}
+ * with runtimeSpec.linux.cgroupsPath `<pod slice>:crio:<id>` (systemd) or `/kubepods/…/crio-<id>`
+ * (cgroupfs) and CRI-O's own names in runtimeSpec.annotations (io.kubernetes.cri-o.Name, …ImageName,
+ * …SandboxID).
  * Keys we do not use are ignored; a key we use holding the wrong type throws ParseError.
  */
 import { ParseError } from '../../errors.js';
@@ -46,9 +53,21 @@ export interface VerboseInfo {
   image?: string;
   /** Container only: the sandbox it belongs to. */
   sandboxId?: string;
-  /** Container only: the image name containerd resolved (spec annotation io.kubernetes.cri.image-name). */
+  /**
+   * Container only: the image name the runtime resolved (spec annotation io.kubernetes.cri.image-name
+   * with containerd, io.kubernetes.cri-o.ImageName with CRI-O).
+   */
   imageName?: string;
+  /** CRI-O: its name for the OCI container (spec annotation io.kubernetes.cri-o.Name). */
+  specName?: string;
 }
+
+/** Spec annotations runtimes put their own names in. */
+const SPEC_ANNOTATIONS = {
+  sandboxId: ['io.kubernetes.cri.sandbox-id', 'io.kubernetes.cri-o.SandboxID'],
+  imageName: ['io.kubernetes.cri.image-name', 'io.kubernetes.cri-o.ImageName'],
+  specName: ['io.kubernetes.cri-o.Name'],
+} as const;
 
 function nanos(value: string, what: string): bigint {
   try {
@@ -143,10 +162,15 @@ export function parseVerboseInfo(info: Record<string, string>, what: string): Ve
     }
     const annotations = (spec as Record<string, unknown>)['annotations'];
     if (annotations && typeof annotations === 'object') {
-      const sid = (annotations as Record<string, unknown>)['io.kubernetes.cri.sandbox-id'];
-      if (typeof sid === 'string' && sid !== '') out.sandboxId = sid;
-      const imageName = (annotations as Record<string, unknown>)['io.kubernetes.cri.image-name'];
-      if (typeof imageName === 'string' && imageName !== '') out.imageName = imageName;
+      for (const [field, keys] of Object.entries(SPEC_ANNOTATIONS) as [keyof typeof SPEC_ANNOTATIONS, readonly string[]][]) {
+        for (const key of keys) {
+          const v = (annotations as Record<string, unknown>)[key];
+          if (typeof v === 'string' && v !== '') {
+            out[field] = v;
+            break;
+          }
+        }
+      }
     }
   }
 
@@ -222,6 +246,7 @@ export function toPodFromStatus(msg: PodSandboxStatusResponseMsg): Pod {
   if (info.pid !== undefined) pod.pid = info.pid;
   if (info.cgroupPath !== undefined) pod.cgroupPath = info.cgroupPath;
   if (info.image !== undefined) pod.image = info.image;
+  if (info.specName !== undefined) pod.specName = info.specName;
   return pod;
 }
 
@@ -298,6 +323,7 @@ export function toContainerFromStatus(msg: ContainerStatusResponseMsg): Containe
   if (logPath) c.logPath = logPath;
   if (info.pid !== undefined) c.pid = info.pid;
   if (info.cgroupPath !== undefined) c.cgroupPath = info.cgroupPath;
+  if (info.specName !== undefined) c.specName = info.specName;
   return c;
 }
 
