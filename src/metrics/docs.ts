@@ -34,5 +34,24 @@ export function renderMetricsDoc(specs: readonly MetricSpec[] = catalog): string
     }
     lines.push('');
   }
+  lines.push(...differencesSection(specs));
   return lines.join('\n');
+}
+
+/** The rows' `cadvisorDifference` texts: what a user replacing kubelet's /metrics/cadvisor should know. */
+function differencesSection(specs: readonly MetricSpec[]): string[] {
+  const rows = specs.filter((s) => s.cadvisorDifference !== undefined);
+  if (rows.length === 0) return [];
+  return [
+    "## Differences from kubelet's cAdvisor",
+    '',
+    'Compared with cAdvisor v0.55.1 as kubelet embeds it. Where cAdvisor reports a made-up 0 and podpulse',
+    'knows the value, or knows there is none, podpulse says so; every deliberate difference is listed here.',
+    'Names, labels, TYPE and HELP are otherwise those of `/metrics/cadvisor`.',
+    '',
+    '| Metric | Difference |',
+    '|---|---|',
+    ...rows.map((s) => `| \`${s.name}\` | ${s.cadvisorDifference} |`),
+    '',
+  ];
 }

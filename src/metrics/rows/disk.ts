@@ -23,7 +23,7 @@ export const diskRows: readonly ContainerMetricSpec[] = [
   }),
   containerGauge({
     name: 'container_fs_inodes_total',
-    description: 'Number of Inodes.',
+    description: 'Number of Inodes',
     unit: '{inode}',
     attributes: ['device'],
     group: 'disk',
@@ -32,7 +32,7 @@ export const diskRows: readonly ContainerMetricSpec[] = [
   }),
   containerGauge({
     name: 'container_fs_inodes_free',
-    description: 'Number of available Inodes.',
+    description: 'Number of available Inodes',
     unit: '{inode}',
     attributes: ['device'],
     group: 'disk',
