@@ -136,7 +136,7 @@ export class CycleReader implements SnapshotSource {
     if (start !== undefined) sample.startTimeSeconds = start;
     const oomKills = cgroup.memory?.oomKills;
     if (oomKills !== undefined) {
-      this.#oom.seen(t.cgroupPath, oomKills, nowMs);
+      this.#oom.seen(t.cgroupPath, oomKills, nowMs, cgroup.processes);
       sample.oomEvents = oomKills;
     }
     if (t.netPid !== undefined && this.#plan.network) {

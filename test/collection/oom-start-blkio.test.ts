@@ -87,6 +87,15 @@ describe('CycleReader: container_oom_events_total, start time, v1 blkio per oper
     expect((await cycle([exited(finishedAtMs)]))[0]).toEqual({ identity: IDENTITY, oomEvents: 3 });
   });
 
+  it('does not add the final kill again when the last read found the cgroup empty (the kill had happened)', async () => {
+    const { clock, cycle } = setup({ ctr: { ...v2Leaf(2), 'cgroup.procs': '' } }, v2);
+    await cycle([running]);
+    rmSync(join(root, 'cg', 'ctr'), { recursive: true });
+    clock.ms += 10_000;
+    // The exit is reported later than the read, yet the empty cgroup shows the kill was already counted.
+    expect((await cycle([exited(clock.ms - 5_000)]))[0]).toEqual({ identity: IDENTITY, oomEvents: 2 });
+  });
+
   it('counts 1 for a container that was never read (it lived less than a cycle)', async () => {
     const { cycle } = setup({}, v2);
     expect(await cycle([exited()])).toEqual([{ identity: IDENTITY, oomEvents: 1 }]);
