@@ -15,7 +15,7 @@ import { toJsonPoints } from '../../src/export/sdk/json-points.js';
 import { CriRuntime } from '../../src/runtime/cri/client.js';
 import { startAgentWithSteadyPod, type AgentOnRuntime } from '../helpers/agent-on-runtime.js';
 import { flattenRequest } from '../helpers/otlp-receiver.js';
-import { oomVictim, TestPods, workloads, type TestPod } from '../helpers/pods.js';
+import { childOomVictim, oomVictim, TestPods, workloads, type TestPod } from '../helpers/pods.js';
 import { runtimeOrSkip } from '../helpers/runtime-env.js';
 
 const gate = runtimeOrSkip();
@@ -75,7 +75,7 @@ describe.skipIf(gate.skip)(gate.title('kubelet cgroup series and kernel OOM coun
       qos: 'burstable',
       containers: [
         // A child allocates 64 MiB under a 32 MiB limit and is OOM-killed; the container's shell goes on.
-        { name: 'survivor', command: ['sh', '-c', `${allocate(64)}; exec sleep infinity`], memoryLimitBytes: 32 * MIB },
+        childOomVictim('survivor'),
         { name: 'burner', command: workloads.cpuLoop(), cpuQuota: 50_000, cpuPeriod: 100_000 },
         // 8 MiB written and read back with O_DIRECT: block I/O charged to this cgroup (buffered writeback is not, on v1).
         {
@@ -185,13 +185,15 @@ describe.skipIf(gate.skip)(gate.title('OOM-killed main processes with a running 
       qos: 'burstable',
       containers: [
         oomVictim('victim'),
-        // A child is killed first; 4 s later the shell execs the allocation itself and is killed as pid 1.
-        { name: 'double', command: ['sh', '-c', `${allocate(64)}; sleep 4; exec ${allocate(64)}`], memoryLimitBytes: 32 * MIB },
+        // A child is killed first; 10 s later the shell execs the allocation itself and is killed as pid 1.
+        { name: 'double', command: ['sh', '-c', `${allocate(64)}; sleep 10; exec ${allocate(64)}`], memoryLimitBytes: 32 * MIB },
       ],
     });
     const victim = pod.containers.find((c) => c.name === 'victim')!;
     const double = pod.containers.find((c) => c.name === 'double')!;
-    await until('both containers to exit', async () => (await cri!.containerStatus(victim.id)).state === 'exited' && (await cri!.containerStatus(double.id)).state === 'exited', 30_000);
+    await until('the child kill in "double" exported while it runs', () => values(double.cgroup).includes(1), 9_000);
+    expect((await cri!.containerStatus(double.id)).state).toBe('running');
+    await until('both containers to exit', async () => (await cri!.containerStatus(victim.id)).state === 'exited' && (await cri!.containerStatus(double.id)).state === 'exited', 40_000);
     const after = running!.receiver.requests.length;
     await until('three exports after the exits', () => running!.receiver.requests.length >= after + 3, 15_000);
 
