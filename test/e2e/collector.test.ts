@@ -165,6 +165,8 @@ describe.skipIf(rt.skip || col.skip || !prom.ok)(title, () => {
     await prometheus.waitFor(`rate(${sel('container_cpu_usage_seconds_total', ', container="cpu-burner"')}[1m]) > 0`, { timeoutMs: 60_000 });
     await prometheus.waitFor(`${sel('container_oom_events_total', ', container="oom-victim"')} > 0`, { timeoutMs: 30_000 });
     await prometheus.waitFor(`container_fs_usage_bytes{namespace="${NS}", container="disk-writer"} > 0`, { timeoutMs: 40_000 });
+    // The OOM victim keeps running, so it has a writable layer too; containerd measures it on its own schedule.
+    await prometheus.waitFor(`container_fs_usage_bytes{namespace="${NS}", container="oom-victim"} > 0`, { timeoutMs: 40_000 });
   });
 
   afterAll(async () => {
