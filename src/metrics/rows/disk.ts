@@ -10,6 +10,8 @@ export const diskRows: readonly ContainerMetricSpec[] = [
     attributes: ['device'],
     group: 'disk',
     source: 'CRI ListContainerStats writable_layer.used_bytes',
+    cadvisorDifference:
+      'cAdvisor has no filesystem series for containerd containers; podpulse reports the writable layer (device = the snapshotter directory), as do the other container_fs_* usage rows.',
     points: (s) => perFs(s, (f) => f.usageBytes),
   }),
   containerGauge({

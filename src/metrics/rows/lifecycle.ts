@@ -40,6 +40,7 @@ export const lifecycleRows: readonly ContainerMetricSpec[] = [
     unit: '{restart}',
     group: 'lifecycle',
     source: 'CRI annotation io.kubernetes.container.restartCount',
+    cadvisorDifference: 'Not a cAdvisor series: an addition.',
     points: (s) => one(s.restartCount),
   }),
 ];

@@ -22,6 +22,8 @@ export function networkRows(): ContainerMetricSpec[] {
       attributes: ['interface'],
       group: 'network',
       source: '/proc/<sandbox pid>/net/dev (lo, veth*, docker*, nerdctl* skipped)',
+      cadvisorDifference:
+        'A host-network pod gets no series: its net/dev is the node\'s, which cAdvisor reports as the pod\'s traffic (google/cadvisor#2615). The node\'s traffic is on id="/".',
       points: (s) => perInterface(s, pick),
     }),
   );
