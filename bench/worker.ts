@@ -58,7 +58,7 @@ class CountingReader extends FileReader {
 }
 
 /** What the CRI inventory would hand the collector for a running container that owns its pod's netns. */
-function toTarget(t: BenchTarget, startedAt: number): Target {
+function toTarget(t: BenchTarget): Target {
   const id = createHash('sha256').update(t.cgroupPath).digest('hex');
   return {
     cgroupPath: t.cgroupPath,
@@ -71,9 +71,7 @@ function toTarget(t: BenchTarget, startedAt: number): Target {
       namespace: 'podpulse-bench',
     },
     netPid: t.netPid,
-    oomEvents: 0,
     restartCount: 0,
-    startTimeSeconds: startedAt,
   };
 }
 
@@ -106,8 +104,7 @@ async function measure(req: WorkerRequest): Promise<WorkerResult> {
   const n = req.targets.length;
   const layout = layoutFromMessage(req.layout);
   const { roots } = req;
-  const startedAt = Date.now() / 1000;
-  const targetList = req.targets.map((t) => toTarget(t, startedAt));
+  const targetList = req.targets.map((t) => toTarget(t));
   const targets: TargetProvider = { list: async () => ({ targets: targetList, truncated: false }) };
   const log = createLogger('warn');
   const stats = new SelfStats();

@@ -53,6 +53,20 @@ export class CgroupDir {
     });
   }
 
+  /**
+   * Like optionalValue, but a missing file gives `ifMissing`: for a limit file whose absence means
+   * that no such limit can apply (no swap accounting: no memory+swap limit). A failure is still undefined.
+   */
+  optionalOr<T, D>(name: string, parse: (text: string) => T, ifMissing: D): T | D | undefined {
+    let missing = false;
+    const value = this.guard(name, () => {
+      const text = this.optional(name);
+      missing = text === undefined;
+      return text === undefined ? undefined : parse(text);
+    });
+    return missing ? ifMissing : value;
+  }
+
   /** `read()`, with any failure but GoneError recorded against file `name` and turned into undefined. */
   guard<T>(name: string, read: () => T): T | undefined {
     try {

@@ -8,15 +8,18 @@ import type { CgroupStats, CpuSpec } from './stats.js';
  * time to pick up changes.
  *
  * Absent is not zero here either: a value that was absent when the limits were read (the root cgroup
- * has no pids.max, a kernel without swap accounting has no memsw limit) stays absent.
+ * has no pids.max) stays absent. Only a missing swap limit file reads as "no limit" (null): without
+ * swap accounting no memory+swap limit can apply.
  */
 export interface CgroupLimits {
   /** v1 cpu.cfs_quota_us, cpu.cfs_period_us, cpu.shares; v2 cpu.max, cpu.weight. */
   cpu?: CpuSpec;
   /** v1 memory.limit_in_bytes; v2 memory.max. null = unlimited. */
   memoryLimitBytes?: number | null;
-  /** v1 memory.memsw.limit_in_bytes; v2 memory.swap.max. null = unlimited. */
+  /** v1 memory.memsw.limit_in_bytes; v2 memory.swap.max. null = unlimited, also when the file is missing (no swap accounting). */
   swapLimitBytes?: number | null;
+  /** v1 memory.soft_limit_in_bytes; v2 memory.min (cAdvisor's "reservation"). null = unlimited. */
+  reservationLimitBytes?: number | null;
   /** v1 memory.use_hierarchy; a missing file counts as on. Picks total_ or plain memory.stat keys. */
   memoryHierarchical?: boolean;
   /** pids.max; null = unlimited. */

@@ -32,6 +32,13 @@ export interface CpuStats {
   periods?: number;
   throttledPeriods?: number;
   throttledSeconds?: number;
+  /**
+   * cpu.stat nr_bursts / burst_time (v1 ns) or burst_usec (v2): CFS burst (kernel >= 5.14), read under
+   * the same quota condition. A kernel without burst support cannot burst, so where cpu.stat was read
+   * but lacks the keys these are 0, not absent.
+   */
+  burstPeriods?: number;
+  burstSeconds?: number;
 }
 
 export interface CpuSpec {
@@ -58,12 +65,25 @@ export interface MemoryStats {
   mappedFileBytes?: number;
   /** memory.max_usage_in_bytes (v1) / memory.peak (v2, kernel >= 5.19). */
   maxUsageBytes?: number;
-  /** memory.failcnt (v1 only). */
+  /**
+   * memory.failcnt (v1); on v2, which has no failcnt, memory.events.local `max`: the times usage
+   * reached memory.max, the same event (cAdvisor reports 0 on v2).
+   */
   failcnt?: number;
   /** memory.limit_in_bytes (v1) / memory.max (v2); null = unlimited. */
   limitBytes?: number | null;
   /** memory.memsw.limit_in_bytes (v1) / memory.swap.max (v2); null = unlimited. */
   swapLimitBytes?: number | null;
+  /** memory.soft_limit_in_bytes (v1) / memory.min (v2, as cAdvisor); null = unlimited. */
+  reservationLimitBytes?: number | null;
+  /** memory.kmem.usage_in_bytes (v1) / memory.stat `kernel` (v2, kernel >= 5.18). */
+  kernelUsageBytes?: number;
+  /**
+   * OOM kills of tasks in this cgroup itself (not its descendants), as cAdvisor counts the kernel
+   * log's task_memcg: v1 memory.oom_control oom_kill (local on v1; kernel >= 4.13), v2
+   * memory.events.local oom_kill (kernel >= 5.2).
+   */
+  oomKills?: number;
   /** memory.stat total_active_file (v1) / active_file (v2): container_memory_total_active_file_bytes. */
   activeFileBytes?: number;
   /** memory.stat total_inactive_file (v1) / inactive_file (v2): container_memory_total_inactive_file_bytes. */
@@ -83,6 +103,11 @@ export interface BlockIoDevice {
   writeBytes?: number;
   reads?: number;
   writes?: number;
+  /**
+   * Bytes per operation as the kernel names them, for container_blkio_device_usage_total: v1
+   * io_service_bytes Read, Write, Sync, Async, Discard, Total; v2 Read and Write (rbytes, wbytes).
+   */
+  opBytes?: Readonly<Record<string, number>>;
 }
 
 export interface PidsStats {

@@ -11,6 +11,8 @@ import type { ContainerSample, NetInterfaceSample, Snapshot, SnapshotSource } fr
 import { deviceNames } from '../procfs/diskstats.js';
 import { isIgnoredInterface } from '../procfs/net-dev.js';
 import { ProcFs, readDiskstats, readNetDev } from '../procfs/proc-fs.js';
+import { readBootTime } from '../procfs/boot-time.js';
+import { OomCounts } from './oom-counts.js';
 import { MonotonicCounters } from './monotonic-counters.js';
 import { READ_ALL, type ReadPlan } from './read-plan.js';
 import type { SelfStats } from '../telemetry/self-stats.js';
@@ -50,7 +52,10 @@ export class CycleReader implements SnapshotSource {
   #machine: MachineInfo | undefined;
   #slowReadAt = -Infinity;
   #startTimes = new Map<string, number>();
+  /** Boot time truncated to the minute, as cAdvisor clamps creation times; undefined when /proc/stat is unreadable. */
+  #bootMinute: number | undefined;
   #ioCounters = new MonotonicCounters();
+  #oom = new OomCounts();
   #identities = new Map<string, ContainerIdentity>();
   /** Per cgroup path: its limits and when they were read (the now() clock). */
   #limits = new Map<string, { limits: CgroupLimits; readAtMs: number }>();
@@ -75,11 +80,13 @@ export class CycleReader implements SnapshotSource {
     const livePaths = new Set<string>();
     const liveIdentities = new Set<string>();
     const readOpts: CgroupReadOptions = { deviceName: (major, minor) => this.#devices.get(`${major}:${minor}`) };
+    const exitedPaths = new Set<string>();
+    const exited: Target[] = [];
     for (const t of targets) {
       if (t.cgroupless) {
-        const key = targetKey(t);
-        liveIdentities.add(key);
-        containers.push({ identity: this.#stableIdentity(key, t.identity), ...(t.oomEvents !== undefined ? { oomEvents: t.oomEvents } : {}) });
+        // After the live cgroups: a raw target may still read the dead container's cgroup this cycle.
+        exited.push(t);
+        exitedPaths.add(t.cgroupPath);
         continue;
       }
       let sample: ContainerSample | undefined;
@@ -94,6 +101,13 @@ export class CycleReader implements SnapshotSource {
       liveIdentities.add(targetKey(t));
       containers.push(sample);
     }
+    for (const t of exited) {
+      const key = targetKey(t);
+      liveIdentities.add(key);
+      const oomEvents = t.oomKilledExit ? this.#oom.afterOomExit(t.cgroupPath, t.oomKilledExit.finishedAtMs) : undefined;
+      containers.push({ identity: this.#stableIdentity(key, t.identity), ...(oomEvents !== undefined ? { oomEvents } : {}) });
+    }
+    this.#oom.retain((path) => livePaths.has(path) || exitedPaths.has(path), nowMs);
     for (const path of this.#startTimes.keys()) if (!livePaths.has(path)) this.#startTimes.delete(path);
     for (const path of this.#limits.keys()) if (!livePaths.has(path)) this.#limits.delete(path);
     this.#ioCounters.endCycle();
@@ -118,14 +132,18 @@ export class CycleReader implements SnapshotSource {
     const cgroup = read.stats;
     if (cgroup.io && this.#deps.layout.mode !== 'v2') this.#keepIoMonotonic(t.cgroupPath, cgroup.io);
     const sample: ContainerSample = { identity: this.#stableIdentity(targetKey(t), t.identity), cgroup, lastSeenSeconds: nowMs / 1000 };
-    const start = t.startTimeSeconds ?? this.#startTime(t.cgroupPath);
+    const start = this.#startTime(t.cgroupPath);
     if (start !== undefined) sample.startTimeSeconds = start;
+    const oomKills = cgroup.memory?.oomKills;
+    if (oomKills !== undefined) {
+      this.#oom.seen(t.cgroupPath, oomKills, nowMs, cgroup.processes);
+      sample.oomEvents = oomKills;
+    }
     if (t.netPid !== undefined && this.#plan.network) {
       const network = this.#network(t.netPid, t.cgroupPath);
       if (network) sample.network = network;
     }
     if (t.fs) sample.fs = t.fs;
-    if (t.oomEvents !== undefined) sample.oomEvents = t.oomEvents;
     if (t.restartCount !== undefined) sample.restartCount = t.restartCount;
     return sample;
   }
@@ -147,6 +165,12 @@ export class CycleReader implements SnapshotSource {
       this.#devices = deviceNames(readDiskstats(this.#proc, this.#deps.reader));
     } catch (err) {
       this.#sourceError('proc', 'diskstats', err);
+    }
+    try {
+      // cAdvisor's bootTime: now - uptime, truncated to the minute.
+      this.#bootMinute = Math.floor(readBootTime(this.#proc, this.#deps.reader) / 60) * 60;
+    } catch (err) {
+      this.#sourceError('proc', 'stat', err);
     }
   }
 
@@ -185,16 +209,27 @@ export class CycleReader implements SnapshotSource {
       if (d.writeBytes !== undefined) d.writeBytes = this.#ioCounters.value(key + 'wb', d.writeBytes);
       if (d.reads !== undefined) d.reads = this.#ioCounters.value(key + 'r', d.reads);
       if (d.writes !== undefined) d.writes = this.#ioCounters.value(key + 'w', d.writes);
+      if (d.opBytes !== undefined) {
+        const ops: Record<string, number> = {};
+        for (const [op, v] of Object.entries(d.opBytes)) ops[op] = this.#ioCounters.value(`${key}op:${op}`, v);
+        d.opBytes = ops;
+      }
     }
   }
 
+  /**
+   * container_start_time_seconds as cAdvisor computes it (getSpecInternal): the cgroup's creation time
+   * estimate, never before boot (truncated to the minute), in whole seconds (it exports Time.Unix()).
+   */
   #startTime(cgroupPath: string): number | undefined {
     let t = this.#startTimes.get(cgroupPath);
     if (t === undefined) {
       const failures: FileFailure[] = [];
-      t = cgroupStartTime(this.#deps.layout, cgroupPath, failures);
+      const created = cgroupStartTime(this.#deps.layout, cgroupPath, failures);
       this.#fileFailures(failures);
-      if (t !== undefined) this.#startTimes.set(cgroupPath, t);
+      if (created === undefined) return undefined;
+      t = Math.floor(this.#bootMinute === undefined ? created : Math.max(created, this.#bootMinute));
+      this.#startTimes.set(cgroupPath, t);
     }
     return t;
   }

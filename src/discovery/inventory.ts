@@ -9,7 +9,7 @@ import { forEachBounded, within } from './bounded.js';
 import { cgroupPathFromSpec, parentOf } from './cgroups-path.js';
 import { walkRawCgroups, type RawWalkOptions, type RawWalkResult } from './raw-cgroups.js';
 import type { ContainerLabel } from './container-labels.js';
-import { joinTargets, type ContainerEntry, type PodEntry } from './runtime-targets.js';
+import { joinTargets, OOM_KILLED, type ContainerEntry, type PodEntry } from './runtime-targets.js';
 import { criErrorCode, WarnLimiter } from './source-errors.js';
 import type { TargetList, TargetProvider, FsUsageSample } from './target.js';
 import type { SelfStats } from '../telemetry/self-stats.js';
@@ -53,7 +53,6 @@ interface Round {
   over: boolean;
 }
 
-const OOM_REASON = 'OOMKilled';
 /**
  * containerd measures writable layers on its own schedule (about every 10 s), and ListContainerStats
  * costs ~0.2 s at 100 pods: asking more often than that only repeats the same figures.
@@ -99,8 +98,6 @@ export class CriInventory implements TargetProvider {
   #kind: RuntimeKind | undefined;
   #pods = new Map<string, PodEntry>();
   #containers = new Map<string, ContainerEntry>();
-  /** pod uid + container name → ids of its instances that ended OOMKilled. */
-  #oomKilled = new Map<string, Set<string>>();
   #fs = new Map<string, FsUsageSample>();
   #fsReadAt = -Infinity;
   /** "pod/<id>" or "container/<id>" → when its failed status call may be tried again, and the delay used. */
@@ -189,7 +186,7 @@ export class CriInventory implements TargetProvider {
   #targets(): TargetList {
     return joinTargets(
       this.#walk ?? { paths: ['/'], truncated: false },
-      { pods: this.#pods, containers: this.#containers, oomKilled: this.#oomKilled, fs: this.#fs, ...(this.#kind ? { runtime: this.#kind } : {}) },
+      { pods: this.#pods, containers: this.#containers, fs: this.#fs, ...(this.#kind ? { runtime: this.#kind } : {}) },
       { labels: this.#opts.containerLabels ?? [] },
     );
   }
@@ -335,9 +332,6 @@ export class CriInventory implements TargetProvider {
   async #syncPods(runtime: ContainerRuntime, pods: Pod[], round: Round): Promise<void> {
     const listed = new Set(pods.map((p) => p.id));
     for (const id of this.#pods.keys()) if (!listed.has(id)) this.#pods.delete(id);
-    // OOM counts live as long as their pod: a deleted pod's count would otherwise be kept forever.
-    const podKeys = new Set(pods.flatMap((p) => [p.uid, p.id]));
-    for (const key of this.#oomKilled.keys()) if (!podKeys.has(key.slice(0, key.lastIndexOf('/')))) this.#oomKilled.delete(key);
     this.#forgetRetries('pod', listed);
     const todo = pods.filter((p) => this.#pods.get(p.id)?.pod.state !== p.state && this.#mayRetry('pod', p.id));
     await forEachBounded(
@@ -394,15 +388,10 @@ export class CriInventory implements TargetProvider {
     this.#retryAt.delete(`container/${id}`);
     const cgroupPath = container.cgroupPath ? cgroupPathFromSpec(container.cgroupPath) : undefined;
     this.#containers.set(id, cgroupPath ? { container, cgroupPath } : { container });
-    if (container.state === 'exited' && container.reason === OOM_REASON) {
+    // Status is asked once per state change, so this is said once per kill.
+    if (container.state === 'exited' && container.reason === OOM_KILLED) {
       const pod = this.#pods.get(container.podId)?.pod;
-      const key = `${pod?.uid ?? container.podId}/${container.name}`;
-      let ids = this.#oomKilled.get(key);
-      if (!ids) this.#oomKilled.set(key, (ids = new Set()));
-      if (!ids.has(container.id)) {
-        ids.add(container.id);
-        this.#opts.log.info({ container: container.name, pod: pod?.name, id: container.id }, 'container was OOM-killed');
-      }
+      this.#opts.log.info({ container: container.name, pod: pod?.name, id: container.id }, 'container was OOM-killed');
     }
   }
 

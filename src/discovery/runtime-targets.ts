@@ -6,6 +6,9 @@ import { CRIO_SANDBOX_CONTAINER, crioContainerName, crioSandboxName } from './cr
 import type { RawWalkResult } from './raw-cgroups.js';
 import { rawIdentity, rawTargets, targetKey, type ContainerIdentity, type FsUsageSample, type Target, type TargetList } from './target.js';
 
+/** The CRI reason of a container the OOM killer ended. */
+export const OOM_KILLED = 'OOMKilled';
+
 export interface PodEntry {
   pod: Pod;
   /** Sandbox cgroup, relative to the hierarchy roots. */
@@ -21,8 +24,6 @@ export interface ContainerEntry {
 export interface InventoryView {
   pods: ReadonlyMap<string, PodEntry>;
   containers: ReadonlyMap<string, ContainerEntry>;
-  /** pod uid + container name → ids of its instances that ended OOMKilled. */
-  oomKilled: ReadonlyMap<string, ReadonlySet<string>>;
   fs: ReadonlyMap<string, FsUsageSample>;
   /** Which runtime answered (CRI Version); names follow it. Unknown = containerd's. */
   runtime?: RuntimeKind;
@@ -61,12 +62,11 @@ export function joinTargets(walk: RawWalkResult, view: InventoryView, opts: Join
   return { targets: [...byPath.values()], truncated: raw.truncated };
 }
 
-function oomCount(view: InventoryView, pod: Pod | undefined, c: Container): number | undefined {
-  const ids = view.oomKilled.get(`${pod?.uid ?? c.podId}/${c.name}`);
-  return ids ? ids.size : undefined;
-}
-
-/** Only the newest instance of a (pod, container name) carries the OOM count, so sums do not double it. */
+/**
+ * The newest instance of each (pod, container name). An older instance that ended OOMKilled stops
+ * being reported once the kubelet created a newer one, as its cgroup is long gone (cAdvisor drops a
+ * container's series with its cgroup).
+ */
 function newestInstances(view: InventoryView): Set<string> {
   const newest = new Map<string, Container>();
   for (const { container: c } of view.containers.values()) {
@@ -114,12 +114,9 @@ function runtimeTargets(view: InventoryView, newest: Set<string>, labels: readon
     const pod = view.pods.get(c.podId)?.pod;
     const t: Target = { cgroupPath, identity: withContainerLabels(identityOf(c, cgroupPath, pod, view.runtime), labels, c.labels, pod?.labels) };
     if (pod && isPodCgroup(parentOf(cgroupPath), pod.uid)) podLevel(parentOf(cgroupPath), pod);
-    const oom = newest.has(c.id) ? oomCount(view, pod, c) : undefined;
-    t.oomEvents = oom ?? 0;
     const fs = view.fs.get(c.id);
     if (fs) t.fs = [fs];
     if (c.restartCount !== undefined) t.restartCount = c.restartCount;
-    if (c.startedAt !== undefined) t.startTimeSeconds = Number(c.startedAt / 1_000_000n) / 1000;
     out.push(t);
   }
   return out;
@@ -127,17 +124,22 @@ function runtimeTargets(view: InventoryView, newest: Set<string>, labels: readon
 
 /**
  * Exited containers whose newest instance ended OOMKilled: their cgroup is already gone, so the
- * OOM counter is the only series they carry, labelled like the container was.
+ * OOM counter is the only series they carry, labelled like the container was, until the kubelet
+ * starts the next instance (collection/oom-counts.ts says which value).
  */
 function exitedTargets(view: InventoryView, newest: Set<string>, labels: readonly ContainerLabel[]): Target[] {
   const out: Target[] = [];
   for (const { container: c, cgroupPath } of view.containers.values()) {
-    if (c.state === 'running' || !newest.has(c.id)) continue;
+    if (c.state === 'running' || !newest.has(c.id) || c.reason !== OOM_KILLED) continue;
     const pod = view.pods.get(c.podId)?.pod;
-    const oom = oomCount(view, pod, c);
-    if (oom === undefined) continue;
     const id = cgroupPath ?? `/${c.id}`;
-    out.push({ identity: withContainerLabels(identityOf(c, id, pod, view.runtime), labels, c.labels, pod?.labels), oomEvents: oom, cgroupless: true, cgroupPath: id });
+    const finishedAtMs = c.finishedAt === undefined || c.finishedAt <= 0n ? undefined : Number(c.finishedAt / 1_000_000n);
+    out.push({
+      identity: withContainerLabels(identityOf(c, id, pod, view.runtime), labels, c.labels, pod?.labels),
+      oomKilledExit: finishedAtMs === undefined ? {} : { finishedAtMs },
+      cgroupless: true,
+      cgroupPath: id,
+    });
   }
   return out;
 }

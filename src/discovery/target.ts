@@ -31,12 +31,14 @@ export interface Target {
   /** A pid inside the network namespace this series owns (sandbox pid, 1 for `/`). */
   netPid?: number;
   fs?: readonly FsUsageSample[];
-  oomEvents?: number;
-  /** From the runtime when known; else the cycle reader estimates it from the cgroup. */
-  startTimeSeconds?: number;
+  /**
+   * Set on an exited container that ended OOMKilled (with `cgroupless`): the cycle reader continues
+   * its container_oom_events_total past the cgroup's removal (collection/oom-counts.ts).
+   */
+  oomKilledExit?: { finishedAtMs?: number };
   /** The kubelet's restart count of this container (CRI annotation). */
   restartCount?: number;
-  /** An exited container whose cgroup is gone: only runtime-derived series (OOM count) are reported. */
+  /** An exited container whose cgroup is gone: only its OOM count is reported. */
   cgroupless?: boolean;
 }
 

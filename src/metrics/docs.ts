@@ -37,5 +37,27 @@ export function renderMetricsDoc(specs: readonly MetricSpec[] = catalog): string
     }
     lines.push('');
   }
+  lines.push(...differencesSection(specs));
   return lines.join('\n');
+}
+
+/** The rows' `cadvisorDifference` texts: what a user replacing kubelet's /metrics/cadvisor should know. */
+function differencesSection(specs: readonly MetricSpec[]): string[] {
+  const rows = specs.filter((s) => s.cadvisorDifference !== undefined);
+  if (rows.length === 0) return [];
+  return [
+    "## Differences from kubelet's cAdvisor",
+    '',
+    'Compared with cAdvisor v0.55.1 as kubelet embeds it. Names, labels, TYPE and HELP are those of',
+    '`/metrics/cadvisor` except where listed. cAdvisor reports 0 for every metric of an enabled kind whose',
+    'file a cgroup lacks (a controller not enabled for it, a kernel too old for the file); podpulse reports',
+    'such a 0 only where it is true (a CFS burst count on a kernel that cannot burst, the failcnt of a root',
+    'without a limit, a swap limit without swap accounting) and otherwise no point. The rows below list',
+    'where that, or anything else, differs in practice.',
+    '',
+    '| Metric | Difference |',
+    '|---|---|',
+    ...rows.map((s) => `| \`${s.name}\` | ${s.cadvisorDifference} |`),
+    '',
+  ];
 }

@@ -47,7 +47,10 @@ export interface Point {
 interface BaseSpec {
   /** The instrument name. In the cadvisor profile it is already the final Prometheus name. */
   name: string;
-  /** Ends with '.'; becomes HELP in Prometheus. */
+  /**
+   * Becomes HELP in Prometheus. For a name kubelet's cAdvisor also has, exactly cAdvisor's HELP text
+   * (test/fixtures/cadvisor-help/); otherwise a sentence ending with '.'.
+   */
   description: string;
   /** UCUM. Annotations `{…}` add no Prometheus suffix; `s` and `By` only where the name already says so. */
   unit: string;
@@ -59,6 +62,11 @@ interface BaseSpec {
   enabled: boolean;
   /** Where the value comes from, for docs: cgroup v1 / v2 / proc / cri. */
   source: string;
+  /**
+   * How this series deliberately differs from kubelet's cAdvisor (v0.55.1), for the docs' "Differences
+   * from kubelet's cAdvisor" section; unset where it does not.
+   */
+  cadvisorDifference?: string;
 }
 
 export interface ContainerMetricSpec extends BaseSpec {

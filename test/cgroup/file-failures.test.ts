@@ -94,7 +94,7 @@ const MEMORY_STAT_V1 = ['rssBytes', 'cacheBytes', 'swapBytes', 'mappedFileBytes'
 
 describe('host-v1 fixture copy (hybrid): one damaged file of the cpu-loop container', () => {
   suite('host-v1', CPU_LOOP, [
-    { name: 'malformed cpu.stat', file: v1('cpu', 'cpu.stat'), damage: malformed('nr_periods lots\n'), code: 'PARSE', lost: ['cpu.periods', 'cpu.throttledPeriods', 'cpu.throttledSeconds'] },
+    { name: 'malformed cpu.stat', file: v1('cpu', 'cpu.stat'), damage: malformed('nr_periods lots\n'), code: 'PARSE', lost: ['cpu.periods', 'cpu.throttledPeriods', 'cpu.throttledSeconds', 'cpu.burstPeriods', 'cpu.burstSeconds'] },
     { name: 'empty cpuacct.usage', file: v1('cpuacct', 'cpuacct.usage'), damage: empty, code: 'PARSE', lost: ['cpu.usageSeconds'] },
     { name: 'FIFO as cpuacct.stat', file: v1('cpuacct', 'cpuacct.stat'), damage: fifo, code: 'READ_NOT_REGULAR', lost: ['cpu.userSeconds', 'cpu.systemSeconds'] },
     { name: 'symlink loop as memory.stat', file: v1('memory', 'memory.stat'), damage: loop, code: 'READ', lost: MEMORY_STAT_V1.map((f) => `memory.${f}`) },
@@ -115,7 +115,7 @@ const v2 = (file: string): string => `sys/fs/cgroup${WEB}/${file}`;
 describe('cgroup-v2 fixture copy: one damaged file of the web container', () => {
   suite('cgroup-v2', WEB, [
     { name: 'FIFO as cpu.stat (the core file)', file: v2('cpu.stat'), damage: fifo, code: 'READ_NOT_REGULAR', lost: ['cpu'] },
-    { name: 'malformed memory.stat', file: v2('memory.stat'), damage: malformed('anon many\n'), code: 'PARSE', lost: ['rssBytes', 'cacheBytes', 'mappedFileBytes', 'activeFileBytes', 'inactiveFileBytes', 'pageFaults', 'majorPageFaults', 'workingSetBytes'].map((f) => `memory.${f}`) },
+    { name: 'malformed memory.stat', file: v2('memory.stat'), damage: malformed('anon many\n'), code: 'PARSE', lost: ['rssBytes', 'cacheBytes', 'mappedFileBytes', 'activeFileBytes', 'inactiveFileBytes', 'pageFaults', 'majorPageFaults', 'workingSetBytes', 'kernelUsageBytes'].map((f) => `memory.${f}`) },
     { name: 'empty memory.current', file: v2('memory.current'), damage: empty, code: 'PARSE', lost: ['memory.usageBytes', 'memory.workingSetBytes'] },
     { name: 'malformed io.stat', file: v2('io.stat'), damage: malformed('259:0 rbytes=\n'), code: 'PARSE', lost: ['io'] },
     { name: 'symlink loop as memory.max (spec)', file: v2('memory.max'), damage: loop, code: 'READ', lost: ['memory.limitBytes'] },

@@ -54,12 +54,26 @@ describe('host-v1 fixture (real capture)', () => {
         failcnt: 0,
         limitBytes: null,
         swapLimitBytes: null,
+        reservationLimitBytes: null,
+        kernelUsageBytes: 169017344,
+        oomKills: 0,
         activeFileBytes: 522715136,
         inactiveFileBytes: 1443078144,
         pageFaults: 65648,
         majorPageFaults: 0,
       },
-      io: [{ major: 254, minor: 0, device: '/dev/vda', readBytes: 132743168, writeBytes: 16494592, reads: 1630, writes: 2029 }],
+      io: [
+        {
+          major: 254,
+          minor: 0,
+          device: '/dev/vda',
+          readBytes: 132743168,
+          writeBytes: 16494592,
+          reads: 1630,
+          writes: 2029,
+          opBytes: { Read: 132743168, Write: 16494592, Sync: 137187328, Async: 12283904, Discard: 233472, Total: 149471232 },
+        },
+      ],
       // No pids: the root has no pids.current / pids.max.
       pressure: {
         cpu: { someSeconds: 19.02099, fullSeconds: 0 },
@@ -79,6 +93,9 @@ describe('host-v1 fixture (real capture)', () => {
         periods: 241,
         throttledPeriods: 239,
         throttledSeconds: 11.109133147,
+        // The 6.18 kernel has CFS burst; this container never burst.
+        burstPeriods: 0,
+        burstSeconds: 0,
       },
       cpuSpec: { quotaUs: 50000, periodUs: 100000, shares: 512 },
       memory: {
@@ -92,6 +109,9 @@ describe('host-v1 fixture (real capture)', () => {
         failcnt: 0,
         limitBytes: null,
         swapLimitBytes: null,
+        reservationLimitBytes: null,
+        kernelUsageBytes: 155648,
+        oomKills: 0,
         activeFileBytes: 8192,
         inactiveFileBytes: 0,
         pageFaults: 833,
@@ -118,6 +138,9 @@ describe('host-v1 fixture (real capture)', () => {
       cacheBytes: 20979712,
       limitBytes: 268435456,
       swapLimitBytes: 268435456,
+      reservationLimitBytes: null,
+      kernelUsageBytes: 385024,
+      oomKills: 0,
       maxUsageBytes: 126586880,
     });
     expect(s.cpuSpec).toEqual({ quotaUs: null, periodUs: 100000, shares: 256 });

@@ -33,7 +33,6 @@ function view(podLabels: Record<string, string>, ctrLabels: Record<string, strin
   return {
     pods: new Map([[SB, { pod, cgroupPath: `/kubepods/pod${UID}/${SB}` }]]),
     containers: new Map([[CTR, { container, cgroupPath: `/kubepods/pod${UID}/${CTR}` }]]),
-    oomKilled: new Map(),
     fs: new Map(),
   };
 }

@@ -133,7 +133,8 @@ describe('CriInventory', () => {
     expect(t.get(`${podPath}/ctr1`)?.netPid).toBeUndefined();
     expect(t.get('/')?.netPid).toBe(1);
     expect(t.get('/system')?.identity).toEqual({ id: '/system', name: '', image: '', container: '', pod: '', namespace: '' });
-    expect(t.get(`${podPath}/ctr1`)?.startTimeSeconds).toBeCloseTo(1_700_000_000.5, 3);
+    // The start time is the cgroup's (the cycle reader's, as cAdvisor), not CRI started_at.
+    expect(t.get(`${podPath}/ctr1`)).not.toHaveProperty('startTimeSeconds');
     expect(t.get(`${podPath}/ctr1`)?.fs).toEqual([expect.objectContaining({ device: '/', usageBytes: 8192 })]);
   });
 
@@ -160,19 +161,31 @@ describe('CriInventory', () => {
     expect(t.get(`/kubepods/burstable/pod${UID}/sandbox1`)?.netPid).toBeUndefined();
   });
 
-  it('counts OOM kills across restarts on the newest instance only', async () => {
+  it('reports an OOM-killed exit under its own labels until the next instance starts', async () => {
     const rt = new ScriptedRuntime();
     rt.pods = [pod()];
-    rt.containers = [container({ id: 'old', state: 'exited', reason: 'OOMKilled', exitCode: 137, cgroupPath: `/kubepods/burstable/pod${UID}/old` })];
+    const finishedAt = 1_700_000_100_250_000_000n;
+    rt.containers = [
+      container({ id: 'old', state: 'exited', reason: 'OOMKilled', exitCode: 137, finishedAt, cgroupPath: `/kubepods/burstable/pod${UID}/old` }),
+      container({ id: 'done', name: 'job', state: 'exited', reason: 'Completed', exitCode: 0, cgroupPath: `/kubepods/burstable/pod${UID}/done` }),
+    ];
     const { inv } = setup(rt);
     let targets = (await inv.list()).targets;
     const exited = targets.find((t) => t.identity.name === 'old');
-    expect(exited).toMatchObject({ cgroupless: true, oomEvents: 1, identity: { container: 'app', pod: 'workload' } });
-    // The kubelet restarts it: the new instance carries the count, the old one no longer reports it.
+    expect(exited).toMatchObject({
+      cgroupless: true,
+      cgroupPath: `/kubepods/burstable/pod${UID}/old`,
+      oomKilledExit: { finishedAtMs: 1_700_000_100_250 },
+      identity: { id: `/kubepods/burstable/pod${UID}/old`, container: 'app', pod: 'workload' },
+    });
+    // An exit for another reason has nothing left to report.
+    expect(targets.find((t) => t.identity.name === 'done')).toBeUndefined();
+    // The kubelet restarts it: the new instance is a new series with its own kernel count; the old one ends.
     rt.containers = [...rt.containers, container({ id: 'new', attempt: 1, restartCount: 1, cgroupPath: `/kubepods/burstable/pod${UID}/new` })];
     targets = (await inv.list()).targets;
     expect(targets.find((t) => t.identity.name === 'old')).toBeUndefined();
-    expect(targets.find((t) => t.identity.name === 'new')).toMatchObject({ oomEvents: 1, restartCount: 1 });
+    expect(targets.find((t) => t.identity.name === 'new')).toMatchObject({ restartCount: 1 });
+    expect(targets.find((t) => t.identity.name === 'new')).not.toHaveProperty('oomKilledExit');
   });
 
   it('collects raw cgroups without a runtime, and connects when one appears', async () => {
@@ -222,19 +235,14 @@ describe('CriInventory', () => {
     expect(rt.statsCalls).toBe(2);
   });
 
-  it('forgets OOM counts with their pod', async () => {
+  it('forgets an OOM-killed exit with its pod', async () => {
     const rt = new ScriptedRuntime();
     rt.pods = [pod()];
     rt.containers = [container({ id: 'old', state: 'exited', reason: 'OOMKilled', exitCode: 137 })];
     const { inv } = setup(rt);
-    expect((await inv.list()).targets.some((t) => t.oomEvents === 1)).toBe(true);
+    expect((await inv.list()).targets.some((t) => t.oomKilledExit !== undefined)).toBe(true);
     rt.pods = [];
     rt.containers = [];
-    await inv.list();
-    // The same pod and container name coming back (a new pod object) starts from zero.
-    rt.pods = [pod({ id: 'sandbox2' })];
-    rt.containers = [container({ id: 'again', podId: 'sandbox2' })];
-    const t = (await inv.list()).targets.find((x) => x.identity.name === 'again');
-    expect(t?.oomEvents).toBe(0);
+    expect((await inv.list()).targets.some((t) => t.oomKilledExit !== undefined)).toBe(false);
   });
 });

@@ -30,7 +30,7 @@ import {
   startCountingProxy,
   type RunningCollector,
 } from '../helpers/collector.js';
-import { oomVictim, TestPods, workloads, type TestPod } from '../helpers/pods.js';
+import { childOomVictim, TestPods, workloads, type TestPod } from '../helpers/pods.js';
 import { alertSignal, dashboardExprs, needsKsm, ruleExprs, ruleFiles } from '../helpers/shipped-promql.js';
 import { ensurePrometheusInstalled, startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
 import { runtimeOrSkip } from '../helpers/runtime-env.js';
@@ -151,7 +151,8 @@ describe.skipIf(rt.skip || col.skip || !prom.ok)(title, () => {
         },
         { name: 'near-limit', command: workloads.pageCache(60), memoryLimitBytes: 64 * MIB },
         { name: 'net-gen', command: workloads.pingGateway(r.gateway, 3000, 0.2, 1000) },
-        oomVictim(),
+        // A child OOM-killed inside a container that keeps running: counted from the kernel, whatever CRI says.
+        childOomVictim(),
       ],
     });
     // CRI has no per-container pids limit (the kubelet sets pod-level ones); write one as the kubelet would.
@@ -164,6 +165,8 @@ describe.skipIf(rt.skip || col.skip || !prom.ok)(title, () => {
     await prometheus.waitFor(`rate(${sel('container_cpu_usage_seconds_total', ', container="cpu-burner"')}[1m]) > 0`, { timeoutMs: 60_000 });
     await prometheus.waitFor(`${sel('container_oom_events_total', ', container="oom-victim"')} > 0`, { timeoutMs: 30_000 });
     await prometheus.waitFor(`container_fs_usage_bytes{namespace="${NS}", container="disk-writer"} > 0`, { timeoutMs: 40_000 });
+    // The OOM victim keeps running, so it has a writable layer too; containerd measures it on its own schedule.
+    await prometheus.waitFor(`container_fs_usage_bytes{namespace="${NS}", container="oom-victim"} > 0`, { timeoutMs: 40_000 });
   });
 
   afterAll(async () => {

@@ -115,6 +115,15 @@ export function oomVictim(name = 'oom-victim'): TestContainer {
   return { name, command: workloads.memoryHolder(64), memoryLimitBytes: 32 * 1024 * 1024 };
 }
 
+/**
+ * A container that keeps running after an OOM kill: a child awk allocates 64 MiB under a 32 MiB limit
+ * and is killed at once, then the shell sleeps. The kernel counts the kill in the container's own
+ * cgroup (memory.oom_control / memory.events.local oom_kill), whatever the runtime reports.
+ */
+export function childOomVictim(name = 'oom-victim'): TestContainer {
+  return { name, command: ['sh', '-c', `awk 'BEGIN { s = sprintf("%${64 * 1024 * 1024}s", "x") }'; exec sleep infinity`], memoryLimitBytes: 32 * 1024 * 1024 };
+}
+
 /** Pod cgroup path as the kubelet's cgroupfs driver names it. */
 export function podCgroupPath(parent: string, qos: Qos, uid: string): string {
   return qos === 'guaranteed' ? `/${parent}/pod${uid}` : `/${parent}/${qos}/pod${uid}`;

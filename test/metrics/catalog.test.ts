@@ -31,7 +31,13 @@ const REQUIRED = [
   'container_network_receive_packets_dropped_total', 'container_network_transmit_packets_dropped_total',
   'container_network_receive_errors_total', 'container_network_transmit_errors_total',
   'container_fs_usage_bytes', 'container_fs_inodes_total', 'container_fs_inodes_free', 'container_oom_events_total',
+  // Issue 9: the kubelet's remaining cgroup series.
+  'container_cpu_cfs_burst_periods_total', 'container_cpu_cfs_burst_seconds_total', 'container_memory_kernel_usage',
+  'container_spec_memory_swap_limit_bytes', 'container_spec_memory_reservation_limit_bytes', 'container_blkio_device_usage_total',
 ];
+
+/** cAdvisor v0.55.1's HELP text of every metric it defines (metrics/prometheus.go, prometheus_machine.go). */
+const CADVISOR_HELP: Record<string, string> = JSON.parse(readFileSync('test/fixtures/cadvisor-help/v0.55.1.json', 'utf8'));
 
 describe('metric catalog', () => {
   it('holds every required cAdvisor name exactly once', () => {
@@ -44,8 +50,11 @@ describe('metric catalog', () => {
     expect(prometheusMetricName(spec.name, spec.unit, promKind(spec))).toBe(name);
   });
 
-  it.each(catalog.map((s) => [s.name, s] as const))('%s is well formed', (_name, s) => {
-    expect(s.description).toMatch(/^[A-Z].*\.$/);
+  it.each(catalog.map((s) => [s.name, s] as const))('%s is well formed', (name, s) => {
+    // A name cAdvisor has keeps cAdvisor's HELP word for word (a user's tooling may show or match it).
+    if (name in CADVISOR_HELP) expect(s.description).toBe(CADVISOR_HELP[name]);
+    else expect(s.description).toMatch(/^[A-Z].*\.$/);
+    if (s.cadvisorDifference !== undefined) expect(s.cadvisorDifference).toMatch(/^\S.*\.$/);
     expect(s.unit).not.toBe('1'); // a gauge with unit "1" would gain _ratio
     expect(s.unit).toMatch(/^(s|By|\{[a-z_]+\})$/);
     expect(s.name).toMatch(/^(container|machine|podpulse)_[a-z0-9_]+$|^up$/);
@@ -79,6 +88,45 @@ describe('metric catalog', () => {
     expect(spec('container_cpu_cfs_throttled_periods_total').points(quota)).toEqual([{ value: 2 }]);
     expect(spec('container_spec_cpu_quota').points(quota)).toEqual([{ value: 50000 }]);
     expect(spec('container_spec_memory_limit_bytes').points(noQuota)).toEqual([{ value: 0 }]);
+  });
+
+  it('holds the cAdvisor HELP list it compares against (so the comparison above cannot pass on an empty file)', () => {
+    expect(Object.keys(CADVISOR_HELP).length).toBeGreaterThan(100);
+    expect(CADVISOR_HELP.container_memory_rss).toBe('Size of RSS in bytes.');
+    // Every required kubelet name is in the list, so the HELP comparison above covers each of them.
+    for (const n of REQUIRED) expect(Object.keys(CADVISOR_HELP), n).toContain(n);
+  });
+
+  it('follows cAdvisor for idle CPU, burst, memory spec and blkio device usage', () => {
+    const base = { identity: { id: '/x', name: '', image: '', container: '', pod: '', namespace: '' }, lastSeenSeconds: 1 };
+    const spec = (n: string) => catalog.find((s) => s.name === n) as Extract<MetricSpec, { entity: 'container' }>;
+    // Idle: cAdvisor has no cpu="total" point while usage is 0; user/system are reported.
+    const idle = { ...base, cgroup: { cpu: { usageSeconds: 0, userSeconds: 0, systemSeconds: 0 } } };
+    expect(spec('container_cpu_usage_seconds_total').points(idle)).toEqual([]);
+    expect(spec('container_cpu_user_seconds_total').points(idle)).toEqual([{ value: 0 }]);
+    const busy = { ...base, cgroup: { cpu: { usageSeconds: 0.5 } } };
+    expect(spec('container_cpu_usage_seconds_total').points(busy)).toEqual([{ value: 0.5, attributes: { cpu: 'total' } }]);
+    // Burst: under the same quota condition as the other CFS series.
+    const burst = { cpu: { burstPeriods: 3, burstSeconds: 0.02 } };
+    expect(spec('container_cpu_cfs_burst_periods_total').points({ ...base, cgroup: { ...burst, cpuSpec: { quotaUs: null } } })).toEqual([]);
+    expect(spec('container_cpu_cfs_burst_periods_total').points({ ...base, cgroup: { ...burst, cpuSpec: { quotaUs: 50000 } } })).toEqual([{ value: 3 }]);
+    expect(spec('container_cpu_cfs_burst_seconds_total').points({ ...base, cgroup: { ...burst, cpuSpec: { quotaUs: 50000 } } })).toEqual([{ value: 0.02 }]);
+    // Memory spec: all three with the memory controller, unlimited as 0; none without it.
+    const mem = { ...base, cgroup: { memory: { limitBytes: 268435456, swapLimitBytes: null, reservationLimitBytes: 1048576 } } };
+    expect(spec('container_spec_memory_limit_bytes').points(mem)).toEqual([{ value: 268435456 }]);
+    expect(spec('container_spec_memory_swap_limit_bytes').points(mem)).toEqual([{ value: 0 }]);
+    expect(spec('container_spec_memory_reservation_limit_bytes').points(mem)).toEqual([{ value: 1048576 }]);
+    const noMemory = { ...base, cgroup: { memory: { usageBytes: 5 } } };
+    expect(spec('container_spec_memory_swap_limit_bytes').points(noMemory)).toEqual([]);
+    // A swap limit that failed to read (undefined) is not reported as unlimited.
+    expect(spec('container_spec_memory_swap_limit_bytes').points({ ...base, cgroup: { memory: { limitBytes: null } } })).toEqual([]);
+    // blkio: one point per device and operation, with major/minor as strings.
+    const io = { ...base, cgroup: { io: [{ major: 8, minor: 0, device: '/dev/sda', opBytes: { Read: 10, Write: 20, Total: 30 } }, { major: 7, minor: 0, device: '7:0' }] } };
+    expect(spec('container_blkio_device_usage_total').points(io)).toEqual([
+      { value: 10, attributes: { device: '/dev/sda', major: '8', minor: '0', operation: 'Read' } },
+      { value: 20, attributes: { device: '/dev/sda', major: '8', minor: '0', operation: 'Write' } },
+      { value: 30, attributes: { device: '/dev/sda', major: '8', minor: '0', operation: 'Total' } },
+    ]);
   });
 
   it('enables everything by default and honours groups and disabled names', () => {

@@ -266,14 +266,20 @@ describe('flat-keyed files', () => {
     });
   });
 
-  it('v1 cpu.stat: throttled_time nanoseconds beyond 2^53 round-trip exactly as bigint', () => {
-    runs.assert('parseCpuStatV1 round-trip', fc.tuple(safeCount, safeCount, fc.bigInt({ min: 0n, max: S64_MAX })), ([p, t, ns]) => {
-      expect(parseCpuStatV1(`nr_periods ${p}\nnr_throttled ${t}\nthrottled_time ${ns}\nnr_bursts 0\nburst_time 0\n`)).toEqual({
-        nrPeriods: p,
-        nrThrottled: t,
-        throttledTimeNs: ns,
-      });
-    });
+  it('v1 cpu.stat: throttled_time and burst_time nanoseconds beyond 2^53 round-trip exactly as bigint', () => {
+    runs.assert(
+      'parseCpuStatV1 round-trip',
+      fc.tuple(safeCount, safeCount, fc.bigInt({ min: 0n, max: S64_MAX }), safeCount, fc.bigInt({ min: 0n, max: S64_MAX })),
+      ([p, t, ns, b, bns]) => {
+        expect(parseCpuStatV1(`nr_periods ${p}\nnr_throttled ${t}\nthrottled_time ${ns}\nnr_bursts ${b}\nburst_time ${bns}\n`)).toEqual({
+          nrPeriods: p,
+          nrThrottled: t,
+          throttledTimeNs: ns,
+          nrBursts: b,
+          burstTimeNs: bns,
+        });
+      },
+    );
   });
 
   it('v2 cpu.stat round-trip', () => {

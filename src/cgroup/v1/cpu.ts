@@ -13,9 +13,12 @@ export interface CpuStatV1 {
   nrThrottled?: number;
   /** Nanoseconds, bigint: like cpuacct.usage it can pass 2^53. */
   throttledTimeNs?: bigint;
+  /** CFS burst (kernel >= 5.14). */
+  nrBursts?: number;
+  burstTimeNs?: bigint;
 }
 
-/** v1 cpu.stat. Newer keys (nr_bursts, burst_time) are ignored. */
+/** v1 cpu.stat; nr_bursts and burst_time exist from kernel 5.14. */
 export function parseCpuStatV1(text: string): CpuStatV1 {
   const file = 'cpu.stat';
   const map = parseFlatKeyed(text);
@@ -26,6 +29,10 @@ export function parseCpuStatV1(text: string): CpuStatV1 {
   if (nrPeriods !== undefined) out.nrPeriods = nrPeriods;
   if (nrThrottled !== undefined) out.nrThrottled = nrThrottled;
   if (throttled !== undefined) out.throttledTimeNs = throttled;
+  const nrBursts = statOf(map, 'nr_bursts', file);
+  const burst = bigStatOf(map, 'burst_time', file);
+  if (nrBursts !== undefined) out.nrBursts = nrBursts;
+  if (burst !== undefined) out.burstTimeNs = burst;
   return out;
 }
 

@@ -30,6 +30,27 @@ export function parseMemswLimitInBytes(text: string): number | null {
   return parseLimitFile(text, 'memory.memsw.limit_in_bytes');
 }
 
+/** memory.soft_limit_in_bytes (cAdvisor's reservation); null = unlimited. */
+export function parseMemorySoftLimitInBytes(text: string): number | null {
+  return parseLimitFile(text, 'memory.soft_limit_in_bytes');
+}
+
+/** memory.kmem.usage_in_bytes: kernel memory charged to the cgroup (slab, stacks, page tables, ...). */
+export function parseMemoryKmemUsageInBytes(text: string): number {
+  return parseCounterFile(text, 'memory.kmem.usage_in_bytes');
+}
+
+const OOM_CONTROL_KEYS: ReadonlyMap<string, 'oomKill'> = new Map([['oom_kill', 'oomKill']]);
+
+/**
+ * memory.oom_control: `oom_kill_disable 0\nunder_oom 0\noom_kill 3\n`. oom_kill (kernel >= 4.13)
+ * counts the tasks of this cgroup the OOM killer killed; v1 does not add them to the ancestors.
+ * undefined on a kernel without the key.
+ */
+export function parseMemoryOomControl(text: string): number | undefined {
+  return pickFlatKeyed(text, OOM_CONTROL_KEYS, 'memory.oom_control').oomKill;
+}
+
 /** memory.use_hierarchy: `1` on current kernels, where non-hierarchical mode is deprecated. */
 export function parseMemoryUseHierarchy(text: string): boolean {
   return parseCounterFile(text, 'memory.use_hierarchy') === 1;

@@ -13,7 +13,10 @@ import { parseCpuacctStat, parseCpuacctUsage } from './cpuacct.js';
 import {
   parseMemoryFailcnt,
   parseMemoryLimitInBytes,
+  parseMemoryKmemUsageInBytes,
   parseMemoryMaxUsageInBytes,
+  parseMemoryOomControl,
+  parseMemorySoftLimitInBytes,
   parseMemoryStatV1,
   parseMemoryUsageInBytes,
   parseMemoryUseHierarchy,
@@ -72,6 +75,11 @@ export function readCgroupV1(
       cpuStats.periods = stat?.nrPeriods;
       cpuStats.throttledPeriods = stat?.nrThrottled;
       cpuStats.throttledSeconds = stat?.throttledTimeNs === undefined ? undefined : nsToSeconds(stat.throttledTimeNs);
+      // Kernels before 5.14 have no CFS burst, so a cpu.stat without the keys means none happened.
+      if (stat !== undefined) {
+        cpuStats.burstPeriods = stat.nrBursts ?? 0;
+        cpuStats.burstSeconds = stat.burstTimeNs === undefined ? 0 : nsToSeconds(stat.burstTimeNs);
+      }
     }
   }
   const cpuOut = compact(cpuStats);
@@ -171,9 +179,11 @@ function readLimitsV1(
   if (memory !== undefined) {
     const limit = memory.value('memory.limit_in_bytes', parseMemoryLimitInBytes);
     if (limit !== undefined) limits.memoryLimitBytes = limit;
-    // Exists only with swap accounting (swapaccount=1), and not in the root cgroup.
-    const memsw = memory.optionalValue('memory.memsw.limit_in_bytes', parseMemswLimitInBytes);
+    // Exists only with swap accounting (swapaccount=1): without it no memory+swap limit applies (null, as cAdvisor's 0).
+    const memsw = memory.optionalOr('memory.memsw.limit_in_bytes', parseMemswLimitInBytes, null);
     if (memsw !== undefined) limits.swapLimitBytes = memsw;
+    const soft = memory.optionalValue('memory.soft_limit_in_bytes', parseMemorySoftLimitInBytes);
+    if (soft !== undefined) limits.reservationLimitBytes = soft;
     // A missing (or unusable) knob reads as on: non-hierarchical mode is deprecated and current kernels fix it at 1.
     limits.memoryHierarchical = memory.optionalValue('memory.use_hierarchy', parseMemoryUseHierarchy) ?? true;
   }
@@ -201,6 +211,10 @@ function readMemory(dir: CgroupDir, limits: CgroupLimits): MemoryStats {
     failcnt: dir.value('memory.failcnt', parseMemoryFailcnt),
     limitBytes: limits.memoryLimitBytes,
     swapLimitBytes: limits.swapLimitBytes,
+    reservationLimitBytes: limits.reservationLimitBytes,
+    // Absent where the kernel has no kmem accounting files.
+    kernelUsageBytes: dir.optionalValue('memory.kmem.usage_in_bytes', parseMemoryKmemUsageInBytes),
+    oomKills: dir.optionalValue('memory.oom_control', parseMemoryOomControl),
     activeFileBytes: stat?.activeFileBytes,
     inactiveFileBytes: inactive,
     pageFaults: stat?.pgfault,
@@ -242,6 +256,7 @@ function readBlkio(dir: CgroupDir, opts: CgroupReadOptions): BlockIoDevice[] | u
     const write = d.ops.get('Write');
     if (read !== undefined) out.readBytes = read;
     if (write !== undefined) out.writeBytes = write;
+    if (d.ops.size > 0) out.opBytes = Object.fromEntries(d.ops);
   }
   for (const d of serviced ?? []) {
     const out = deviceFor(d);

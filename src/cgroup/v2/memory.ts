@@ -39,6 +39,8 @@ export interface MemoryStatV2 {
   inactiveFile?: number;
   pgfault?: number;
   pgmajfault?: number;
+  /** All kernel memory of the cgroup (kernel >= 5.18). */
+  kernel?: number;
 }
 
 /** Kernel key → field. */
@@ -50,9 +52,36 @@ const MEMORY_STAT_V2_KEYS: ReadonlyMap<string, keyof MemoryStatV2> = new Map([
   ['inactive_file', 'inactiveFile'],
   ['pgfault', 'pgfault'],
   ['pgmajfault', 'pgmajfault'],
+  ['kernel', 'kernel'],
 ]);
 
 /** v2 memory.stat; keys are looked up by name (they change between kernels), the rest ignored. */
 export function parseMemoryStatV2(text: string): MemoryStatV2 {
   return pickFlatKeyed(text, MEMORY_STAT_V2_KEYS, 'memory.stat');
+}
+
+/** memory.min, the protection cAdvisor reports as the reservation; null = `max`. */
+export function parseMemoryMin(text: string): number | null {
+  return parseLimitFile(text, 'memory.min');
+}
+
+/** The memory.events(.local) keys podpulse uses. */
+export interface MemoryEvents {
+  /** Times usage was about to go over memory.max (v1's failcnt counts the same event). */
+  max?: number;
+  /** Tasks killed by the OOM killer. */
+  oomKill?: number;
+}
+
+const MEMORY_EVENTS_KEYS: ReadonlyMap<string, keyof MemoryEvents> = new Map([
+  ['max', 'max'],
+  ['oom_kill', 'oomKill'],
+]);
+
+/**
+ * memory.events.local (kernel >= 5.2): `low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\noom_group_kill 0\n`,
+ * events of this cgroup only. (memory.events has the same keys summed over the subtree.)
+ */
+export function parseMemoryEvents(text: string, file = 'memory.events.local'): MemoryEvents {
+  return pickFlatKeyed(text, MEMORY_EVENTS_KEYS, file);
 }

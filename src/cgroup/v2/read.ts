@@ -9,7 +9,9 @@ import { cpuWeightToShares, parseCpuMax, parseCpuStatV2, parseCpuWeight } from '
 import { parseIoStat } from './io.js';
 import {
   parseMemoryCurrent,
+  parseMemoryEvents,
   parseMemoryMax,
+  parseMemoryMin,
   parseMemoryPeak,
   parseMemoryStatV2,
   parseMemorySwapCurrent,
@@ -47,6 +49,9 @@ export function readCgroupV2(
     periods: cpuStat?.nrPeriods,
     throttledPeriods: cpuStat?.nrThrottled,
     throttledSeconds: usToSeconds(cpuStat?.throttledUsec),
+    // Bandwidth keys present (the cpu controller is on) but no burst keys: a kernel before 5.14, no burst.
+    burstPeriods: cpuStat?.nrPeriods === undefined ? undefined : (cpuStat.nrBursts ?? 0),
+    burstSeconds: cpuStat?.nrPeriods === undefined ? undefined : (usToSeconds(cpuStat.burstUsec) ?? 0),
   });
   if (cpu) stats.cpu = cpu;
 
@@ -67,6 +72,7 @@ export function readCgroupV2(
           writeBytes: d.wbytes,
           reads: d.rios,
           writes: d.wios,
+          opBytes: compact<Record<string, number>>({ ...(d.rbytes !== undefined ? { Read: d.rbytes } : {}), ...(d.wbytes !== undefined ? { Write: d.wbytes } : {}) }),
         })!,
     ),
   );
@@ -105,8 +111,13 @@ function readLimitsV2(dir: CgroupDir): CgroupLimits {
   if (cpu) limits.cpu = cpu;
   const memoryMax = dir.optionalValue('memory.max', parseMemoryMax);
   if (memoryMax !== undefined) limits.memoryLimitBytes = memoryMax;
-  const swapMax = dir.optionalValue('memory.swap.max', parseMemorySwapMax);
+  // With the memory controller on, memory.swap.max is absent only without swap support (CONFIG_SWAP
+  // or CONFIG_MEMCG_SWAP off), and then no swap limit applies.
+  const swapMax =
+    memoryMax === undefined ? dir.optionalValue('memory.swap.max', parseMemorySwapMax) : dir.optionalOr('memory.swap.max', parseMemorySwapMax, null);
   if (swapMax !== undefined) limits.swapLimitBytes = swapMax;
+  const min = dir.optionalValue('memory.min', parseMemoryMin);
+  if (min !== undefined) limits.reservationLimitBytes = min;
   const pidsMax = dir.optionalValue('pids.max', parsePidsMax);
   if (pidsMax !== undefined) limits.pidsMax = pidsMax;
   return limits;
@@ -130,6 +141,8 @@ function readMemory(dir: CgroupDir, isRoot: boolean, limits: CgroupLimits): Memo
   const inactive = stat?.inactiveFile;
   const peak = dir.optionalValue('memory.peak', parseMemoryPeak);
   const swap = dir.optionalValue('memory.swap.current', parseMemorySwapCurrent);
+  // Local events, as cAdvisor counts an OOM kill on the killed task's own cgroup (absent in the root).
+  const events = dir.optionalValue('memory.events.local', (t) => parseMemoryEvents(t));
   return {
     usageBytes: usage,
     workingSetBytes: usage === undefined || statFailed ? undefined : inactive === undefined ? usage : Math.max(0, usage - inactive),
@@ -138,8 +151,13 @@ function readMemory(dir: CgroupDir, isRoot: boolean, limits: CgroupLimits): Memo
     swapBytes: swap,
     mappedFileBytes: stat?.fileMapped,
     maxUsageBytes: peak,
+    // The root has no limit to hit, so its count is a true 0.
+    failcnt: events?.max ?? (isRoot ? 0 : undefined),
     limitBytes: limits.memoryLimitBytes,
     swapLimitBytes: limits.swapLimitBytes,
+    reservationLimitBytes: limits.reservationLimitBytes,
+    kernelUsageBytes: stat?.kernel,
+    oomKills: events?.oomKill,
     activeFileBytes: stat?.activeFile,
     inactiveFileBytes: inactive,
     pageFaults: stat?.pgfault,

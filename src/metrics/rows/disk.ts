@@ -10,6 +10,8 @@ export const diskRows: readonly ContainerMetricSpec[] = [
     attributes: ['device'],
     group: 'disk',
     source: 'CRI ListContainerStats writable_layer.used_bytes',
+    cadvisorDifference:
+      'cAdvisor has no filesystem series for containerd containers; podpulse reports the writable layer (device = the snapshotter directory), as do the other container_fs_* usage rows.',
     points: (s) => perFs(s, (f) => f.usageBytes),
   }),
   containerGauge({
@@ -23,7 +25,7 @@ export const diskRows: readonly ContainerMetricSpec[] = [
   }),
   containerGauge({
     name: 'container_fs_inodes_total',
-    description: 'Number of Inodes.',
+    description: 'Number of Inodes',
     unit: '{inode}',
     attributes: ['device'],
     group: 'disk',
@@ -32,7 +34,7 @@ export const diskRows: readonly ContainerMetricSpec[] = [
   }),
   containerGauge({
     name: 'container_fs_inodes_free',
-    description: 'Number of available Inodes.',
+    description: 'Number of available Inodes',
     unit: '{inode}',
     attributes: ['device'],
     group: 'disk',

@@ -8,25 +8,30 @@ export const lifecycleRows: readonly ContainerMetricSpec[] = [
     description: 'Start time of the container since unix epoch in seconds.',
     unit: 's',
     group: 'lifecycle',
-    source: 'CRI started_at, else the earliest mtime of the cgroup directories',
+    source:
+      'the earliest mtime of the cgroup directories and of cgroup.clone_children (v1) / cgroup.events (v2), never before boot (truncated to the minute), in whole seconds (as cAdvisor)',
     points: (s) => one(s.startTimeSeconds),
   }),
   containerGauge({
     name: 'container_last_seen',
-    description: 'Last time a container was seen by the exporter, in seconds since unix epoch.',
+    description: 'Last time a container was seen by the exporter',
     unit: '{timestamp}',
     valueType: 'double',
     group: 'lifecycle',
     source: 'the collection time',
+    cadvisorDifference: 'cAdvisor gives whole seconds; podpulse the collection time to the millisecond.',
     points: (s) => one(s.lastSeenSeconds),
   }),
   // --- OOM ---
   containerCounter({
     name: 'container_oom_events_total',
-    description: 'Count of out of memory events observed for the container.',
+    description: 'Count of out of memory events observed for the container',
     unit: '{event}',
     group: 'oom_event',
-    source: 'CRI ContainerStatus reason "OOMKilled" transitions across restarts',
+    source:
+      'OOM kills of the cgroup\'s own tasks: v1 memory.oom_control oom_kill, v2 memory.events.local oom_kill. A container whose main process was OOM-killed (CRI reason OOMKilled) keeps its series after its cgroup is gone, at the last count read plus that kill (not added again when the last read came after the exit), until the kubelet starts its next instance',
+    cadvisorDifference:
+      'cAdvisor counts /dev/kmsg OOM lines per cgroup and so usually misses the kill of a container\'s main process, whose cgroup is removed at once; podpulse reads the kernel\'s per-cgroup counter and keeps the OOM-killed container\'s series until its next instance starts. On cgroup v2 "/" has no such counter and gets no series (cAdvisor reports the kernel log\'s kills of root-cgroup tasks).',
     points: (s) => one(s.oomEvents),
   }),
   containerGauge({
@@ -35,6 +40,7 @@ export const lifecycleRows: readonly ContainerMetricSpec[] = [
     unit: '{restart}',
     group: 'lifecycle',
     source: 'CRI annotation io.kubernetes.container.restartCount',
+    cadvisorDifference: 'Not a cAdvisor series: an addition.',
     points: (s) => one(s.restartCount),
   }),
 ];

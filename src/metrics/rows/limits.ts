@@ -1,19 +1,31 @@
 /** The container_spec_* rows: limits and shares as configured in the cgroup. */
-import type { ContainerMetricSpec } from '../spec.js';
+import type { ContainerSample } from '../../collection/sample.js';
+import type { ContainerMetricSpec, Point } from '../spec.js';
 import { containerGauge, one, limitOrZero, NONE } from './row.js';
+
+/**
+ * cAdvisor emits the three memory spec series together, for every cgroup with a memory controller
+ * (a memory limit file), unlimited as 0.
+ */
+function memorySpec(s: ContainerSample, pick: (m: NonNullable<NonNullable<ContainerSample['cgroup']>['memory']>) => number | null | undefined): readonly Point[] {
+  const m = s.cgroup?.memory;
+  if (m === undefined || m.limitBytes === undefined) return NONE;
+  return one(limitOrZero(pick(m)));
+}
 
 export const limitsRows: readonly ContainerMetricSpec[] = [
   containerGauge({
     name: 'container_spec_cpu_period',
-    description: 'CPU period of the container, in microseconds.',
+    description: 'CPU period of the container.',
     unit: '{microsecond}',
     group: 'spec',
     source: 'v1 cpu.cfs_period_us; v2 cpu.max (second field)',
+    cadvisorDifference: 'On cgroup v2 cgroups without the cpu controller (the root, intermediate slices) cAdvisor reports 0; podpulse reports nothing.',
     points: (s) => one(s.cgroup?.cpuSpec?.periodUs),
   }),
   containerGauge({
     name: 'container_spec_cpu_quota',
-    description: 'CPU quota of the container, in microseconds per period.',
+    description: 'CPU quota of the container.',
     unit: '{microsecond}',
     group: 'spec',
     source: 'v1 cpu.cfs_quota_us; v2 cpu.max (first field); absent when unlimited',
@@ -28,14 +40,31 @@ export const limitsRows: readonly ContainerMetricSpec[] = [
     unit: '{share}',
     group: 'spec',
     source: 'v1 cpu.shares; v2 cpu.weight converted to shares',
+    cadvisorDifference: 'On cgroup v2 cgroups without the cpu controller (the root, intermediate slices) cAdvisor reports 0; podpulse reports nothing.',
     points: (s) => one(s.cgroup?.cpuSpec?.shares),
   }),
   containerGauge({
     name: 'container_spec_memory_limit_bytes',
-    description: 'Memory limit for the container (0 when unlimited).',
+    description: 'Memory limit for the container.',
     unit: 'By',
     group: 'spec',
-    source: 'v1 memory.limit_in_bytes; v2 memory.max',
-    points: (s) => one(limitOrZero(s.cgroup?.memory?.limitBytes)),
+    source: 'v1 memory.limit_in_bytes; v2 memory.max (unlimited, above 2^62, is 0)',
+    points: (s) => memorySpec(s, (m) => m.limitBytes),
+  }),
+  containerGauge({
+    name: 'container_spec_memory_swap_limit_bytes',
+    description: 'Memory swap limit for the container.',
+    unit: 'By',
+    group: 'spec',
+    source: 'v1 memory.memsw.limit_in_bytes (memory+swap); v2 memory.swap.max (swap alone); unlimited or no swap accounting is 0',
+    points: (s) => memorySpec(s, (m) => m.swapLimitBytes),
+  }),
+  containerGauge({
+    name: 'container_spec_memory_reservation_limit_bytes',
+    description: 'Memory reservation limit for the container.',
+    unit: 'By',
+    group: 'spec',
+    source: 'v1 memory.soft_limit_in_bytes; v2 memory.min (as cAdvisor); unlimited is 0',
+    points: (s) => memorySpec(s, (m) => m.reservationLimitBytes),
   }),
 ];

@@ -5,21 +5,21 @@ import { machineGauge, one } from './row.js';
 export const machineRows: readonly MachineMetricSpec[] = [
   machineGauge({
     name: 'machine_cpu_cores',
-    description: 'Number of logical CPU cores on the machine.',
+    description: 'Number of logical CPU cores.',
     unit: '{cpu}',
     source: '/sys/devices/system/cpu/online, else /proc/cpuinfo',
     points: (m) => one(m.cpuCores),
   }),
   machineGauge({
     name: 'machine_cpu_physical_cores',
-    description: 'Number of physical CPU cores on the machine.',
+    description: 'Number of physical CPU cores.',
     unit: '{cpu}',
     source: '/proc/cpuinfo distinct (physical id, core id)',
     points: (m) => one(m.physicalCores),
   }),
   machineGauge({
     name: 'machine_cpu_sockets',
-    description: 'Number of CPU sockets on the machine.',
+    description: 'Number of CPU sockets.',
     unit: '{socket}',
     source: '/proc/cpuinfo distinct physical id',
     points: (m) => one(m.sockets),

@@ -5,7 +5,7 @@ import { containerGauge, containerCounter, one, NONE } from './row.js';
 export const memoryRows: readonly ContainerMetricSpec[] = [
   containerGauge({
     name: 'container_memory_usage_bytes',
-    description: 'Current memory usage in bytes, including all memory regardless of when it was accessed.',
+    description: 'Current memory usage in bytes, including all memory regardless of when it was accessed',
     unit: 'By',
     group: 'memory',
     source: 'v1 memory.usage_in_bytes; v2 memory.current (root: anon+file)',
@@ -13,7 +13,7 @@ export const memoryRows: readonly ContainerMetricSpec[] = [
   }),
   containerGauge({
     name: 'container_memory_working_set_bytes',
-    description: 'Current working set in bytes: usage minus inactive file cache.',
+    description: 'Current working set in bytes.',
     unit: 'By',
     group: 'memory',
     source: 'usage - memory.stat (total_)inactive_file, clamped at 0',
@@ -52,20 +52,33 @@ export const memoryRows: readonly ContainerMetricSpec[] = [
     points: (s) => one(s.cgroup?.memory?.mappedFileBytes),
   }),
   containerGauge({
+    name: 'container_memory_kernel_usage',
+    description: 'Size of kernel memory allocated in bytes.',
+    unit: '{byte}',
+    group: 'memory',
+    source: 'v1 memory.kmem.usage_in_bytes; v2 memory.stat kernel (kernel >= 5.18)',
+    cadvisorDifference:
+      'On cgroup v2 cAdvisor always reports 0 (its cgroup library never fills it); podpulse reports memory.stat `kernel` where the kernel has it (5.18+) and nothing on older kernels.',
+    points: (s) => one(s.cgroup?.memory?.kernelUsageBytes),
+  }),
+  containerGauge({
     name: 'container_memory_failcnt',
-    description: 'Number of memory usage hits limits.',
+    description: 'Number of memory usage hits limits',
     unit: '{failure}',
     // A gauge on purpose: cAdvisor's name has no _total, and a monotonic sum would gain one.
     group: 'memory',
-    source: 'v1 memory.failcnt (absent on v2)',
+    source: 'v1 memory.failcnt; v2 memory.events.local max (0 in the root, which has no limit)',
+    cadvisorDifference:
+      'TYPE gauge, not counter: an OTel monotonic sum would gain a _total suffix in Prometheus. On cgroup v2 cAdvisor reports 0; podpulse reports memory.events.local `max`, the times usage reached memory.max, which is the event v1 counts here.',
     points: (s) => one(s.cgroup?.memory?.failcnt),
   }),
   containerGauge({
     name: 'container_memory_max_usage_bytes',
-    description: 'Maximum memory usage recorded in bytes.',
+    description: 'Maximum memory usage recorded in bytes',
     unit: 'By',
     group: 'memory',
     source: 'v1 memory.max_usage_in_bytes; v2 memory.peak (kernel >= 5.19)',
+    cadvisorDifference: 'On cgroup v2 without memory.peak (kernels before 5.19, and the root) cAdvisor reports 0; podpulse reports nothing.',
     points: (s) => one(s.cgroup?.memory?.maxUsageBytes),
   }),
   containerGauge({
@@ -86,7 +99,7 @@ export const memoryRows: readonly ContainerMetricSpec[] = [
   }),
   containerCounter({
     name: 'container_memory_failures_total',
-    description: 'Cumulative count of memory allocation failures (page faults).',
+    description: 'Cumulative count of memory allocation failures.',
     unit: '{failure}',
     attributes: ['failure_type', 'scope'],
     group: 'memory',

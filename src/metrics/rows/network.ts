@@ -7,21 +7,23 @@ export function networkRows(): ContainerMetricSpec[] {
   const rows = [
     ['receive_bytes', 'By', 'bytes received', (n: NetInterfaceSample) => n.rxBytes],
     ['receive_packets', '{packet}', 'packets received', (n: NetInterfaceSample) => n.rxPackets],
-    ['receive_errors', '{error}', 'errors while receiving', (n: NetInterfaceSample) => n.rxErrors],
+    ['receive_errors', '{error}', 'errors encountered while receiving', (n: NetInterfaceSample) => n.rxErrors],
     ['receive_packets_dropped', '{packet}', 'packets dropped while receiving', (n: NetInterfaceSample) => n.rxDropped],
     ['transmit_bytes', 'By', 'bytes transmitted', (n: NetInterfaceSample) => n.txBytes],
     ['transmit_packets', '{packet}', 'packets transmitted', (n: NetInterfaceSample) => n.txPackets],
-    ['transmit_errors', '{error}', 'errors while transmitting', (n: NetInterfaceSample) => n.txErrors],
+    ['transmit_errors', '{error}', 'errors encountered while transmitting', (n: NetInterfaceSample) => n.txErrors],
     ['transmit_packets_dropped', '{packet}', 'packets dropped while transmitting', (n: NetInterfaceSample) => n.txDropped],
   ] as const;
   return rows.map(([suffix, unit, what, pick]) =>
     containerCounter({
       name: `container_network_${suffix}_total`,
-      description: `Cumulative count of ${what} on the pod's network interface.`,
+      description: `Cumulative count of ${what}`,
       unit,
       attributes: ['interface'],
       group: 'network',
       source: '/proc/<sandbox pid>/net/dev (lo, veth*, docker*, nerdctl* skipped)',
+      cadvisorDifference:
+        'A host-network pod gets no series: its net/dev is the node\'s, which cAdvisor reports as the pod\'s traffic (google/cadvisor#2615). The node\'s traffic is on id="/".',
       points: (s) => perInterface(s, pick),
     }),
   );

@@ -2,20 +2,23 @@
 import type { ContainerMetricSpec } from '../spec.js';
 import { containerCounter, pressure } from './row.js';
 
+/** cAdvisor's words for each resource in its HELP texts. */
+const CONGESTION = { cpu: 'CPU', memory: 'memory', io: 'IO' } as const;
+
 export function pressureRows(): ContainerMetricSpec[] {
   const out: ContainerMetricSpec[] = [];
   for (const resource of ['cpu', 'memory', 'io'] as const) {
-    for (const [word, line, what] of [
-      ['waiting', 'someSeconds', 'at least one task'],
-      ['stalled', 'fullSeconds', 'all non-idle tasks'],
+    for (const [word, line, help] of [
+      ['waiting', 'someSeconds', 'Total time duration tasks in the container have waited'],
+      ['stalled', 'fullSeconds', 'Total time duration no tasks in the container could make progress'],
     ] as const) {
       out.push(
         containerCounter({
           name: `container_pressure_${resource}_${word}_seconds_total`,
-          description: `Total time ${what} of the container stalled on ${resource} (PSI "${line === 'someSeconds' ? 'some' : 'full'}").`,
+          description: `${help} due to ${CONGESTION[resource]} congestion.`,
           unit: 's',
           group: 'pressure',
-          source: `${resource}.pressure total= (cgroup v2 or the hybrid unified mount)`,
+          source: `${resource}.pressure "${line === 'someSeconds' ? 'some' : 'full'}" total= (cgroup v2 or the hybrid unified mount)`,
           points: (s) => pressure(s, resource, line),
         }),
       );
@@ -23,4 +26,3 @@ export function pressureRows(): ContainerMetricSpec[] {
   }
   return out;
 }
-

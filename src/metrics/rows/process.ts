@@ -5,7 +5,7 @@ import { containerGauge, one, limitOrZero } from './row.js';
 export const processRows: readonly ContainerMetricSpec[] = [
   containerGauge({
     name: 'container_threads',
-    description: 'Number of threads running inside the container.',
+    description: 'Number of threads running inside the container',
     unit: '{thread}',
     group: 'process',
     source: 'pids.current',
@@ -13,7 +13,7 @@ export const processRows: readonly ContainerMetricSpec[] = [
   }),
   containerGauge({
     name: 'container_threads_max',
-    description: 'Maximum number of threads allowed inside the container (0 when unlimited).',
+    description: 'Maximum number of threads allowed inside the container, infinity if value is zero',
     unit: '{thread}',
     group: 'process',
     source: 'pids.max ("max" exported as 0)',

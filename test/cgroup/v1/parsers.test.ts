@@ -5,7 +5,10 @@ import { parseCfsPeriodUs, parseCfsQuotaUs, parseCpuShares, parseCpuStatV1 } fro
 import { parseCpuacctStat, parseCpuacctUsage } from '../../../src/cgroup/v1/cpuacct.js';
 import {
   parseMemoryFailcnt,
+  parseMemoryKmemUsageInBytes,
   parseMemoryLimitInBytes,
+  parseMemoryOomControl,
+  parseMemorySoftLimitInBytes,
   parseMemoryMaxUsageInBytes,
   parseMemoryStatV1,
   parseMemoryUsageInBytes,
@@ -55,10 +58,10 @@ describe('cpuacct.stat', () => {
 });
 
 describe('v1 cpu.stat', () => {
-  it('reads periods, throttling and ignores nr_bursts/burst_time', () => {
+  it('reads periods, throttling and CFS burst (kernel >= 5.14)', () => {
     expect(
-      parseCpuStatV1('nr_periods 128\nnr_throttled 126\nthrottled_time 6188467083\nnr_bursts 0\nburst_time 0\n'),
-    ).toEqual({ nrPeriods: 128, nrThrottled: 126, throttledTimeNs: 6188467083n });
+      parseCpuStatV1('nr_periods 128\nnr_throttled 126\nthrottled_time 6188467083\nnr_bursts 7\nburst_time 35000000\n'),
+    ).toEqual({ nrPeriods: 128, nrThrottled: 126, throttledTimeNs: 6188467083n, nrBursts: 7, burstTimeNs: 35000000n });
   });
   it('keeps throttled_time exact past 2^53', () => {
     expect(parseCpuStatV1('throttled_time 9007199254740993\n').throttledTimeNs).toBe(9007199254740993n);
@@ -91,6 +94,23 @@ describe('cpu.cfs_quota_us / cfs_period_us / shares', () => {
     [() => parseCpuShares('\n'), /cpu\.shares/],
   ])('rejects malformed values (%#)', (fn, re) => {
     expect(fn).toThrow(re);
+  });
+});
+
+describe('memory.oom_control, soft limit, kmem usage', () => {
+  it('reads oom_kill (kernel >= 4.13); undefined on older kernels', () => {
+    expect(parseMemoryOomControl('oom_kill_disable 0\nunder_oom 0\noom_kill 3\n')).toBe(3);
+    expect(parseMemoryOomControl('oom_kill_disable 0\nunder_oom 1\n')).toBeUndefined();
+    expect(() => parseMemoryOomControl('oom_kill x\n')).toThrow(/^memory\.oom_control: /);
+  });
+  it('soft limit: the unlimited sentinel is null (exported as 0), a real one is bytes', () => {
+    expect(parseMemorySoftLimitInBytes('9223372036854771712\n')).toBeNull();
+    expect(parseMemorySoftLimitInBytes('134217728\n')).toBe(134217728);
+    expect(() => parseMemorySoftLimitInBytes('-1\n')).toThrow(/^memory\.soft_limit_in_bytes: /);
+  });
+  it('kmem usage in bytes', () => {
+    expect(parseMemoryKmemUsageInBytes('385024\n')).toBe(385024);
+    expect(() => parseMemoryKmemUsageInBytes('')).toThrow(/^memory\.kmem\.usage_in_bytes: /);
   });
 });
 

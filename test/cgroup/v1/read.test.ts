@@ -26,7 +26,7 @@ function cpuacct(o: Tree = {}): Tree {
 
 function cpu(o: Tree = {}): Tree {
   return {
-    'cpu.stat': 'nr_periods 128\nnr_throttled 126\nthrottled_time 6188467083\nnr_bursts 0\nburst_time 0\n',
+    'cpu.stat': 'nr_periods 128\nnr_throttled 126\nthrottled_time 6188467083\nnr_bursts 7\nburst_time 35000000\n',
     'cpu.cfs_quota_us': '50000\n',
     'cpu.cfs_period_us': '100000\n',
     'cpu.shares': '512\n',
@@ -48,6 +48,8 @@ function memory(o: Tree = {}): Tree {
       'total_inactive_file 8192\ntotal_active_file 12288\ntotal_pgfault 9999\ntotal_pgmajfault 99\n',
     'memory.memsw.limit_in_bytes': '9223372036854771712\n',
     'memory.oom_control': 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n',
+    'memory.soft_limit_in_bytes': '134217728\n',
+    'memory.kmem.usage_in_bytes': '1228800\n',
     'cgroup.procs': '100\n',
     ...o,
   };
@@ -124,6 +126,8 @@ describe('readCgroupV1 / readCgroupStats on v1 temp trees', () => {
         periods: 128,
         throttledPeriods: 126,
         throttledSeconds: 6.188467083,
+        burstPeriods: 7,
+        burstSeconds: 0.035,
       },
       cpuSpec: { quotaUs: 50000, periodUs: 100000, shares: 512 },
       memory: {
@@ -137,14 +141,26 @@ describe('readCgroupV1 / readCgroupStats on v1 temp trees', () => {
         failcnt: 3,
         limitBytes: 268435456,
         swapLimitBytes: null,
+        reservationLimitBytes: 134217728,
+        kernelUsageBytes: 1228800,
+        oomKills: 1,
         activeFileBytes: 12288,
         inactiveFileBytes: 8192,
         pageFaults: 700,
         majorPageFaults: 8,
       },
       io: [
-        { major: 8, minor: 0, device: '8:0', readBytes: 512, reads: 1 },
-        { major: 254, minor: 0, device: '/dev/vda', readBytes: 109051904, writeBytes: 8392704, reads: 832, writes: 64 },
+        { major: 8, minor: 0, device: '8:0', readBytes: 512, reads: 1, opBytes: { Read: 512, Total: 512 } },
+        {
+          major: 254,
+          minor: 0,
+          device: '/dev/vda',
+          readBytes: 109051904,
+          writeBytes: 8392704,
+          reads: 832,
+          writes: 64,
+          opBytes: { Read: 109051904, Write: 8392704, Total: 117444608 },
+        },
       ],
       pids: { current: 3, max: null },
       pressure: {
@@ -177,14 +193,14 @@ describe('readCgroupV1 / readCgroupStats on v1 temp trees', () => {
     expect(s.io).toBeUndefined();
   });
 
-  it('root cgroup: no pids files, no memsw files; limits read as unlimited', () => {
+  it('root cgroup: no pids files; no memsw file (no swap accounting) reads as no swap limit; limits read as unlimited', () => {
     const rootMemory = memory({ 'memory.limit_in_bytes': '9223372036854771712\n' });
     delete rootMemory['memory.memsw.limit_in_bytes'];
     root = writeTree({ ...hybridTree(), memory: rootMemory });
     const s = readCgroupStats(hybridLayout(root), '/', reader);
     expect(s.pids).toBeUndefined();
     expect(s.memory?.limitBytes).toBeNull();
-    expect(s.memory).not.toHaveProperty('swapLimitBytes');
+    expect(s.memory?.swapLimitBytes).toBeNull();
     expect(s.cpuSpec?.quotaUs).toBe(50000);
     expect(s.pressure).toEqual({ cpu: { someSeconds: 0.001, fullSeconds: 0 } });
   });
@@ -207,7 +223,7 @@ describe('readCgroupV1 / readCgroupStats on v1 temp trees', () => {
     delete plainOnly['blkio.throttle.io_serviced_recursive'];
     root = writeTree(hybridTree({ blkio: plainOnly }));
     expect(readCgroupStats(hybridLayout(root), CID, reader).io).toEqual([
-      { major: 254, minor: 0, device: '254:0', readBytes: 1, writeBytes: 1, reads: 1, writes: 1 },
+      { major: 254, minor: 0, device: '254:0', readBytes: 1, writeBytes: 1, reads: 1, writes: 1, opBytes: { Read: 1, Write: 1 } },
     ]);
     removeTree(root);
     root = writeTree(
@@ -257,7 +273,16 @@ describe('readCgroupV1 / readCgroupStats on v1 temp trees', () => {
     expect(failures[0]!.error).toBeInstanceOf(ParseError);
     expect(String(failures[0]!.error)).toMatch(/memory\.stat: /);
     // Everything memory.stat gives is absent (the working set too: it needs inactive_file), never 0 or a guess.
-    expect(stats.memory).toEqual({ usageBytes: 74657792, maxUsageBytes: 80195584, failcnt: 3, limitBytes: 268435456, swapLimitBytes: null });
+    expect(stats.memory).toEqual({
+      usageBytes: 74657792,
+      maxUsageBytes: 80195584,
+      failcnt: 3,
+      limitBytes: 268435456,
+      swapLimitBytes: null,
+      reservationLimitBytes: 134217728,
+      kernelUsageBytes: 1228800,
+      oomKills: 1,
+    });
     expect({ ...stats, memory: undefined }).toEqual({ ...good, memory: undefined });
   });
 });
@@ -364,12 +389,11 @@ describe('CgroupLimits (limits, shares, hierarchies) passed back from an earlier
       cpu: { quotaUs: 50000, periodUs: 100000, shares: 512 },
       memoryLimitBytes: 268435456,
       swapLimitBytes: null,
+      reservationLimitBytes: 134217728,
       memoryHierarchical: true,
       pidsMax: null,
       pressure: true,
     });
-    // No metric uses the OOM kill count of memory.oom_control (container_oom_events_total comes from CRI).
-    expect(firstFiles).not.toContain(at('memory', 'memory.oom_control'));
 
     const second = readCgroup(layout, CID, reader, { limits: first.limits });
     expect(second.stats).toEqual(first.stats);
@@ -382,6 +406,9 @@ describe('CgroupLimits (limits, shares, hierarchies) passed back from an earlier
       at('memory', 'memory.stat'),
       at('memory', 'memory.max_usage_in_bytes'),
       at('memory', 'memory.failcnt'),
+      at('memory', 'memory.kmem.usage_in_bytes'),
+      // container_oom_events_total: the kernel's count of OOM kills in this cgroup.
+      at('memory', 'memory.oom_control'),
       at('pids', 'pids.current'),
       at('blkio', 'blkio.throttle.io_service_bytes_recursive'),
       at('blkio', 'blkio.throttle.io_serviced_recursive'),
@@ -398,6 +425,7 @@ describe('CgroupLimits (limits, shares, hierarchies) passed back from an earlier
         at('cpu', 'cpu.shares'),
         at('memory', 'memory.limit_in_bytes'),
         at('memory', 'memory.memsw.limit_in_bytes'),
+        at('memory', 'memory.soft_limit_in_bytes'),
         at('memory', 'memory.use_hierarchy'),
         at('pids', 'pids.max'),
       ].sort(),
@@ -429,7 +457,7 @@ describe('CgroupLimits (limits, shares, hierarchies) passed back from an earlier
     expect(fresh.stats.pids?.max).toBe(50);
   });
 
-  it('absent stays absent: the root has no pids.max and no memsw limit, with or without its limits', () => {
+  it('absent stays absent: the root has no pids.max, with or without its limits; a missing memsw file is no swap limit', () => {
     const rootMemory = memory();
     delete rootMemory['memory.memsw.limit_in_bytes'];
     root = writeTree({ ...hybridTree(), memory: rootMemory });
@@ -437,11 +465,11 @@ describe('CgroupLimits (limits, shares, hierarchies) passed back from an earlier
     const reader = new FileReader();
     const first = readCgroup(layout, '/', reader);
     expect(first.limits).not.toHaveProperty('pidsMax');
-    expect(first.limits).not.toHaveProperty('swapLimitBytes');
+    expect(first.limits.swapLimitBytes).toBeNull();
     const second = readCgroup(layout, '/', reader, { limits: first.limits });
     expect(second.stats).toEqual(first.stats);
     expect(second.stats.pids).toBeUndefined();
-    expect(second.stats.memory).not.toHaveProperty('swapLimitBytes');
+    expect(second.stats.memory?.swapLimitBytes).toBeNull();
   });
 
   it('without a CFS quota cpu.stat is not read: no periods or throttling (no metric reports them then)', () => {

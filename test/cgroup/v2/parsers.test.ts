@@ -9,6 +9,8 @@ import {
   parseMemoryStatV2,
   parseMemorySwapCurrent,
   parseMemorySwapMax,
+  parseMemoryEvents,
+  parseMemoryMin,
 } from '../../../src/cgroup/v2/memory.js';
 import { parsePidsCurrent, parsePidsMax } from '../../../src/cgroup/v2/pids.js';
 import { parsePressure } from '../../../src/cgroup/v2/psi.js';
@@ -128,6 +130,7 @@ pgmajfault 2
       inactiveFile: 8806400,
       pgfault: 19537,
       pgmajfault: 2,
+      kernel: 1703936,
     });
   });
   it('negative anon (kernel bug) → 0; empty → {}', () => {
@@ -196,5 +199,19 @@ describe('*.pressure', () => {
     expect(() => parsePressure('full avg10=0.00 avg60=0.00 avg300=0.00 total=-\n', 'cpu.pressure')).toThrow(
       /^cpu\.pressure: /,
     );
+  });
+});
+
+describe('v2 memory.events(.local) and memory.min', () => {
+  it('reads max and oom_kill; other keys are ignored; an old kernel without oom_kill leaves it undefined', () => {
+    expect(parseMemoryEvents('low 0\nhigh 0\nmax 12\noom 2\noom_kill 1\noom_group_kill 0\n')).toEqual({ max: 12, oomKill: 1 });
+    expect(parseMemoryEvents('low 0\nhigh 0\nmax 0\noom 0\n')).toEqual({ max: 0 });
+    expect(() => parseMemoryEvents('oom_kill many\n')).toThrow(/^memory\.events\.local: /);
+  });
+  it('memory.min: bytes, or max → null', () => {
+    expect(parseMemoryMin('0\n')).toBe(0);
+    expect(parseMemoryMin('134217728\n')).toBe(134217728);
+    expect(parseMemoryMin('max\n')).toBeNull();
+    expect(() => parseMemoryMin('\n')).toThrow(ParseError);
   });
 });

@@ -19,10 +19,13 @@ function leaf(overrides: Tree = {}): Tree {
     'cpu.weight': '100\n',
     'memory.current': '1048576\n',
     'memory.max': '2097152\n',
-    'memory.stat': 'anon 524288\nfile 409600\nfile_mapped 4096\nactive_file 8192\ninactive_file 401408\n',
+    'memory.stat': 'anon 524288\nfile 409600\nkernel 90112\nfile_mapped 4096\nactive_file 8192\ninactive_file 401408\n',
+    'memory.min': '1048576\n',
     'memory.swap.current': '4096\n',
     'memory.swap.max': '0\n',
+    // Hierarchical (children's kills included); podpulse reads the .local file, this cgroup's own.
     'memory.events': 'low 0\nhigh 0\nmax 4\noom 2\noom_kill 2\n',
+    'memory.events.local': 'low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\noom_group_kill 0\n',
     'io.stat': '',
     'pids.current': '2\n',
     'pids.max': '100\n',
@@ -39,7 +42,7 @@ describe('readCgroupV2 on temp trees', () => {
   const layoutOf = (dir: string): CgroupLayout => ({ mode: 'v2', v1: new Map(), unified: dir });
   afterEach(() => removeTree(root));
 
-  it('reads a full leaf; memory.peak absent (kernel < 5.19) leaves maxUsageBytes undefined', () => {
+  it('reads a full leaf; memory.peak absent (kernel < 5.19) leaves maxUsageBytes undefined; no burst keys (< 5.14) is 0 bursts', () => {
     root = writeTree({ c: leaf() });
     const s = readCgroupV2(layoutOf(root), '/c', reader).stats;
     expect(s.cpu).toEqual({
@@ -49,6 +52,8 @@ describe('readCgroupV2 on temp trees', () => {
       periods: 5,
       throttledPeriods: 1,
       throttledSeconds: 0.0025,
+      burstPeriods: 0,
+      burstSeconds: 0,
     });
     expect(s.cpuSpec).toEqual({ periodUs: 100000, quotaUs: 25000, shares: 2597 });
     expect(s.memory).toEqual({
@@ -58,8 +63,12 @@ describe('readCgroupV2 on temp trees', () => {
       cacheBytes: 409600,
       swapBytes: 4096,
       mappedFileBytes: 4096,
+      failcnt: 3,
       limitBytes: 2097152,
       swapLimitBytes: 0,
+      reservationLimitBytes: 1048576,
+      kernelUsageBytes: 90112,
+      oomKills: 1,
       activeFileBytes: 8192,
       inactiveFileBytes: 401408,
     });
@@ -141,7 +150,7 @@ describe('readCgroupV2 with the limits passed back from an earlier read', () => 
   const layoutOf = (dir: string): CgroupLayout => ({ mode: 'v2', v1: new Map(), unified: dir });
   afterEach(() => removeTree(root));
 
-  it('opens only the files that change and returns the same stats; memory.events is never read', () => {
+  it('opens only the files that change and returns the same stats; memory.events.local, not memory.events', () => {
     root = writeTree({ c: leaf() });
     const reader = new RecordingReader();
     const first = readCgroupV2(layoutOf(root), '/c', reader);
@@ -150,10 +159,11 @@ describe('readCgroupV2 with the limits passed back from an earlier read', () => 
       cpu: { periodUs: 100000, quotaUs: 25000, shares: 2597 },
       memoryLimitBytes: 2097152,
       swapLimitBytes: 0,
+      reservationLimitBytes: 1048576,
       pidsMax: 100,
       pressure: true,
     });
-    // No metric uses its oom_kill count (container_oom_events_total comes from CRI).
+    // The hierarchical file would count the kills of child cgroups here too; cAdvisor counts a kill on the task's own cgroup.
     expect(firstFiles).not.toContain('c/memory.events');
 
     const second = readCgroupV2(layoutOf(root), '/c', reader, { limits: first.limits });
@@ -164,6 +174,7 @@ describe('readCgroupV2 with the limits passed back from an earlier read', () => 
       'c/memory.stat',
       'c/memory.peak',
       'c/memory.swap.current',
+      'c/memory.events.local',
       'c/io.stat',
       'c/pids.current',
       'c/cpu.pressure',
@@ -173,7 +184,7 @@ describe('readCgroupV2 with the limits passed back from an earlier read', () => 
     ];
     expect(reader.take(root)).toEqual(steady);
     expect(firstFiles.filter((f) => !steady.includes(f)).sort()).toEqual(
-      ['c/cpu.max', 'c/cpu.weight', 'c/memory.max', 'c/memory.swap.max', 'c/pids.max'].sort(),
+      ['c/cpu.max', 'c/cpu.weight', 'c/memory.max', 'c/memory.swap.max', 'c/memory.min', 'c/pids.max'].sort(),
     );
   });
 
@@ -192,7 +203,7 @@ describe('readCgroupV2 with the limits passed back from an earlier read', () => 
 
   it('absent stays absent: the root has no cpu.max, memory.max, pids.max; a read with its limits has none either', () => {
     const rootFiles = leaf();
-    for (const f of ['cpu.max', 'cpu.weight', 'memory.max', 'memory.swap.max', 'pids.max', 'pids.current', 'memory.current']) delete rootFiles[f];
+    for (const f of ['cpu.max', 'cpu.weight', 'memory.max', 'memory.swap.max', 'memory.min', 'memory.events', 'memory.events.local', 'pids.max', 'pids.current', 'memory.current']) delete rootFiles[f];
     root = writeTree(rootFiles);
     const reader = new FileReader();
     const first = readCgroupV2(layoutOf(root), '/', reader);
