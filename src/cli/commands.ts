@@ -1,9 +1,10 @@
 import type { Command } from './command.js';
 import { machineCommand } from './machine.js';
 import { psCommand } from './ps.js';
+import { statsCommand } from './stats.js';
 
 /** The operator commands, by the name given as the first argument (`podpulse ps …`). */
-export const COMMANDS: readonly Command[] = [psCommand, machineCommand];
+export const COMMANDS: readonly Command[] = [psCommand, statsCommand, machineCommand];
 
 export function commandNamed(name: string | undefined): Command | undefined {
   return COMMANDS.find((c) => c.name === name);
