@@ -17,6 +17,8 @@ export interface CommandContext {
   agent(): Agent;
   /** Resolves after `ms`, or at once when the command is asked to stop (Ctrl-C). */
   sleep(ms: number): Promise<void>;
+  /** True once SIGINT or SIGTERM arrived: a looping command ends. */
+  stopping(): boolean;
 }
 
 /**

@@ -56,6 +56,7 @@ export async function runCommand(cmd: Command, argv: readonly string[], env: Nod
       args,
       out: process.stdout,
       agent: () => (agent ??= new Agent({ config: loaded.config, env, log, ...(opts.reader ? { reader: opts.reader } : {}) })),
+      stopping: () => stopping,
       sleep: (ms) =>
         stopping
           ? Promise.resolve()
