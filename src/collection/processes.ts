@@ -30,6 +30,9 @@ export interface ProcessDetail extends ProcessSample {
   argv: readonly string[];
 }
 
+/** USER_HZ, the tick of /proc/<pid>/stat times: sysconf(_SC_CLK_TCK), 100 on every mainstream Linux build. */
+export const USER_HZ = 100;
+
 /** A cgroup may hold thousands of tasks: no more than this many pids are read per cgroup and cycle. */
 export const MAX_PIDS_READ = 1024;
 
