@@ -1,5 +1,6 @@
 /** Filesystem usage (cAdvisor kind "disk"): the containerd writable layer, which cAdvisor leaves empty. */
 import type { ContainerMetricSpec } from '../spec.js';
+import { both } from './explain.js';
 import { containerGauge, perFs } from './row.js';
 
 export const diskRows: readonly ContainerMetricSpec[] = [
@@ -10,6 +11,10 @@ export const diskRows: readonly ContainerMetricSpec[] = [
     attributes: ['device'],
     group: 'disk',
     source: 'CRI ListContainerStats writable_layer.used_bytes',
+    explain: {
+      formula: 'CRI ListContainerStats writable_layer.used_bytes',
+      inputs: [both('CRI ListContainerStats writable_layer.used_bytes')],
+    },
     points: (s) => perFs(s, (f) => f.usageBytes),
   }),
   containerGauge({
@@ -19,6 +24,10 @@ export const diskRows: readonly ContainerMetricSpec[] = [
     attributes: ['device'],
     group: 'disk',
     source: 'statfs of the writable layer mountpoint (capacity)',
+    explain: {
+      formula: 'statfs(writable layer mount): blocks × block size',
+      inputs: [both('statfs f_blocks × f_bsize of the writable layer')],
+    },
     points: (s) => perFs(s, (f) => f.limitBytes),
   }),
   containerGauge({
@@ -28,6 +37,10 @@ export const diskRows: readonly ContainerMetricSpec[] = [
     attributes: ['device'],
     group: 'disk',
     source: 'statfs of the writable layer mountpoint (files)',
+    explain: {
+      formula: 'statfs(writable layer mount): files',
+      inputs: [both('statfs f_files of the writable layer')],
+    },
     points: (s) => perFs(s, (f) => f.inodesTotal),
   }),
   containerGauge({
@@ -37,6 +50,10 @@ export const diskRows: readonly ContainerMetricSpec[] = [
     attributes: ['device'],
     group: 'disk',
     source: 'statfs of the writable layer mountpoint (ffree)',
+    explain: {
+      formula: 'statfs(writable layer mount): ffree',
+      inputs: [both('statfs f_ffree of the writable layer')],
+    },
     points: (s) => perFs(s, (f) => f.inodesFree),
   }),
 ];

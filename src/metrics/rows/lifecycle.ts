@@ -1,5 +1,6 @@
 /** Start time, last seen, restarts and OOM kills. */
 import type { ContainerMetricSpec } from '../spec.js';
+import { both } from './explain.js';
 import { containerGauge, containerCounter, one } from './row.js';
 
 export const lifecycleRows: readonly ContainerMetricSpec[] = [
@@ -9,6 +10,10 @@ export const lifecycleRows: readonly ContainerMetricSpec[] = [
     unit: 's',
     group: 'lifecycle',
     source: 'CRI started_at, else the earliest mtime of the cgroup directories',
+    explain: {
+      formula: 'CRI started_at, else the earliest mtime of the cgroup directories',
+      inputs: [both('CRI ContainerStatus started_at')],
+    },
     points: (s) => one(s.startTimeSeconds),
   }),
   containerGauge({
@@ -18,6 +23,10 @@ export const lifecycleRows: readonly ContainerMetricSpec[] = [
     valueType: 'double',
     group: 'lifecycle',
     source: 'the collection time',
+    explain: {
+      formula: 'the time of this collection',
+      inputs: [],
+    },
     points: (s) => one(s.lastSeenSeconds),
   }),
   // --- OOM ---
@@ -27,6 +36,11 @@ export const lifecycleRows: readonly ContainerMetricSpec[] = [
     unit: '{event}',
     group: 'oom_event',
     source: 'CRI ContainerStatus reason "OOMKilled" transitions across restarts',
+    explain: {
+      formula: 'transitions to reason OOMKilled seen in CRI ContainerStatus, across restarts',
+      inputs: [both('CRI ContainerStatus reason')],
+      meaning: 'Counts kills of the container\'s main process by the OOM killer (the kubelet then restarts it); it can grow while working set stayed below the limit if a spike between two reads hit it.',
+    },
     points: (s) => one(s.oomEvents),
   }),
   containerGauge({
@@ -35,6 +49,10 @@ export const lifecycleRows: readonly ContainerMetricSpec[] = [
     unit: '{restart}',
     group: 'lifecycle',
     source: 'CRI annotation io.kubernetes.container.restartCount',
+    explain: {
+      formula: 'CRI annotation io.kubernetes.container.restartCount',
+      inputs: [both('CRI annotation io.kubernetes.container.restartCount')],
+    },
     points: (s) => one(s.restartCount),
   }),
 ];

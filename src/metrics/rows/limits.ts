@@ -1,5 +1,6 @@
 /** The container_spec_* rows: limits and shares as configured in the cgroup. */
 import type { ContainerMetricSpec } from '../spec.js';
+import { v1, v2 } from './explain.js';
 import { containerGauge, one, limitOrZero, NONE } from './row.js';
 
 export const limitsRows: readonly ContainerMetricSpec[] = [
@@ -9,6 +10,10 @@ export const limitsRows: readonly ContainerMetricSpec[] = [
     unit: '{microsecond}',
     group: 'spec',
     source: 'v1 cpu.cfs_period_us; v2 cpu.max (second field)',
+    explain: {
+      formula: 'v1: cpu.cfs_period_us; v2: second field of cpu.max',
+      inputs: [v1('cpu.cfs_period_us'), v2('cpu.max')],
+    },
     points: (s) => one(s.cgroup?.cpuSpec?.periodUs),
   }),
   containerGauge({
@@ -17,6 +22,11 @@ export const limitsRows: readonly ContainerMetricSpec[] = [
     unit: '{microsecond}',
     group: 'spec',
     source: 'v1 cpu.cfs_quota_us; v2 cpu.max (first field); absent when unlimited',
+    explain: {
+      formula: 'v1: cpu.cfs_quota_us (-1 = none, no point); v2: first field of cpu.max (max = none)',
+      inputs: [v1('cpu.cfs_quota_us'), v2('cpu.max')],
+      meaning: 'Quota / period is the CPU limit in cores (the pod\'s resources.limits.cpu).',
+    },
     points: (s) => {
       const q = s.cgroup?.cpuSpec?.quotaUs;
       return q === undefined || q === null ? NONE : [{ value: q }];
@@ -28,6 +38,11 @@ export const limitsRows: readonly ContainerMetricSpec[] = [
     unit: '{share}',
     group: 'spec',
     source: 'v1 cpu.shares; v2 cpu.weight converted to shares',
+    explain: {
+      formula: 'v1: cpu.shares; v2: 2 + (cpu.weight − 1) × 262142 / 9999',
+      inputs: [v1('cpu.shares'), v2('cpu.weight')],
+      meaning: 'The relative weight under contention, from resources.requests.cpu (1024 per core); no cap.',
+    },
     points: (s) => one(s.cgroup?.cpuSpec?.shares),
   }),
   containerGauge({
@@ -36,6 +51,11 @@ export const limitsRows: readonly ContainerMetricSpec[] = [
     unit: 'By',
     group: 'spec',
     source: 'v1 memory.limit_in_bytes; v2 memory.max',
+    explain: {
+      formula: 'v1: memory.limit_in_bytes; v2: memory.max; unlimited = 0',
+      inputs: [v1('memory.limit_in_bytes'), v2('memory.max')],
+      meaning: 'The cgroup\'s hard limit (resources.limits.memory). When charged memory reaches it and reclaim cannot free enough, the kernel\'s OOM killer kills a task of this cgroup.',
+    },
     points: (s) => one(limitOrZero(s.cgroup?.memory?.limitBytes)),
   }),
 ];
