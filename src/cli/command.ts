@@ -1,5 +1,6 @@
 import type { Agent } from '../agent.js';
 import type { AgentConfig } from '../config/load.js';
+import type { FileReader } from '../fs/file-reader.js';
 import type { Logger } from '../log.js';
 
 /** What a command's flags parsed to: strings and booleans by flag name, then the positionals. */
@@ -13,8 +14,11 @@ export interface CommandContext {
   log: Logger;
   args: CommandArgs;
   out: NodeJS.WriteStream;
-  /** The agent (its CRI inventory and readers), for commands that look at containers; built on first use. */
-  agent(): Agent;
+  /**
+   * The agent (its CRI inventory and readers), for commands that look at containers; built on first
+   * use, with `reader` as its file reader when given (explain records the reads).
+   */
+  agent(opts?: { reader?: FileReader }): Agent;
   /** Resolves after `ms`, or at once when the command is asked to stop (Ctrl-C). */
   sleep(ms: number): Promise<void>;
   /** True once SIGINT or SIGTERM arrived: a looping command ends. */
@@ -34,5 +38,7 @@ export interface Command {
   flags: Readonly<Record<string, 'string' | 'boolean'>>;
   /** Names of the positional arguments it requires, in order. */
   positionals: readonly string[];
+  /** Config flags the command adds before the user's (explain switches on its metric's group). */
+  configFlags?(args: CommandArgs): string[];
   run(ctx: CommandContext): Promise<number>;
 }

@@ -1,16 +1,10 @@
 import { Agent } from '../agent.js';
 import { loadConfig } from '../config/load.js';
 import { ConfigError } from '../errors.js';
-import type { FileReader } from '../fs/file-reader.js';
 import { createLogger } from '../log.js';
 import { routeOtelDiagnostics } from '../otel-diag.js';
 import type { Command, CommandContext } from './command.js';
 import { splitCommandArgs } from './command-args.js';
-
-export interface RunCommandOptions {
-  /** The reader the agent gets (explain passes one that records what it read). */
-  reader?: FileReader;
-}
 
 /** Usage and flags of one command, for `podpulse <command> --help`. */
 export function commandHelp(cmd: Command): string {
@@ -30,7 +24,7 @@ export function commandHelp(cmd: Command): string {
  * agent loads it, then the command on an Agent that is built but never started. Usage and config
  * errors become one line on stderr and exit code 2. Ctrl-C ends a waiting command cleanly.
  */
-export async function runCommand(cmd: Command, argv: readonly string[], env: NodeJS.ProcessEnv, opts: RunCommandOptions = {}): Promise<number> {
+export async function runCommand(cmd: Command, argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(commandHelp(cmd));
     return 0;
@@ -46,7 +40,7 @@ export async function runCommand(cmd: Command, argv: readonly string[], env: Nod
   process.on('SIGTERM', onSignal);
   try {
     const { args, rest } = splitCommandArgs(cmd, argv);
-    const loaded = loadConfig(rest, env);
+    const loaded = loadConfig([...(cmd.configFlags?.(args) ?? []), ...rest], env);
     // Warnings only: an operator command's output is its table, and info lines would interleave with it.
     const log = createLogger(loaded.config.log.level === 'info' ? 'warn' : loaded.config.log.level, loaded.secrets);
     routeOtelDiagnostics(log);
@@ -55,7 +49,7 @@ export async function runCommand(cmd: Command, argv: readonly string[], env: Nod
       log,
       args,
       out: process.stdout,
-      agent: () => (agent ??= new Agent({ config: loaded.config, env, log, ...(opts.reader ? { reader: opts.reader } : {}) })),
+      agent: (opts) => (agent ??= new Agent({ config: loaded.config, env, log, ...(opts?.reader ? { reader: opts.reader } : {}) })),
       stopping: () => stopping,
       sleep: (ms) =>
         stopping
