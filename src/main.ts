@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Agent } from './agent.js';
-import { commandNamed } from './cli/commands.js';
+import { findCommand } from './cli/commands.js';
 import { helpText } from './cli/help.js';
 import { runCommand } from './cli/run-command.js';
 import { changedKeys } from './config/diff.js';
@@ -32,8 +32,8 @@ function loggerFor(loaded: Pick<LoadedConfig, 'config' | 'secrets'>): Logger {
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   // `podpulse ps|stats|top|explain|machine …`: operator commands on the agent's own readers.
-  const command = commandNamed(argv[0]);
-  if (command) return runCommand(command, argv.slice(1), env);
+  const found = findCommand(argv);
+  if (found) return runCommand(found.command, found.argv, env);
   let loaded: LoadedConfig;
   try {
     loaded = loadConfig(argv, env);

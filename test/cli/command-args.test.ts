@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { splitCommandArgs } from '../../src/cli/command-args.js';
+import { findCommand } from '../../src/cli/commands.js';
 import type { Command } from '../../src/cli/command.js';
 import { explainCommand } from '../../src/cli/explain.js';
 import { psCommand } from '../../src/cli/ps.js';
@@ -27,5 +28,17 @@ describe('splitCommandArgs', () => {
   ])('%j is a usage error (exit 2)', (argv, message) => {
     expect(() => splitCommandArgs(psCommand as Command, argv)).toThrow(ConfigError);
     expect(() => splitCommandArgs(psCommand as Command, argv)).toThrow(message);
+  });
+});
+
+describe('findCommand', () => {
+  it('finds the command after --config FILE (npm start -- ps) and leaves the rest in order', () => {
+    expect(findCommand(['--config', 'config/podpulse.yaml', 'ps', '--pod', 'web'])).toEqual({ command: psCommand, argv: ['--config', 'config/podpulse.yaml', '--pod', 'web'] });
+    expect(findCommand(['explain', 'container_threads'])?.argv).toEqual(['container_threads']);
+  });
+  it('is undefined for the agent itself, flag values included', () => {
+    expect(findCommand(['--once', '--print', 'json'])).toBeUndefined();
+    expect(findCommand(['--config', 'ps'])).toBeUndefined();
+    expect(findCommand(['stray'])).toBeUndefined();
   });
 });
