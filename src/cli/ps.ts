@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { CgroupLayout } from '../cgroup/layout.js';
-import { readCgroupProcesses, readProcessDetail, USER_HZ, type ProcessDetail } from '../collection/processes.js';
+import { MAX_PIDS_READ, readCgroupProcesses, readProcessDetail, USER_HZ, type ProcessDetail } from '../collection/processes.js';
 import type { Target } from '../discovery/target.js';
 import { GoneError } from '../errors.js';
 import type { FileReader } from '../fs/file-reader.js';
@@ -48,7 +48,7 @@ export const psCommand: Command = {
     const selected = selectTargets(targets, filter)
       .filter((t) => kindOf(t.identity) === 'container')
       .sort((a, b) => byPodThenContainer(a.identity, b.identity));
-    const result = await psOf(selected, { layout: agent.layout, reader: agent.reader, procRoot: agent.roots.procRoot, sampleMs, sleep: ctx.sleep });
+    const result = await psOf(selected, { layout: agent.layout, reader: agent.reader, procRoot: agent.roots.procRoot, sampleMs, sleep: ctx.sleep, warn: (m) => ctx.log.warn(m) });
     ctx.out.write(ctx.args.values.json === true ? JSON.stringify({ containers: result }, null, 2) + '\n' : psText(result));
     return 0;
   },
@@ -60,6 +60,8 @@ export interface PsDeps {
   procRoot: string;
   sampleMs: number;
   sleep(ms: number): Promise<void>;
+  /** A process whose files could not be read or parsed (not one that exited): said on stderr, left out. */
+  warn(message: string): void;
 }
 
 /** The processes of `targets`, with CPU measured between two reads `sampleMs` apart. */
@@ -70,7 +72,10 @@ export async function psOf(targets: readonly Target[], deps: PsDeps): Promise<Ps
   const first = new Map<Target, ProcessDetail[]>();
   for (const t of targets) {
     try {
-      first.set(t, readCgroupProcesses(deps.layout, t.cgroupPath, deps.reader, (pid) => readProcessDetail(proc, pid, deps.reader, { userHz: USER_HZ, bootTimeSeconds })).processes);
+      const read = readCgroupProcesses(deps.layout, t.cgroupPath, deps.reader, (pid) => readProcessDetail(proc, pid, deps.reader, { userHz: USER_HZ, bootTimeSeconds }));
+      for (const f of read.failures) deps.warn(`${t.identity.pod}/${t.identity.container}: ${f.path}: ${f.error instanceof Error ? f.error.message : String(f.error)}`);
+      if (read.truncated) deps.warn(`${t.identity.pod}/${t.identity.container}: more than ${MAX_PIDS_READ} processes; the first ${MAX_PIDS_READ} are shown`);
+      first.set(t, read.processes);
     } catch (err) {
       if (!(err instanceof GoneError)) throw err;
     }

@@ -11,7 +11,7 @@ export function commandHelp(cmd: Command): string {
   return [
     `Usage: podpulse ${cmd.usage} [--config FILE] [--<key> VALUE ...]`,
     '',
-    `${cmd.summary}.`,
+    `${cmd.summary.charAt(0).toUpperCase()}${cmd.summary.slice(1)}.`,
     '',
     'Config flags (--paths-proc, --cri-endpoint, …) work as for the agent; see podpulse --help.',
     'Exit codes: 0 ok, 1 failure, 2 bad usage (an unknown flag, or a filter that names no pod or container).',
