@@ -5,8 +5,8 @@
  * metrics of the very same cycle, which needs the snapshots in hand (in-process, same code).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
@@ -251,6 +251,38 @@ describe.skipIf(gate.skip)(gate.title('operator commands on the real containerd'
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(message);
   }, 60_000);
+
+  it('reads the host through paths.proc/sys/rootfs as in the DaemonSet, where /sys/fs/cgroup is not the host\'s', async () => {
+    // A private mount namespace (nothing leaks to the host): the host's /proc, /sys and / bound under
+    // a directory as the DaemonSet mounts them at /host/*, and an empty tmpfs over /sys/fs/cgroup.
+    const base = mkdtempSync(join(tmpdir(), 'podpulse-hostroots-'));
+    const flags = `--cri-endpoint ${rt.socket} --discovery-cgroup-parents kubepods --namespace ${NS} --pod ops-web --json`;
+    const script = [
+      'set -e',
+      `mkdir -p ${base}/proc ${base}/sys ${base}/root`,
+      `mount --bind /proc ${base}/proc`,
+      `mount --rbind /sys ${base}/sys`,
+      `mount --bind / ${base}/root`,
+      'mount -t tmpfs none /sys/fs/cgroup',
+      `node dist/src/main.js ps ${flags} --paths-proc ${base}/proc --paths-sys ${base}/sys --paths-rootfs ${base}/root`,
+      'echo ===',
+      `node dist/src/main.js ps ${flags} 2>&1 || echo "exit $?"`,
+    ].join('\n');
+    try {
+      const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      const [inside, defaults] = r.stdout.split('===\n');
+      const { containers } = JSON.parse(inside ?? '') as { containers: PsContainer[] };
+      expect(containers.map((c) => [c.container, c.processes.map((p) => p.command)])).toEqual([
+        ['burn', ["sh -c 'while :; do :; done'"]],
+        ['sleeper', ['sleep infinity']],
+      ]);
+      // The same command without the paths finds no cgroups and says which key to set.
+      expect(defaults).toMatch(/paths\.sys: value was "\/sys".*set paths\.sys[\s\S]*exit 2/);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it('machine reports this host and the fixture roots given by paths.*', async () => {
     const host = await podpulse(rt, ['machine', '--json']);
