@@ -284,6 +284,31 @@ describe.skipIf(gate.skip)(gate.title('operator commands on the real containerd'
     }
   }, 90_000);
 
+  it('group per_process exports the busiest process of each container with its pid and comm (--print json)', async () => {
+    const run = await podpulse(rt, ['--once', '--print', 'json', '--metrics-groups-per-process', 'true', '--metrics-max-processes-per-container', '1', '--log-level', 'warn']);
+    expect(run.code, run.stderr).toBe(0);
+    const points = run.stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { name: string; attributes: Record<string, string>; value: number })
+      .filter((p) => p.name.startsWith('container_process_') && p.attributes.namespace === NS && p.attributes.pod === 'ops-web');
+    const burnPids = parseProcs(readFileSync(join(pods.cgroupDir('pids', cgroupOf('burn')), 'cgroup.procs'), 'utf8'));
+    const burn = points.filter((p) => p.attributes.container === 'burn');
+    expect(burn.map((p) => [p.name, p.attributes.pid, p.attributes.comm]).sort()).toEqual([
+      ['container_process_cpu_usage_seconds_total', String(burnPids[0]), 'sh'],
+      ['container_process_memory_rss_bytes', String(burnPids[0]), 'sh'],
+      ['container_process_threads', String(burnPids[0]), 'sh'],
+    ]);
+    const stat = readFileSync(`/proc/${burnPids[0]}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const cpuNow = (Number(stat[11]) + Number(stat[12])) / 100;
+    const cpu = burn.find((p) => p.name === 'container_process_cpu_usage_seconds_total')!.value;
+    expect(cpu).toBeGreaterThan(0);
+    expect(cpu).toBeLessThanOrEqual(cpuNow);
+    // Without the group, no container_process_* series at all.
+    const off = await podpulse(rt, ['--once', '--print', 'prometheus', '--log-level', 'warn']);
+    expect(off.stdout).not.toMatch(/container_process_/);
+  }, 90_000);
+
   it('machine reports this host and the fixture roots given by paths.*', async () => {
     const host = await podpulse(rt, ['machine', '--json']);
     expect(host.code, host.stderr).toBe(0);
