@@ -139,6 +139,11 @@ export class Agent {
     return this.#inventory.list();
   }
 
+  /** Whether the container runtime answered discovery's last calls. */
+  get runtimeConnected(): boolean {
+    return this.#inventory.connected;
+  }
+
   /** One collection, returned instead of pushed (--once --print). */
   async collectOnce(): Promise<ResourceMetrics> {
     const { config, log } = this.#deps;

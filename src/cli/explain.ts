@@ -16,7 +16,7 @@ import type { ExplainInput, MetricSpec, Point } from '../metrics/spec.js';
 import type { Command } from './command.js';
 import { bytes, percent } from './format.js';
 import { RecordingReader, type FileRead } from './recording-reader.js';
-import { filterOf, kindOf, selectTargets, type TargetFilter } from './select.js';
+import { discoverPods, filterOf, kindOf, selectTargets, type TargetFilter } from './select.js';
 
 export interface ExplainedInput {
   file: string;
@@ -189,7 +189,7 @@ export const explainCommand: Command = {
     if (spec.entity === 'container' && filter.pod === undefined) throw new ConfigError(`${name} is a container metric: name the pod with --pod (and --container for one of its containers)`);
     const reader = new RecordingReader();
     const agent = ctx.agent({ reader });
-    const { targets } = await agent.discover();
+    const { targets } = spec.entity === 'container' ? await discoverPods(agent, ctx.config.cri.endpoint) : await agent.discover();
     const { result: snapshot, reads } = await reader.recording(() => agent.cycleReader.collect());
     const e = explain(spec, snapshot, reads, targets, filter, { layout: agent.layout, procRoot: agent.roots.procRoot });
     ctx.out.write(ctx.args.values.json === true ? JSON.stringify(e, null, 2) + '\n' : explainText(e));

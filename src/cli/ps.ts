@@ -15,7 +15,7 @@ import { ProcFs, readPidStat } from '../procfs/proc-fs.js';
 import type { Command } from './command.js';
 import { durationFlag } from './duration-flag.js';
 import { bytes, isoTime, table } from './format.js';
-import { byPodThenContainer, filterOf, kindOf, selectTargets } from './select.js';
+import { byPodThenContainer, discoverPods, filterOf, kindOf, selectTargets } from './select.js';
 
 export interface PsProcess extends Omit<ProcessDetail, 'argv'> {
   user: string;
@@ -44,7 +44,7 @@ export const psCommand: Command = {
     const sampleMs = durationFlag('interval', ctx.args.values.interval, 500, 100, 10_000);
     const filter = filterOf(ctx.args.values);
     const agent = ctx.agent();
-    const { targets } = await agent.discover();
+    const { targets } = await discoverPods(agent, ctx.config.cri.endpoint);
     const selected = selectTargets(targets, filter)
       .filter((t) => kindOf(t.identity) === 'container')
       .sort((a, b) => byPodThenContainer(a.identity, b.identity));

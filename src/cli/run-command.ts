@@ -1,6 +1,6 @@
 import { Agent } from '../agent.js';
 import { loadConfig } from '../config/load.js';
-import { ConfigError } from '../errors.js';
+import { AgentError, ConfigError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { routeOtelDiagnostics } from '../otel-diag.js';
 import type { Command, CommandContext } from './command.js';
@@ -69,6 +69,11 @@ export async function runCommand(cmd: Command, argv: readonly string[], env: Nod
     if (err instanceof ConfigError) {
       for (const line of err.message.split('\n')) process.stderr.write(`podpulse ${cmd.name}: ${line}\n`);
       return 2;
+    }
+    // A runtime that does not answer, a proc root that is not procfs: the command cannot do its work.
+    if (err instanceof AgentError) {
+      process.stderr.write(`podpulse ${cmd.name}: ${err.message}\n`);
+      return 1;
     }
     throw err;
   } finally {

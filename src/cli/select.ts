@@ -1,5 +1,6 @@
-import type { ContainerIdentity, Target } from '../discovery/target.js';
-import { ConfigError } from '../errors.js';
+import type { Agent } from '../agent.js';
+import type { ContainerIdentity, Target, TargetList } from '../discovery/target.js';
+import { AgentError, ConfigError } from '../errors.js';
 
 /** --pod, --namespace, --container as given; unset means any. */
 export interface TargetFilter {
@@ -63,4 +64,16 @@ export function selectTargets<T extends Pick<Target, 'identity'> & { cgroupless?
 /** Sort order of the tables: namespace, pod, then the pod's own rows before its containers by name. */
 export function byPodThenContainer(a: ContainerIdentity, b: ContainerIdentity): number {
   return a.namespace.localeCompare(b.namespace) || a.pod.localeCompare(b.pod) || a.container.localeCompare(b.container) || a.name.localeCompare(b.name);
+}
+
+/**
+ * Discovery to the end; a runtime that did not answer is a failure (exit 1) for the commands that
+ * list pods, not an empty list or a "no such pod" that would blame the filter.
+ */
+export async function discoverPods(agent: Agent, endpoint: string): Promise<TargetList> {
+  const list = await agent.discover();
+  if (!agent.runtimeConnected) {
+    throw new AgentError('CRI_UNAVAILABLE', `the container runtime${endpoint ? ` at ${endpoint}` : ''} did not answer, so no pod is known (set cri.endpoint, or --cri-endpoint)`);
+  }
+  return list;
 }

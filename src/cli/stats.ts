@@ -6,7 +6,7 @@ import type { Agent } from '../agent.js';
 import type { Command, CommandContext } from './command.js';
 import { durationFlag } from './duration-flag.js';
 import { bytes, percent, rate, table } from './format.js';
-import { filterOf, type TargetFilter } from './select.js';
+import { discoverPods, filterOf, type TargetFilter } from './select.js';
 import { usageRows, type UsageRow } from './usage-rows.js';
 
 export const statsCommand: Command = {
@@ -17,15 +17,15 @@ export const statsCommand: Command = {
   positionals: [],
   async run(ctx) {
     const intervalMs = durationFlag('interval', ctx.args.values.interval, 1000, 200, 60_000);
-    const rows = await sampleUsage(ctx, ctx.agent(), filterOf(ctx.args.values), intervalMs);
+    const rows = await sampleUsage(ctx, ctx.agent(), filterOf(ctx.args.values), intervalMs, ctx.config.cri.endpoint);
     ctx.out.write(ctx.args.values.json === true ? JSON.stringify({ rows }, null, 2) + '\n' : statsText(rows));
     return 0;
   },
 };
 
 /** Discovery to the end, then two collections `intervalMs` apart. */
-export async function sampleUsage(ctx: Pick<CommandContext, 'sleep'>, agent: Agent, filter: TargetFilter, intervalMs: number): Promise<UsageRow[]> {
-  await agent.discover();
+export async function sampleUsage(ctx: Pick<CommandContext, 'sleep'>, agent: Agent, filter: TargetFilter, intervalMs: number, endpoint = ''): Promise<UsageRow[]> {
+  await discoverPods(agent, endpoint);
   const before = await agent.cycleReader.collect();
   await ctx.sleep(intervalMs);
   const after = await agent.cycleReader.collect();

@@ -9,7 +9,7 @@ import { ConfigError } from '../errors.js';
 import type { Command, CommandContext } from './command.js';
 import { durationFlag } from './duration-flag.js';
 import { bytes, percent, rate, table } from './format.js';
-import { filterOf, type TargetFilter } from './select.js';
+import { discoverPods, filterOf, type TargetFilter } from './select.js';
 import { usageRows, type UsageRow } from './usage-rows.js';
 
 export type SortKey = 'cpu' | 'memory' | 'throttling' | 'network' | 'name';
@@ -100,7 +100,7 @@ export const topCommand: Command = {
     }
     const filter = filterOf(ctx.args.values);
     const agent = ctx.agent();
-    await agent.discover();
+    await discoverPods(agent, ctx.config.cri.endpoint);
     const previous = await agent.cycleReader.collect();
     // A filter that names nothing fails here, before the screen is taken over.
     usageRows(previous, previous, filter);
