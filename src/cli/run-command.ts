@@ -14,7 +14,7 @@ export function commandHelp(cmd: Command): string {
     `${cmd.summary.charAt(0).toUpperCase()}${cmd.summary.slice(1)}.`,
     '',
     'Config flags (--paths-proc, --cri-endpoint, …) work as for the agent; see podpulse --help.',
-    'Exit codes: 0 ok, 1 failure, 2 bad usage (an unknown flag, or a filter that names no pod or container).',
+    'Exit codes: 0 ok, 1 failure (e.g. the container runtime does not answer), 2 bad usage (an unknown flag, or a filter that names no pod or container).',
     '',
   ].join('\n');
 }
