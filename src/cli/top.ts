@@ -57,6 +57,8 @@ export interface FrameInfo {
   /** Terminal size; undefined prints everything (--once, a pipe). */
   columns?: number;
   lines?: number;
+  /** Shown instead of "(no running containers)" while the first interval runs. */
+  note?: string;
 }
 
 export function topFrame(rows: readonly UsageRow[], info: FrameInfo): string {
@@ -79,7 +81,7 @@ export function topFrame(rows: readonly UsageRow[], info: FrameInfo): string {
     ]),
   );
   let lines = [head, '', ...body.trimEnd().split('\n')];
-  if (rows.length === 0) lines.push('(no running containers)');
+  if (rows.length === 0) lines.push(info.note ?? '(no running containers)');
   if (info.lines !== undefined) lines = lines.slice(0, Math.max(1, info.lines - 1));
   if (info.columns !== undefined) lines = lines.map((l) => l.slice(0, info.columns));
   return lines.join('\n') + '\n';
@@ -147,17 +149,20 @@ async function live(ctx: CommandContext, opts: LiveOptions): Promise<number> {
   out.write('\x1b[?1049h\x1b[?25l');
   let rows: UsageRow[] = [];
   let previous = opts.first;
+  // Rates need a whole interval between two reads: the first rows come after one.
+  let note: string | undefined = `(measuring for ${opts.intervalMs / 1000}s…)`;
   try {
-    let due = 0;
+    let due = performance.now() + opts.intervalMs;
     while (!quit) {
       const now = performance.now();
       if (now >= due) {
         const snap = await opts.next();
         rows = usageRows(previous, snap, opts.filter);
         previous = snap;
+        note = undefined;
         due = now + opts.intervalMs;
       }
-      const frame = topFrame(sortRows(rows, sort), { ...opts.info(sort), columns: out.columns, lines: out.rows });
+      const frame = topFrame(sortRows(rows, sort), { ...opts.info(sort), columns: out.columns, lines: out.rows, ...(note ? { note } : {}) });
       out.write('\x1b[H\x1b[2J' + frame.replace(/\n/g, '\x1b[K\n'));
       await Promise.race([ctx.sleep(Math.max(0, due - performance.now())), new Promise<void>((resolve) => (wake = resolve))]);
       wake = undefined;
