@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { explainInputs, rawValue } from '../../src/cli/explain.js';
+import { explain, explainInputs, explainText, rawValue } from '../../src/cli/explain.js';
+import type { ContainerMetricSpec } from '../../src/metrics/spec.js';
+import { SelfStats } from '../../src/telemetry/self-stats.js';
 import type { FileRead } from '../../src/cli/recording-reader.js';
 import { both, v1, v2 } from '../../src/metrics/rows/explain.js';
 
@@ -40,5 +42,28 @@ describe('explainInputs', () => {
   it('says so when an input was not read', () => {
     const [only] = explainInputs([both('memory.failcnt')], reads, { layout, procRoot: '/proc', cgroupPath: '/kubepods/p/c', pids: new Set() });
     expect(only?.note).toMatch(/not read in this cycle/);
+  });
+});
+
+describe('explain of a row without explain data (rows other work adds before the lead fills them in)', () => {
+  it('shows the row\'s source as the formula, the value and no inputs', () => {
+    const spec: ContainerMetricSpec = {
+      entity: 'container',
+      instrument: 'gauge',
+      valueType: 'int',
+      attributes: [],
+      enabled: true,
+      name: 'container_new_thing',
+      description: 'Something new.',
+      unit: '{thing}',
+      group: 'process',
+      source: 'v1 thing.count; v2 thing.current',
+      points: (s) => (s.cgroup?.processes === undefined ? [] : [{ value: s.cgroup.processes }]),
+    };
+    const sample = { identity: { id: '/kubepods/p/c', name: 'c1', image: '', container: 'app', pod: 'web', namespace: 'ns' }, lastSeenSeconds: 1, cgroup: { processes: 3 } };
+    const e = explain(spec, { containers: [sample], agent: new SelfStats() }, [], [], { pod: 'web', container: 'app' }, { layout: { mode: 'v2', v1: new Map(), unified: '/sys/fs/cgroup' }, procRoot: '/proc' });
+    expect(e).toMatchObject({ formula: 'v1 thing.count; v2 thing.current', inputs: [], points: [{ value: 3 }], target: { kind: 'container', pod: 'web', container: 'app' } });
+    expect(e.meaning).toBeUndefined();
+    expect(explainText(e)).toMatch(/^formula: v1 thing\.count; v2 thing\.current$/m);
   });
 });
