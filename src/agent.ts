@@ -10,6 +10,7 @@ import { cycleBudgets } from './config/cycle-budgets.js';
 import { CriConnector } from './discovery/cri-connector.js';
 import { containerLabels, type ContainerLabel } from './discovery/container-labels.js';
 import { CriInventory } from './discovery/inventory.js';
+import type { TargetList } from './discovery/target.js';
 import { AgentError, ConfigError } from './errors.js';
 import { OtlpDelivery, type DeliveryReport } from './export/otlp/delivery.js';
 import { StalenessMarkerSender } from './export/otlp/staleness-markers.js';
@@ -35,6 +36,8 @@ export interface AgentDeps {
   config: AgentConfig;
   env: NodeJS.ProcessEnv;
   log: Logger;
+  /** The file reader every part shares; default a new one (`podpulse explain` passes one that records). */
+  reader?: FileReader;
 }
 
 /**
@@ -46,6 +49,9 @@ export class Agent {
   readonly resource: Resource;
   readonly specs: readonly MetricSpec[];
   readonly cycleReader: CycleReader;
+  /** The host roots and the reader the agent's parts use (the operator commands read more through them). */
+  readonly roots: MachineRoots;
+  readonly reader: FileReader;
   #deps: AgentDeps;
   #pipeline: MetricsPipeline | undefined;
   #endpoint: PrometheusEndpoint | undefined;
@@ -58,8 +64,10 @@ export class Agent {
   constructor(deps: AgentDeps) {
     this.#deps = deps;
     const { config, env, log } = deps;
-    const reader = new FileReader();
+    const reader = deps.reader ?? new FileReader();
     const roots: MachineRoots = { procRoot: config.paths.proc, sysRoot: config.paths.sys, rootfsRoot: config.paths.rootfs };
+    this.roots = roots;
+    this.reader = reader;
     try {
       this.layout = detectCgroupLayout({ procRoot: roots.procRoot, sysRoot: roots.sysRoot }, reader);
     } catch (err) {
@@ -108,12 +116,35 @@ export class Agent {
       containerLabels: labelsOf(config.metrics.containerLabels),
     });
     this.#inventory = inventory;
-    this.cycleReader = new CycleReader({ layout: this.layout, reader, roots, targets: inventory, stats: this.stats, log, plan: readPlanFor(this.specs) });
+    this.cycleReader = new CycleReader({
+      layout: this.layout,
+      reader,
+      roots,
+      targets: inventory,
+      stats: this.stats,
+      log,
+      plan: readPlanFor(this.specs),
+      maxProcessesPerContainer: config.metrics.maxProcessesPerContainer,
+    });
   }
 
   /** What /healthz and /readyz answer from; undefined before start(). */
   get health(): HealthState | undefined {
     return this.#health;
+  }
+
+  /**
+   * For the operator commands (ps, stats, top, explain), which never start(): runs discovery to the
+   * end under its own deadlines and returns its targets. Collect with `cycleReader`; end with stop().
+   */
+  async discover(): Promise<TargetList> {
+    await this.#inventory.refreshNow();
+    return this.#inventory.list();
+  }
+
+  /** Whether the container runtime answered discovery's last calls. */
+  get runtimeConnected(): boolean {
+    return this.#inventory.connected;
   }
 
   /** One collection, returned instead of pushed (--once --print). */

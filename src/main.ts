@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Agent } from './agent.js';
+import { findCommand } from './cli/commands.js';
 import { helpText } from './cli/help.js';
+import { runCommand } from './cli/run-command.js';
 import { changedKeys } from './config/diff.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
 import { maskUrlCredentials } from './config/secrets.js';
@@ -29,6 +31,9 @@ function loggerFor(loaded: Pick<LoadedConfig, 'config' | 'secrets'>): Logger {
 }
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  // `podpulse ps|stats|top|explain|machine …`: operator commands on the agent's own readers.
+  const found = findCommand(argv);
+  if (found) return runCommand(found.command, found.argv, env);
   let loaded: LoadedConfig;
   try {
     loaded = loadConfig(argv, env);

@@ -1,5 +1,6 @@
 import { allowedText } from '../config/docs.js';
 import { leafPaths } from '../config/schema.js';
+import { COMMANDS } from './commands.js';
 
 function show(value: unknown): string {
   if (Array.isArray(value)) return value.length === 0 ? '[]' : value.join(',');
@@ -11,6 +12,7 @@ function show(value: unknown): string {
 export function helpText(): string {
   const lines = [
     'Usage: podpulse [--config FILE] [--once [--print prometheus|json]] [--print-config] [--<key> VALUE ...]',
+    '       podpulse ps|stats|top|explain|machine [command flags] [--config FILE] [--<key> VALUE ...]',
     '',
     'Collects container metrics from cgroups, /proc and the CRI runtime and pushes them over OTLP/gRPC.',
     '',
@@ -20,6 +22,9 @@ export function helpText(): string {
     '  --print prometheus|json collect once and print instead of pushing (implies --once); logs go to stderr',
     '  --print-config          print the effective configuration (secrets masked) and exit',
     '  --version, --help',
+    '',
+    'Operator commands (podpulse <command> --help for each):',
+    ...COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`),
     '',
     'Configuration (file key / flag / environment variable, default):',
   ];

@@ -14,6 +14,7 @@ import { ProcFs, readDiskstats, readNetDev } from '../procfs/proc-fs.js';
 import { readBootTime } from '../procfs/boot-time.js';
 import { OomCounts } from './oom-counts.js';
 import { MonotonicCounters } from './monotonic-counters.js';
+import { USER_HZ, busiest, readCgroupProcesses, readProcessSample, type ProcessSample } from './processes.js';
 import { READ_ALL, type ReadPlan } from './read-plan.js';
 import type { SelfStats } from '../telemetry/self-stats.js';
 
@@ -31,6 +32,8 @@ export interface CycleReaderDeps {
   slowRefreshMs?: number;
   /** A cgroup's limits and shares (CgroupLimits) rarely change: re-read them this often; default 60 s. */
   limitsRefreshMs?: number;
+  /** Plan `processes`: how many processes per cgroup to report (the busiest); default 20. */
+  maxProcessesPerContainer?: number;
 }
 
 /** One warning line per (source, code) this often: a broken file on every cgroup must not flood the log. */
@@ -142,6 +145,10 @@ export class CycleReader implements SnapshotSource {
     if (t.netPid !== undefined && this.#plan.network) {
       const network = this.#network(t.netPid, t.cgroupPath);
       if (network) sample.network = network;
+    }
+    if (this.#plan.processes) {
+      const processes = this.#processes(t.cgroupPath);
+      if (processes) sample.processes = processes;
     }
     if (t.fs) sample.fs = t.fs;
     if (t.restartCount !== undefined) sample.restartCount = t.restartCount;
@@ -255,6 +262,21 @@ export class CycleReader implements SnapshotSource {
       } else {
         this.#sourceError('proc', `net/dev of pid ${pid}`, err);
       }
+      return undefined;
+    }
+  }
+
+  /** The busiest processes of a cgroup (group per_process); undefined when the cgroup vanished. */
+  #processes(cgroupPath: string): ProcessSample[] | undefined {
+    try {
+      const read = readCgroupProcesses(this.#deps.layout, cgroupPath, this.#deps.reader, (pid) =>
+        readProcessSample(this.#proc, pid, this.#deps.reader, { userHz: USER_HZ }),
+      );
+      for (const f of read.failures) this.#sourceError('proc', f.path, f.error);
+      if (read.truncated) this.#warn('processes', `cgroup ${cgroupPath} has more than 1024 processes; per_process reads the first 1024`);
+      return busiest(read.processes, this.#deps.maxProcessesPerContainer ?? 20);
+    } catch (err) {
+      if (!(err instanceof GoneError)) this.#sourceError('cgroup', `cgroup.procs of ${cgroupPath}`, err);
       return undefined;
     }
   }

@@ -6,7 +6,9 @@
 export interface ReadPlan {
   /** /proc/<pid>/net/dev of the series that own a network namespace. */
   network: boolean;
+  /** /proc/<pid>/stat and status of every process of each cgroup (group per_process). */
+  processes: boolean;
 }
 
 /** Everything on: what tests and tools get when they do not say otherwise. */
-export const READ_ALL: ReadPlan = { network: true };
+export const READ_ALL: ReadPlan = { network: true, processes: true };

@@ -2,6 +2,7 @@ import type { CgroupStats } from '../cgroup/stats.js';
 import type { ContainerIdentity, FsUsageSample } from '../discovery/target.js';
 import type { MachineInfo } from '../machine/machine-info.js';
 import type { SelfStats } from '../telemetry/self-stats.js';
+import type { ProcessSample } from './processes.js';
 
 /**
  * What the metric catalog reads from. The cycle reader builds these each cycle; the catalog only selects
@@ -30,6 +31,8 @@ export interface ContainerSample {
   oomEvents?: number;
   restartCount?: number;
   startTimeSeconds?: number;
+  /** The busiest processes of the cgroup (group per_process; capped by metrics.maxProcessesPerContainer). */
+  processes?: readonly ProcessSample[];
   /** Undefined for an exited container that is reported only for its OOM count. */
   lastSeenSeconds?: number;
 }

@@ -222,6 +222,13 @@ const tree = {
       min: 1,
       max: 1_000_000,
     },
+    maxProcessesPerContainer: {
+      doc: 'Group per_process: processes reported per container, the ones that used the most CPU (at most 1024 pids are read per container).',
+      format: 'nat',
+      default: 20,
+      min: 1,
+      max: 1024,
+    },
   },
   log: {
     level: { doc: 'Log level (logs go to stderr as JSON lines).', format: LOG_LEVELS, default: 'info' },

@@ -2,9 +2,11 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReadError } from '../errors.js';
 import type { FileReader } from '../fs/file-reader.js';
-import { ProcFs, readCpuinfo, readMeminfo } from '../procfs/proc-fs.js';
+import { parseCpuinfo } from '../procfs/cpuinfo.js';
+import { ProcFs, readMeminfo } from '../procfs/proc-fs.js';
 import { parseCpuList } from './cpu-list.js';
 import { readCpuTopology } from './cpu-topology.js';
+import { cpuModelOf, osImageOf } from './machine-details.js';
 
 /** Mount points of the host's filesystems as the agent sees them (`/host/proc`, … in a pod). */
 export interface MachineRoots {
@@ -36,6 +38,10 @@ export interface MachineInfo {
   systemUuid?: string;
   kernelVersion?: string;
   hostname?: string;
+  /** /proc/cpuinfo `model name` (x86; absent on arm64). */
+  cpuModel?: string;
+  /** PRETTY_NAME of <rootfs>/etc/os-release. */
+  osImage?: string;
 }
 
 /**
@@ -56,7 +62,9 @@ export interface MachineInfo {
 export function readMachineInfo(roots: MachineRoots, reader: FileReader): MachineInfo {
   const proc = new ProcFs(roots.procRoot);
   const meminfo = readMeminfo(proc, reader);
-  const cpuinfo = readCpuinfo(proc, reader);
+  const cpuinfoPath = proc.path('cpuinfo');
+  const cpuinfoText = reader.read(cpuinfoPath);
+  const cpuinfo = parseCpuinfo(cpuinfoText, cpuinfoPath);
 
   const online = onlineCpus(roots.sysRoot, reader);
   const info: MachineInfo = {};
@@ -80,6 +88,8 @@ export function readMachineInfo(roots: MachineRoots, reader: FileReader): Machin
   setIfDefined(info, 'systemUuid', readUnprivileged(reader, join(roots.sysRoot, 'class', 'dmi', 'id', 'product_uuid')));
   setIfDefined(info, 'kernelVersion', readId(reader, proc.path('sys', 'kernel', 'osrelease')));
   setIfDefined(info, 'hostname', readId(reader, proc.path('sys', 'kernel', 'hostname')));
+  setIfDefined(info, 'cpuModel', cpuModelOf(cpuinfoText));
+  setIfDefined(info, 'osImage', osImageOf(reader.readOptional(join(roots.rootfsRoot, 'etc', 'os-release')) ?? ''));
   return info;
 }
 

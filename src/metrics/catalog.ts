@@ -19,6 +19,7 @@ import { machineRows } from './rows/machine.js';
 import { memoryRows } from './rows/memory.js';
 import { networkRows } from './rows/network.js';
 import { pressureRows } from './rows/pressure.js';
+import { perProcessRows } from './rows/per-process.js';
 import { processRows } from './rows/process.js';
 
 export const catalog: readonly MetricSpec[] = [
@@ -28,6 +29,7 @@ export const catalog: readonly MetricSpec[] = [
   ...diskIoRows,
   ...diskRows,
   ...processRows,
+  ...perProcessRows,
   ...lifecycleRows,
   ...pressureRows(),
   ...networkRows(),

@@ -4,5 +4,5 @@ import type { MetricGroup, MetricSpec } from './spec.js';
 /** The sources the enabled metrics need (see collection/read-plan.ts). */
 export function readPlanFor(specs: readonly MetricSpec[]): ReadPlan {
   const on = new Set<MetricGroup>(specs.map((s) => s.group));
-  return { network: on.has('network') };
+  return { network: on.has('network'), processes: on.has('per_process') };
 }

@@ -44,6 +44,28 @@ export interface Point {
   attributes?: Readonly<Record<string, string>>;
 }
 
+/** One raw kernel (or runtime) input of a metric, for `podpulse explain`. */
+export interface ExplainInput {
+  /**
+   * A file in the cgroup's directory (`memory.stat`), a /proc file with `<pid>` in place of the pid
+   * (`/proc/<pid>/net/dev`), or, for values from the runtime, text starting with `CRI ` or `statfs `.
+   */
+  file: string;
+  /** The key of a `key value` line (`total_inactive_file`), or a token that picks lines (`Read`). */
+  key?: string;
+  /** The cgroup version this input is read on; both when unset. */
+  cgroup?: 'v1' | 'v2';
+}
+
+/** What `podpulse explain` says about a metric: plain data, shown as written. */
+export interface MetricExplain {
+  /** How the value is computed from the inputs, e.g. `usage − inactive_file, at least 0`. */
+  formula: string;
+  inputs: readonly ExplainInput[];
+  /** What the value means next to the limit, kubelet's eviction signal and the OOM killer. */
+  meaning?: string;
+}
+
 interface BaseSpec {
   /** The instrument name. In the cadvisor profile it is already the final Prometheus name. */
   name: string;
@@ -67,6 +89,8 @@ interface BaseSpec {
    * from kubelet's cAdvisor" section; unset where it does not.
    */
   cadvisorDifference?: string;
+  /** For `podpulse explain`; without it, explain shows `source`. Required of container rows by the catalog test. */
+  explain?: MetricExplain;
 }
 
 export interface ContainerMetricSpec extends BaseSpec {

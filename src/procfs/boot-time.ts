@@ -4,15 +4,18 @@ import { parseUnsigned } from './numbers.js';
 import type { ProcFs } from './proc-fs.js';
 
 /**
- * The boot time from /proc/stat's `btime` line (`btime 1764263400`), seconds since the epoch.
- * https://docs.kernel.org/filesystems/proc.html#miscellaneous-kernel-statistics-in-proc-stat
+ * The boot time in Unix seconds: the `btime` line of /proc/stat. A process started at
+ * btime + starttime / USER_HZ (/proc/<pid>/stat field 22).
+ *
+ * ```
+ * cpu  2255 34 2290 22625563 6290 127 456 0 0 0
+ * btime 1769154392
+ * ```
  */
 export function parseBootTime(text: string, file = '/proc/stat'): number {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('btime ')) continue;
-    return parseUnsigned(line.slice('btime '.length).trim(), file, 'btime');
-  }
-  throw new ParseError(file, 'no btime line');
+  const m = /^btime[ \t]+(\S+)$/m.exec(text);
+  if (m === null) throw new ParseError(file, 'no "btime" line');
+  return parseUnsigned(m[1], file, 'btime');
 }
 
 export function readBootTime(proc: ProcFs, reader: FileReader): number {

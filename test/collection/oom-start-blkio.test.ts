@@ -144,7 +144,7 @@ describe('OomCounts', () => {
 describe('/proc/stat btime', () => {
   it('reads btime; no btime line is a ParseError', () => {
     expect(parseBootTime('cpu  1 2 3\nintr 5\nbtime 1795800803\nprocesses 9\n')).toBe(1795800803);
-    expect(() => parseBootTime('cpu  1 2 3\n')).toThrow(/no btime/);
+    expect(() => parseBootTime('cpu  1 2 3\n')).toThrow(/no "btime" line/);
     expect(() => parseBootTime('btime soon\n')).toThrow(/btime/);
   });
 });

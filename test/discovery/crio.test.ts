@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CgroupLayout } from '../../src/cgroup/layout.js';
 import { CycleReader } from '../../src/collection/cycle-reader.js';
+import { READ_ALL } from '../../src/collection/read-plan.js';
 import { containerLabels } from '../../src/discovery/container-labels.js';
 import { CriConnector } from '../../src/discovery/cri-connector.js';
 import { crioContainerName, crioSandboxName } from '../../src/discovery/crio-names.js';
@@ -154,7 +155,7 @@ describe('CRI-O identity labels (kubelet /metrics/cadvisor with CRI-O)', () => {
       targets: inventory,
       stats: new SelfStats(),
       log: pino({ level: 'silent' }),
-      plan: { network: false },
+      plan: { ...READ_ALL, network: false, processes: false },
     });
     const ids = (await reader.collect()).containers.map((c) => c.identity.id);
     expect(ids).toContain(`${WEB}/crio-${C1}.scope`);

@@ -52,6 +52,7 @@ describe('readMachineInfo on the captured fixtures', () => {
       bootId: 'ae0bacda-841c-4d45-87d4-b06edf59b248',
       kernelVersion: '6.18.44-fc-v669',
       hostname: 'vm',
+      cpuModel: 'AMD EPYC',
     });
   });
 });

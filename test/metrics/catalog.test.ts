@@ -6,7 +6,7 @@ import { catalog } from '../../src/metrics/catalog.js';
 import { renderMetricsDoc } from '../../src/metrics/docs.js';
 import { enabledSpecs } from '../../src/metrics/enabled.js';
 import type { ContainerSample } from '../../src/collection/sample.js';
-import type { MetricSpec } from '../../src/metrics/spec.js';
+import { METRIC_GROUPS_DECLARED, type MetricSpec } from '../../src/metrics/spec.js';
 import { SelfStats } from '../../src/telemetry/self-stats.js';
 
 function promKind(s: MetricSpec): PrometheusMetricKind {
@@ -131,7 +131,8 @@ describe('metric catalog', () => {
 
   it('enables everything by default and honours groups and disabled names', () => {
     const all = enabledSpecs(loadConfig([], {}).config.metrics);
-    expect(all).toHaveLength(catalog.filter((s) => s.enabled).length);
+    // Opt-in groups (per_process, …) are off until switched on.
+    expect(all).toHaveLength(catalog.filter((s) => s.enabled && METRIC_GROUPS_DECLARED[s.group].on).length);
     const some = enabledSpecs(loadConfig([], { PODPULSE_METRICS_GROUPS_NETWORK: 'false', PODPULSE_METRICS_DISABLED: 'container_last_seen' }).config.metrics);
     expect(some.some((s) => s.group === 'network')).toBe(false);
     expect(some.some((s) => s.name === 'container_last_seen')).toBe(false);
@@ -140,5 +141,27 @@ describe('metric catalog', () => {
 
   it('docs/metrics.md is generated from the catalog (run `npm run docs` after changing it)', () => {
     expect(readFileSync('docs/metrics.md', 'utf8')).toBe(renderMetricsDoc());
+  });
+});
+
+describe('explain data (podpulse explain)', () => {
+  const containerRows = catalog.filter((s) => s.entity === 'container');
+
+  it.each(containerRows.map((s) => [s.name, s] as const))('%s says how it is computed and from which inputs', (_name, s) => {
+    expect(s.explain, 'container rows carry explain: { formula, inputs }').toBeDefined();
+    expect(s.explain?.formula.trim()).not.toBe('');
+    for (const input of s.explain?.inputs ?? []) {
+      // A cgroup file name, a /proc/<pid>/ path, or a runtime/statfs source named in words.
+      expect(input.file).toMatch(/^([a-z0-9_]+\.[a-z0-9_.]+|cgroup\.procs|\/proc\/<pid>\/[a-z/]+|CRI .+|statfs .+)$/);
+    }
+    if (s.explain?.meaning !== undefined) expect(s.explain.meaning).toMatch(/^[A-Z].*\.$/s);
+  });
+
+  it('names an input for each cgroup version where the source names both', () => {
+    for (const s of containerRows) {
+      if (!/\bv1\b/.test(s.source) || !/\bv2\b/.test(s.source) || /absent on v2/.test(s.source)) continue;
+      const versions = new Set((s.explain?.inputs ?? []).map((i) => i.cgroup ?? 'both'));
+      expect([...versions], s.name).toEqual(expect.arrayContaining(versions.has('both') ? ['both'] : ['v1', 'v2']));
+    }
   });
 });

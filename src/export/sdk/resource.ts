@@ -33,5 +33,7 @@ export function buildResource(
   if (env.NODE_NAME) attrs['k8s.node.name'] = env.NODE_NAME;
   if (machine?.machineId) attrs['host.id'] = machine.machineId;
   if (machine?.kernelVersion) attrs['os.version'] = machine.kernelVersion;
+  if (machine?.osImage) attrs['os.description'] = machine.osImage;
+  if (machine?.cpuModel) attrs['host.cpu.model.name'] = machine.cpuModel;
   return resourceFromAttributes(attrs);
 }

@@ -1,5 +1,6 @@
 /** Filesystem usage (cAdvisor kind "disk"): the containerd writable layer, which cAdvisor leaves empty. */
 import type { ContainerMetricSpec } from '../spec.js';
+import { both } from './explain.js';
 import { containerGauge, perFs } from './row.js';
 
 export const diskRows: readonly ContainerMetricSpec[] = [
@@ -12,6 +13,10 @@ export const diskRows: readonly ContainerMetricSpec[] = [
     source: 'CRI ListContainerStats writable_layer.used_bytes',
     cadvisorDifference:
       'cAdvisor has no filesystem series for containerd containers; podpulse reports the writable layer (device = the snapshotter directory), as do the other container_fs_* usage rows.',
+    explain: {
+      formula: 'CRI ListContainerStats writable_layer.used_bytes',
+      inputs: [both('CRI ListContainerStats writable_layer.used_bytes')],
+    },
     points: (s) => perFs(s, (f) => f.usageBytes),
   }),
   containerGauge({
@@ -21,6 +26,10 @@ export const diskRows: readonly ContainerMetricSpec[] = [
     attributes: ['device'],
     group: 'disk',
     source: 'statfs of the writable layer mountpoint (capacity)',
+    explain: {
+      formula: 'statfs(writable layer mount): blocks × block size',
+      inputs: [both('statfs f_blocks × f_bsize of the writable layer')],
+    },
     points: (s) => perFs(s, (f) => f.limitBytes),
   }),
   containerGauge({
@@ -30,6 +39,10 @@ export const diskRows: readonly ContainerMetricSpec[] = [
     attributes: ['device'],
     group: 'disk',
     source: 'statfs of the writable layer mountpoint (files)',
+    explain: {
+      formula: 'statfs(writable layer mount): files',
+      inputs: [both('statfs f_files of the writable layer')],
+    },
     points: (s) => perFs(s, (f) => f.inodesTotal),
   }),
   containerGauge({
@@ -39,6 +52,10 @@ export const diskRows: readonly ContainerMetricSpec[] = [
     attributes: ['device'],
     group: 'disk',
     source: 'statfs of the writable layer mountpoint (ffree)',
+    explain: {
+      formula: 'statfs(writable layer mount): ffree',
+      inputs: [both('statfs f_ffree of the writable layer')],
+    },
     points: (s) => perFs(s, (f) => f.inodesFree),
   }),
 ];

@@ -1,6 +1,7 @@
 /** Network counters of the pod's interfaces (cAdvisor kind "network"), on the sandbox series only. */
 import type { NetInterfaceSample } from '../../collection/sample.js';
 import type { ContainerMetricSpec } from '../spec.js';
+import { both } from './explain.js';
 import { containerCounter, perInterface } from './row.js';
 
 export function networkRows(): ContainerMetricSpec[] {
@@ -24,6 +25,11 @@ export function networkRows(): ContainerMetricSpec[] {
       source: '/proc/<sandbox pid>/net/dev (lo, veth*, docker*, nerdctl* skipped)',
       cadvisorDifference:
         'A host-network pod gets no series: its net/dev is the node\'s, which cAdvisor reports as the pod\'s traffic (google/cadvisor#2615). The node\'s traffic is on id="/".',
+      explain: {
+        formula: `the ${what.replace(/ while .*/, '')} column of each interface line of /proc/<sandbox pid>/net/dev`,
+        inputs: [both('/proc/<pid>/net/dev')],
+        meaning: 'All containers of a pod share its network namespace: the counters are the pod\'s, reported on the sandbox series (container="").',
+      },
       points: (s) => perInterface(s, pick),
     }),
   );

@@ -1,5 +1,6 @@
 /** PSI stall totals (cAdvisor kind "pressure"): cgroup v2 or the hybrid unified mount. */
 import type { ContainerMetricSpec } from '../spec.js';
+import { both } from './explain.js';
 import { containerCounter, pressure } from './row.js';
 
 /** cAdvisor's words for each resource in its HELP texts. */
@@ -19,6 +20,11 @@ export function pressureRows(): ContainerMetricSpec[] {
           unit: 's',
           group: 'pressure',
           source: `${resource}.pressure "${line === 'someSeconds' ? 'some' : 'full'}" total= (cgroup v2 or the hybrid unified mount)`,
+          explain: {
+            formula: `${resource}.pressure "${line === 'someSeconds' ? 'some' : 'full'}" line, total= µs / 1e6`,
+            inputs: [both(`${resource}.pressure`, line === 'someSeconds' ? 'some' : 'full')],
+            meaning: 'Its rate is the share of wall time the tasks were stalled waiting for the resource; memory stalls rise before an OOM kill as reclaim slows the tasks down.',
+          },
           points: (s) => pressure(s, resource, line),
         }),
       );
