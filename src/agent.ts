@@ -105,7 +105,15 @@ export class Agent {
       refreshTimeoutMs: config.cri.refreshTimeoutMs,
     });
     this.#inventory = inventory;
-    this.cycleReader = new CycleReader({ layout: this.layout, reader, roots, targets: inventory, stats: this.stats, log, plan: readPlanFor(this.specs) });
+    this.cycleReader = new CycleReader({
+      layout: this.layout,
+      reader,
+      roots,
+      targets: inventory,
+      stats: this.stats,
+      log,
+      plan: readPlanFor(this.specs, { groups: config.metrics.groups, maxPidsPerContainer: config.collection.maxPidsPerContainer }),
+    });
   }
 
   /** What /healthz and /readyz answer from; undefined before start(). */

@@ -7,11 +7,17 @@ import { GoneError, errorCode } from '../errors.js';
 import type { FileReader } from '../fs/file-reader.js';
 import type { Logger } from '../log.js';
 import { readMachineInfo, type MachineInfo, type MachineRoots } from '../machine/machine-info.js';
-import type { ContainerSample, NetInterfaceSample, Snapshot, SnapshotSource } from './sample.js';
+import type { ContainerSample, MachineFacts, NetInterfaceSample, Snapshot, SnapshotSource } from './sample.js';
 import { deviceNames } from '../procfs/diskstats.js';
 import { isIgnoredInterface } from '../procfs/net-dev.js';
 import { ProcFs, readDiskstats, readNetDev } from '../procfs/proc-fs.js';
 import { MonotonicCounters } from './monotonic-counters.js';
+import { PidSources } from './pid-sources.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { hugePageSizeName } from '../cgroup/hugetlb.js';
+import type { OptInFiles } from '../cgroup/opt-in.js';
+import { readMachineTopology, type MachineTopology } from '../machine/topology.js';
 import { READ_ALL, type ReadPlan } from './read-plan.js';
 import type { SelfStats } from '../telemetry/self-stats.js';
 
@@ -48,6 +54,10 @@ export class CycleReader implements SnapshotSource {
   #now: () => number;
   #devices = new Map<string, string>();
   #machine: MachineInfo | undefined;
+  #topology: MachineTopology | undefined;
+  /** Huge page sizes of the host (`2MB`, `1GB`), for the hugetlb files; read with the slow facts. */
+  #hugePageSizes: string[] = [];
+  #pidSources: PidSources;
   #slowReadAt = -Infinity;
   #startTimes = new Map<string, number>();
   #ioCounters = new MonotonicCounters();
@@ -62,6 +72,15 @@ export class CycleReader implements SnapshotSource {
     this.#proc = new ProcFs(deps.roots.procRoot);
     this.#now = deps.now ?? Date.now;
     this.#plan = deps.plan ?? READ_ALL;
+    this.#pidSources = new PidSources({
+      layout: deps.layout,
+      proc: this.#proc,
+      reader: deps.reader,
+      plan: this.#plan,
+      onError: (source, what, err) => this.#sourceError(source, what, err),
+      onCapped: (cgroupPath, max) =>
+        this.#warn('pids-capped', `cgroup ${cgroupPath} has more than ${max} processes (collection.maxPidsPerContainer); sched and referenced_memory sums leave the rest out`),
+    });
   }
 
   async collect(): Promise<Snapshot> {
@@ -75,6 +94,9 @@ export class CycleReader implements SnapshotSource {
     const livePaths = new Set<string>();
     const liveIdentities = new Set<string>();
     const readOpts: CgroupReadOptions = { deviceName: (major, minor) => this.#devices.get(`${major}:${minor}`) };
+    const optIn = this.#optInFiles();
+    if (optIn !== undefined) readOpts.optIn = optIn;
+    this.#pidSources.beginCycle();
     for (const t of targets) {
       if (t.cgroupless) {
         const key = targetKey(t);
@@ -96,12 +118,14 @@ export class CycleReader implements SnapshotSource {
     }
     for (const path of this.#startTimes.keys()) if (!livePaths.has(path)) this.#startTimes.delete(path);
     for (const path of this.#limits.keys()) if (!livePaths.has(path)) this.#limits.delete(path);
+    this.#pidSources.endCycle(livePaths);
     this.#ioCounters.endCycle();
     for (const key of this.#identities.keys()) if (!liveIdentities.has(key)) this.#identities.delete(key);
     this.#deps.reader.sweep();
     const seconds = (performance.now() - started) / 1000;
     stats.recordCycle(seconds, containers.length);
-    return { containers, ...(this.#machine ? { machine: this.#machine } : {}), agent: stats };
+    const machine: MachineFacts | undefined = this.#machine && (this.#topology ? { ...this.#machine, topology: this.#topology } : this.#machine);
+    return { containers, ...(machine ? { machine } : {}), agent: stats };
   }
 
   /** One cgroup-backed target's sample; undefined when its cgroup vanished. */
@@ -124,6 +148,13 @@ export class CycleReader implements SnapshotSource {
       const network = this.#network(t.netPid, t.cgroupPath);
       if (network) sample.network = network;
     }
+    if (t.netPid !== undefined) {
+      const sockets = this.#pidSources.sockets(t.netPid);
+      if (sockets) sample.sockets = sockets;
+    }
+    const perProcess = this.#pidSources.perProcess(t.cgroupPath);
+    if (perProcess.sched) sample.sched = perProcess.sched;
+    if (perProcess.referencedBytes !== undefined) sample.referencedBytes = perProcess.referencedBytes;
     if (t.fs) sample.fs = t.fs;
     if (t.oomEvents !== undefined) sample.oomEvents = t.oomEvents;
     if (t.restartCount !== undefined) sample.restartCount = t.restartCount;
@@ -148,6 +179,19 @@ export class CycleReader implements SnapshotSource {
     } catch (err) {
       this.#sourceError('proc', 'diskstats', err);
     }
+    if (this.#plan.cpuTopology) {
+      const failures: { path: string; error: unknown }[] = [];
+      this.#topology = readMachineTopology(this.#deps.roots.sysRoot, this.#deps.reader, failures);
+      for (const f of failures) this.#sourceError('sys', f.path, f.error);
+    }
+    if (this.#plan.hugetlb) this.#hugePageSizes = hostHugePageSizes(this.#deps.roots.sysRoot);
+  }
+
+  /** The opt-in cgroup files the plan asks for, or undefined when none. */
+  #optInFiles(): OptInFiles | undefined {
+    const p = this.#plan;
+    if (!p.perCpu && !p.hugetlb && !p.numa && !p.cpuset) return undefined;
+    return { perCpu: p.perCpu, hugePageSizes: p.hugetlb ? this.#hugePageSizes : [], numa: p.numa, cpuset: p.cpuset };
   }
 
   /**
@@ -257,4 +301,18 @@ export class CycleReader implements SnapshotSource {
     this.#warned.set(key, { atMs: now, suppressed: 0 });
     this.#deps.log.warn(suppressed > 0 ? { ...extra, suppressedSinceLast: suppressed } : extra, msg);
   }
+}
+
+/** `<sys>/kernel/mm/hugepages/hugepages-<n>kB` → `2MB`, `1GB`; none without huge page support. */
+function hostHugePageSizes(sysRoot: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(join(sysRoot, 'kernel', 'mm', 'hugepages'));
+  } catch {
+    return [];
+  }
+  return names
+    .map(hugePageSizeName)
+    .filter((n): n is string => n !== undefined)
+    .sort();
 }

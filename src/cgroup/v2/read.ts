@@ -171,6 +171,9 @@ export function readPressure(reader: FileReader, dir: string, failures: FileFail
     const totals = compact<PressureTotals>({
       someSeconds: usToSeconds(psi.some?.totalUs),
       fullSeconds: usToSeconds(psi.full?.totalUs),
+      // Parsed from the same line anyway: keeping them costs no read.
+      someAvg: psi.some && { avg10: psi.some.avg10, avg60: psi.some.avg60, avg300: psi.some.avg300 },
+      fullAvg: psi.full && { avg10: psi.full.avg10, avg60: psi.full.avg60, avg300: psi.full.avg300 },
     });
     if (totals) out[resource] = totals;
   }

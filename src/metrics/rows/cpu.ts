@@ -1,6 +1,7 @@
 /** CPU time and CFS throttling (cAdvisor kind "cpu"). */
 import type { ContainerMetricSpec } from '../spec.js';
-import { containerCounter, one, withQuota, NONE } from './row.js';
+import { cpuUsagePoints } from './percpu.js';
+import { containerCounter, one, withQuota } from './row.js';
 
 export const cpuRows: readonly ContainerMetricSpec[] = [
   containerCounter({
@@ -9,11 +10,8 @@ export const cpuRows: readonly ContainerMetricSpec[] = [
     unit: 's',
     attributes: ['cpu'],
     group: 'cpu',
-    source: 'v1 cpuacct.usage; v2 cpu.stat usage_usec',
-    points: (s) => {
-      const v = s.cgroup?.cpu?.usageSeconds;
-      return v === undefined ? NONE : [{ value: v, attributes: { cpu: 'total' } }];
-    },
+    source: 'v1 cpuacct.usage; v2 cpu.stat usage_usec; per CPU from v1 cpuacct.usage_percpu with group percpu',
+    points: cpuUsagePoints,
   }),
   containerCounter({
     name: 'container_cpu_user_seconds_total',
