@@ -27,7 +27,8 @@ export function renderMetricsDoc(specs: readonly MetricSpec[] = catalog): string
   ];
   const groups = [...new Set(specs.map((s) => s.group))];
   for (const group of groups) {
-    const optIn = METRIC_GROUPS_DECLARED[group].on ? [] : [`Off by default; switch on with \`metrics.groups.${group}: true\`.`, ''];
+    const { on, doc } = METRIC_GROUPS_DECLARED[group];
+    const optIn = on ? [] : [`Off by default; switch on with \`metrics.groups.${group}: true\`. ${doc}`, ''];
     lines.push(`## Group \`${group}\``, '', ...optIn, '| Metric | Kind | Unit | Attributes | Source | Description |', '|---|---|---|---|---|---|');
     for (const s of specs.filter((x) => x.group === group)) {
       const attrs = [...identityOf(s), ...s.attributes].map((a) => `\`${a}\``).join(', ') || '–';
