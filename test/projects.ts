@@ -18,6 +18,7 @@ export const SYSTEM_TEST_FILES: readonly string[] = [
   'test/e2e/cri-hang-containerd.test.ts',
   'test/e2e/lifecycle.test.ts',
   'test/e2e/prometheus-live.test.ts',
+  'test/e2e/opt-in-groups.test.ts',
   // The collector built by test/collector-setup.ts, with Prometheus.
   'test/e2e/collector.test.ts',
   'test/e2e/collector-stack.test.ts',
