@@ -32,7 +32,7 @@ export function readCgroup(
 ): CgroupRead {
   const read = layout.mode === 'v2' ? readCgroupV2(layout, cgroupPath, reader, opts) : readCgroupV1(layout, cgroupPath, reader, opts);
   if (layout.mode === 'hybrid' && layout.unified !== undefined && read.limits.pressure !== false) {
-    const pressure = readPressure(reader, cgroupDirOf(layout.unified, cgroupPath), read.failures);
+    const pressure = readPressure(reader, cgroupDirOf(layout.unified, cgroupPath), read.failures, opts.optIn?.pressureAvg === true);
     if (pressure) read.stats.pressure = pressure;
     if (opts.limits === undefined) read.limits.pressure = pressure !== undefined;
   }

@@ -190,8 +190,8 @@ export class CycleReader implements SnapshotSource {
   /** The opt-in cgroup files the plan asks for, or undefined when none. */
   #optInFiles(): OptInFiles | undefined {
     const p = this.#plan;
-    if (!p.perCpu && !p.hugetlb && !p.numa && !p.cpuset) return undefined;
-    return { perCpu: p.perCpu, hugePageSizes: p.hugetlb ? this.#hugePageSizes : [], numa: p.numa, cpuset: p.cpuset };
+    if (!p.perCpu && !p.hugetlb && !p.numa && !p.cpuset && !p.pressureAvg) return undefined;
+    return { perCpu: p.perCpu, hugePageSizes: p.hugetlb ? this.#hugePageSizes : [], numa: p.numa, cpuset: p.cpuset, pressureAvg: p.pressureAvg };
   }
 
   /**

@@ -22,6 +22,8 @@ export interface ReadPlan {
   cpuset: boolean;
   /** cgroup.procs of the cgroup and below, then /proc/<pid>/smaps_rollup of each (group referenced_memory). */
   referencedMemory: boolean;
+  /** PSI averages kept from the *.pressure files the pressure group reads anyway (group pressure_avg). */
+  pressureAvg: boolean;
   /** <sys>/devices/system/{cpu,node} topology, with the slow machine facts (group cpu_topology). */
   cpuTopology: boolean;
   /** Upper bound on the processes listed per cgroup for sched and referenced_memory. */
@@ -42,6 +44,7 @@ export const READ_ALL: ReadPlan = {
   numa: true,
   cpuset: true,
   referencedMemory: true,
+  pressureAvg: true,
   cpuTopology: true,
   maxPidsPerContainer: DEFAULT_MAX_PIDS_PER_CONTAINER,
 };
@@ -57,5 +60,6 @@ export const READ_DEFAULT: ReadPlan = {
   numa: false,
   cpuset: false,
   referencedMemory: false,
+  pressureAvg: false,
   cpuTopology: false,
 };

@@ -21,6 +21,7 @@ export function readPlanFor(
     numa: on.has('memory_numa'),
     cpuset: on.has('cpuset'),
     referencedMemory: on.has('referenced_memory'),
+    pressureAvg: on.has('pressure_avg'),
     cpuTopology: on.has('cpu_topology'),
     maxPidsPerContainer: opts.maxPidsPerContainer ?? DEFAULT_MAX_PIDS_PER_CONTAINER,
   };

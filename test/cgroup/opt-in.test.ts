@@ -24,7 +24,7 @@ import { RecordingReader } from './recording-reader.js';
 const V1 = 'test/fixtures/host-v1-optin';
 const POD = '/kubepods/burstable/pod5d1ddbf1-49d6-405d-9968-ecd83508e331';
 const CPU_LOOP = `${POD}/42e6170ae06965daac27af5ba9ccd8b6c85cd3e82c51f681b2ea10e05d0904b9`;
-const ALL: OptInFiles = { perCpu: true, hugePageSizes: ['1GB', '2MB'], numa: true, cpuset: true };
+const ALL: OptInFiles = { perCpu: true, hugePageSizes: ['1GB', '2MB'], numa: true, cpuset: true, pressureAvg: true };
 
 describe('opt-in cgroup parsers', () => {
   it('cpuacct.usage_percpu: seconds per CPU, from the captured root', () => {

@@ -100,7 +100,7 @@ describe('opt-in metric groups', () => {
     const specs = enabledSpecs(config.metrics);
     expect(specs.filter((s) => OPT_IN.includes(s.group))).toEqual([]);
     const plan = readPlanFor(specs, { groups: config.metrics.groups });
-    expect(plan).toMatchObject({ perCpu: false, sched: false, tcp: false, udp: false, hugetlb: false, numa: false, cpuset: false, referencedMemory: false, cpuTopology: false });
+    expect(plan).toMatchObject({ perCpu: false, sched: false, tcp: false, udp: false, hugetlb: false, numa: false, cpuset: false, referencedMemory: false, pressureAvg: false, cpuTopology: false });
   });
 
   it('with the defaults, not one opt-in file is opened; cgroup.procs once per cgroup, as before', async () => {
@@ -147,8 +147,12 @@ describe('opt-in metric groups', () => {
     expect(bySeries(CPU_LOOP).sched?.runSeconds).toBeGreaterThan(1);
   });
 
-  it('percpu off: cpu="total" only', async () => {
+  it('percpu off: cpu="total" only; pressure_avg off: no averages kept', async () => {
     const { samples } = await cycle({});
+    const root = samples.find((s) => s.identity.id === '/')!;
+    expect(root.cgroup?.pressure?.cpu?.someSeconds).toBeGreaterThan(0);
+    expect(root.cgroup?.pressure?.cpu?.someAvg).toBeUndefined();
+    expect((await cycle({ pressure_avg: true })).samples.find((s) => s.identity.id === '/')!.cgroup?.pressure?.cpu?.someAvg).toBeDefined();
     const usage = catalog.find((s) => s.name === 'container_cpu_usage_seconds_total') as ContainerMetricSpec;
     expect(usage.points(samples.find((s) => s.identity.id === CPU_LOOP)!).map((p) => p.attributes?.cpu)).toEqual(['total']);
   });
