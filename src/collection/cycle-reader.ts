@@ -184,7 +184,24 @@ export class CycleReader implements SnapshotSource {
       this.#topology = readMachineTopology(this.#deps.roots.sysRoot, this.#deps.reader, failures);
       for (const f of failures) this.#sourceError('sys', f.path, f.error);
     }
-    if (this.#plan.hugetlb) this.#hugePageSizes = hostHugePageSizes(this.#deps.roots.sysRoot);
+    if (this.#plan.hugetlb) this.#hugePageSizes = this.#hugetlbAccounted() ? hostHugePageSizes(this.#deps.roots.sysRoot) : [];
+  }
+
+  /**
+   * Whether any hierarchy accounts huge pages: a v1 hugetlb mount, or hugetlb enabled below the
+   * cgroup2 root (its cgroup.subtree_control). Without either no cgroup has hugetlb files, and asking
+   * each one for them would cost two failed opens per page size and cgroup every cycle.
+   */
+  #hugetlbAccounted(): boolean {
+    const { layout, reader } = this.#deps;
+    if (layout.mode !== 'v2' && layout.v1.has('hugetlb')) return true;
+    if (layout.unified === undefined) return false;
+    try {
+      return (reader.readOptional(`${layout.unified}/cgroup.subtree_control`) ?? '').split(/\s+/).includes('hugetlb');
+    } catch (err) {
+      this.#sourceError('cgroup', 'cgroup.subtree_control', err);
+      return false;
+    }
   }
 
   /** The opt-in cgroup files the plan asks for, or undefined when none. */

@@ -54,9 +54,13 @@ function targets(): Target[] {
 }
 
 /** One cycle over the fixture with `groups` switched on: the samples and every file opened. */
-async function cycle(groups: Partial<Record<MetricGroup, boolean>>): Promise<{ samples: ContainerSample[]; files: string[]; errors: SelfStats }> {
+async function cycle(
+  groups: Partial<Record<MetricGroup, boolean>>,
+  root = ROOT,
+  list: Target[] = targets(),
+): Promise<{ samples: ContainerSample[]; files: string[]; errors: SelfStats }> {
   const reader = new RecordingReader();
-  const roots = { procRoot: `${ROOT}/proc`, sysRoot: `${ROOT}/sys`, rootfsRoot: ROOT };
+  const roots = { procRoot: `${root}/proc`, sysRoot: `${root}/sys`, rootfsRoot: root };
   const layout = detectCgroupLayout(roots, new FileReader());
   const stats = new SelfStats();
   const specs = enabledSpecs({ groups, disabled: [] });
@@ -64,13 +68,13 @@ async function cycle(groups: Partial<Record<MetricGroup, boolean>>): Promise<{ s
     layout,
     reader,
     roots,
-    targets: { list: async () => ({ targets: targets(), truncated: false }) },
+    targets: { list: async () => ({ targets: list, truncated: false }) },
     stats,
     log: pino({ level: 'silent' }),
     plan: readPlanFor(specs, { groups }),
   });
   const snap = await reader2.collect();
-  return { samples: [...snap.containers], files: reader.take(ROOT), errors: stats };
+  return { samples: [...snap.containers], files: reader.take(root), errors: stats };
 }
 
 describe('opt-in metric groups', () => {
@@ -113,6 +117,12 @@ describe('opt-in metric groups', () => {
     const { files } = await cycle({ [group]: true });
     expect(files.filter((f) => SOURCES[group]!.test(f)).length, group).toBeGreaterThan(0);
     for (const [g, re] of Object.entries(SOURCES)) if (g !== group) expect(files.filter((f) => re.test(f)), `${group} read ${g} files`).toEqual([]);
+  });
+
+  it('hugetlb on a host where no hierarchy accounts huge pages (host-v1: no v1 mount, not in the cgroup2 subtree) opens no hugetlb file', async () => {
+    const { files } = await cycle({ hugetlb: true }, 'test/fixtures/host-v1', [{ cgroupPath: '/', identity: rawIdentity('/') }]);
+    expect(files.filter((f) => f.includes('hugetlb'))).toEqual([]);
+    expect(files).toContain('sys/fs/cgroup/unified/cgroup.subtree_control');
   });
 
   it('pressure_avg costs no read of its own: the averages come from the PSI files the pressure group reads', async () => {
