@@ -24,7 +24,7 @@ export interface OptInFiles {
   cpuset?: boolean;
   /** Keep PSI avg10/avg60/avg300 from the *.pressure files read anyway (group pressure_avg): no extra read. */
   pressureAvg?: boolean;
-  /** Bytes per page, to turn v2 numa_stat bytes into pages; default 4096. */
+  /** Bytes per page (AT_PAGESZ), to turn v2 numa_stat bytes into pages; default 4096. */
   pageSize?: number;
 }
 

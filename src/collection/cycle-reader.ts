@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { hugePageSizeName } from '../cgroup/hugetlb.js';
 import type { OptInFiles } from '../cgroup/opt-in.js';
 import { readMachineTopology, type MachineTopology } from '../machine/topology.js';
+import { readPageSize } from '../procfs/auxv.js';
 import { READ_ALL, type ReadPlan } from './read-plan.js';
 import type { SelfStats } from '../telemetry/self-stats.js';
 
@@ -57,6 +58,8 @@ export class CycleReader implements SnapshotSource {
   #topology: MachineTopology | undefined;
   /** Huge page sizes of the host (`2MB`, `1GB`), for the hugetlb files; read with the slow facts. */
   #hugePageSizes: string[] = [];
+  /** Bytes per page (AT_PAGESZ), for v2 memory.numa_stat; read once when memory_numa is on. */
+  #pageSize: number | undefined;
   #pidSources: PidSources;
   #slowReadAt = -Infinity;
   #startTimes = new Map<string, number>();
@@ -184,6 +187,7 @@ export class CycleReader implements SnapshotSource {
       this.#topology = readMachineTopology(this.#deps.roots.sysRoot, this.#deps.reader, failures);
       for (const f of failures) this.#sourceError('sys', f.path, f.error);
     }
+    if (this.#plan.numa && this.#pageSize === undefined) this.#pageSize = readPageSize(this.#deps.roots.procRoot);
     if (this.#plan.hugetlb) this.#hugePageSizes = this.#hugetlbAccounted() ? hostHugePageSizes(this.#deps.roots.sysRoot) : [];
   }
 
@@ -208,7 +212,14 @@ export class CycleReader implements SnapshotSource {
   #optInFiles(): OptInFiles | undefined {
     const p = this.#plan;
     if (!p.perCpu && !p.hugetlb && !p.numa && !p.cpuset && !p.pressureAvg) return undefined;
-    return { perCpu: p.perCpu, hugePageSizes: p.hugetlb ? this.#hugePageSizes : [], numa: p.numa, cpuset: p.cpuset, pressureAvg: p.pressureAvg };
+    return {
+      perCpu: p.perCpu,
+      hugePageSizes: p.hugetlb ? this.#hugePageSizes : [],
+      numa: p.numa,
+      cpuset: p.cpuset,
+      pressureAvg: p.pressureAvg,
+      ...(this.#pageSize !== undefined ? { pageSize: this.#pageSize } : {}),
+    };
   }
 
   /**

@@ -167,3 +167,23 @@ describe('readOptInFiles on cgroup v2', () => {
     }
   });
 });
+
+describe('page size for v2 numa_stat', () => {
+  it('AT_PAGESZ from an auxv image, and from this process', async () => {
+    const { parseAuxvPageSize, readPageSize } = await import('../../src/procfs/auxv.js');
+    const image = (pairs: [number, number][]) => {
+      const b = Buffer.alloc(pairs.length * 16);
+      pairs.forEach(([t, v], i) => {
+        b.writeBigUInt64LE(BigInt(t), i * 16);
+        b.writeBigUInt64LE(BigInt(v), i * 16 + 8);
+      });
+      return b;
+    };
+    expect(parseAuxvPageSize(image([[33, 1], [6, 65536], [0, 0]]), true)).toBe(65536);
+    expect(parseAuxvPageSize(image([[33, 1], [0, 0], [6, 4096]]), true)).toBeUndefined();
+    expect(parseAuxvPageSize(image([[6, 12345]]), true)).toBeUndefined();
+    // This kernel: the same value `getconf PAGESIZE` prints.
+    expect(readPageSize('/proc')).toBe(Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim()));
+    expect(readPageSize('/nonexistent')).toBeUndefined();
+  });
+});
