@@ -12,13 +12,8 @@ import { deviceNames } from '../procfs/diskstats.js';
 import { isIgnoredInterface } from '../procfs/net-dev.js';
 import { ProcFs, readDiskstats, readNetDev } from '../procfs/proc-fs.js';
 import { MonotonicCounters } from './monotonic-counters.js';
+import { OptInFacts } from './opt-in-facts.js';
 import { PidSources } from './pid-sources.js';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { hugePageSizeName } from '../cgroup/hugetlb.js';
-import type { OptInFiles } from '../cgroup/opt-in.js';
-import { readMachineTopology, type MachineTopology } from '../machine/topology.js';
-import { readPageSize } from '../procfs/auxv.js';
 import { READ_ALL, type ReadPlan } from './read-plan.js';
 import type { SelfStats } from '../telemetry/self-stats.js';
 
@@ -55,11 +50,7 @@ export class CycleReader implements SnapshotSource {
   #now: () => number;
   #devices = new Map<string, string>();
   #machine: MachineInfo | undefined;
-  #topology: MachineTopology | undefined;
-  /** Huge page sizes of the host (`2MB`, `1GB`), for the hugetlb files; read with the slow facts. */
-  #hugePageSizes: string[] = [];
-  /** Bytes per page (AT_PAGESZ), for v2 memory.numa_stat; read once when memory_numa is on. */
-  #pageSize: number | undefined;
+  #optInFacts: OptInFacts;
   #pidSources: PidSources;
   #slowReadAt = -Infinity;
   #startTimes = new Map<string, number>();
@@ -75,6 +66,13 @@ export class CycleReader implements SnapshotSource {
     this.#proc = new ProcFs(deps.roots.procRoot);
     this.#now = deps.now ?? Date.now;
     this.#plan = deps.plan ?? READ_ALL;
+    this.#optInFacts = new OptInFacts({
+      layout: deps.layout,
+      reader: deps.reader,
+      roots: deps.roots,
+      plan: this.#plan,
+      onError: (source, what, err) => this.#sourceError(source, what, err),
+    });
     this.#pidSources = new PidSources({
       layout: deps.layout,
       proc: this.#proc,
@@ -97,7 +95,7 @@ export class CycleReader implements SnapshotSource {
     const livePaths = new Set<string>();
     const liveIdentities = new Set<string>();
     const readOpts: CgroupReadOptions = { deviceName: (major, minor) => this.#devices.get(`${major}:${minor}`) };
-    const optIn = this.#optInFiles();
+    const optIn = this.#optInFacts.files();
     if (optIn !== undefined) readOpts.optIn = optIn;
     this.#pidSources.beginCycle();
     for (const t of targets) {
@@ -127,7 +125,8 @@ export class CycleReader implements SnapshotSource {
     this.#deps.reader.sweep();
     const seconds = (performance.now() - started) / 1000;
     stats.recordCycle(seconds, containers.length);
-    const machine: MachineFacts | undefined = this.#machine && (this.#topology ? { ...this.#machine, topology: this.#topology } : this.#machine);
+    const topology = this.#optInFacts.topology;
+    const machine: MachineFacts | undefined = this.#machine && (topology ? { ...this.#machine, topology } : this.#machine);
     return { containers, ...(machine ? { machine } : {}), agent: stats };
   }
 
@@ -182,44 +181,12 @@ export class CycleReader implements SnapshotSource {
     } catch (err) {
       this.#sourceError('proc', 'diskstats', err);
     }
-    if (this.#plan.cpuTopology) {
-      const failures: { path: string; error: unknown }[] = [];
-      this.#topology = readMachineTopology(this.#deps.roots.sysRoot, this.#deps.reader, failures);
-      for (const f of failures) this.#sourceError('sys', f.path, f.error);
-    }
-    if (this.#plan.numa && this.#pageSize === undefined) this.#pageSize = readPageSize(this.#deps.roots.procRoot);
-    if (this.#plan.hugetlb) this.#hugePageSizes = this.#hugetlbAccounted() ? hostHugePageSizes(this.#deps.roots.sysRoot) : [];
-  }
-
-  /**
-   * Whether any hierarchy accounts huge pages: a v1 hugetlb mount, or hugetlb enabled below the
-   * cgroup2 root (its cgroup.subtree_control). Without either no cgroup has hugetlb files, and asking
-   * each one for them would cost two failed opens per page size and cgroup every cycle.
-   */
-  #hugetlbAccounted(): boolean {
-    const { layout, reader } = this.#deps;
-    if (layout.mode !== 'v2' && layout.v1.has('hugetlb')) return true;
-    if (layout.unified === undefined) return false;
     try {
-      return (reader.readOptional(`${layout.unified}/cgroup.subtree_control`) ?? '').split(/\s+/).includes('hugetlb');
+      this.#optInFacts.refresh();
     } catch (err) {
-      this.#sourceError('cgroup', 'cgroup.subtree_control', err);
-      return false;
+      // Each fact keeps its own failures; only a bug gets here, and it must not stop the cycle.
+      this.#sourceError('sys', 'opt-in host facts', err);
     }
-  }
-
-  /** The opt-in cgroup files the plan asks for, or undefined when none. */
-  #optInFiles(): OptInFiles | undefined {
-    const p = this.#plan;
-    if (!p.perCpu && !p.hugetlb && !p.numa && !p.cpuset && !p.pressureAvg) return undefined;
-    return {
-      perCpu: p.perCpu,
-      hugePageSizes: p.hugetlb ? this.#hugePageSizes : [],
-      numa: p.numa,
-      cpuset: p.cpuset,
-      pressureAvg: p.pressureAvg,
-      ...(this.#pageSize !== undefined ? { pageSize: this.#pageSize } : {}),
-    };
   }
 
   /**
@@ -329,18 +296,4 @@ export class CycleReader implements SnapshotSource {
     this.#warned.set(key, { atMs: now, suppressed: 0 });
     this.#deps.log.warn(suppressed > 0 ? { ...extra, suppressedSinceLast: suppressed } : extra, msg);
   }
-}
-
-/** `<sys>/kernel/mm/hugepages/hugepages-<n>kB` → `2MB`, `1GB`; none without huge page support. */
-function hostHugePageSizes(sysRoot: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(join(sysRoot, 'kernel', 'mm', 'hugepages'));
-  } catch {
-    return [];
-  }
-  return names
-    .map(hugePageSizeName)
-    .filter((n): n is string => n !== undefined)
-    .sort();
 }
