@@ -123,7 +123,7 @@ export class Agent {
       targets: inventory,
       stats: this.stats,
       log,
-      plan: readPlanFor(this.specs),
+      plan: readPlanFor(this.specs, { groups: config.metrics.groups, maxPidsPerContainer: config.collection.maxPidsPerContainer }),
       maxProcessesPerContainer: config.metrics.maxProcessesPerContainer,
     });
   }

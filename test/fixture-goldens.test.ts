@@ -22,6 +22,8 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Agent } from '../src/agent.js';
 import { loadConfig } from '../src/config/load.js';
+import { argName } from '../src/config/schema.js';
+import { METRIC_GROUPS_DECLARED } from '../src/metrics/spec.js';
 import { toJsonPoints, type JsonPoint } from '../src/export/sdk/json-points.js';
 import { renderPrometheusText } from '../src/export/prometheus/text.js';
 
@@ -78,9 +80,14 @@ interface Output {
   endedMs: number;
 }
 
+/** `--metrics-groups-<group> true` for every group that is off by default: the `.opt-in` goldens. */
+const OPT_IN_ARGS = Object.entries(METRIC_GROUPS_DECLARED)
+  .filter(([, g]) => !g.on)
+  .flatMap(([group]) => [`--metrics-groups-${argName(group)}`, 'true']);
+
 /** What `--once --print …` computes: one collection of the agent pointed at the root. */
-async function collect(dir: string): Promise<Output> {
-  const { config } = loadConfig(['--paths-proc', `${dir}/proc`, '--paths-sys', `${dir}/sys`, '--paths-rootfs', dir], {});
+async function collect(dir: string, extraArgs: readonly string[] = []): Promise<Output> {
+  const { config } = loadConfig(['--paths-proc', `${dir}/proc`, '--paths-sys', `${dir}/sys`, '--paths-rootfs', dir, ...extraArgs], {});
   const agent = new Agent({ config, env: {}, log: pino({ level: 'silent' }) });
   const startedMs = Date.now();
   const rm = await agent.collectOnce();
@@ -128,7 +135,7 @@ function normalisePoints(out: Output): string {
 
 describe('golden outputs per fixture root (update on purpose with vitest -u)', () => {
   it('finds the fixture roots', () => {
-    expect(roots).toEqual(expect.arrayContaining(['cgroup-v2', 'host-v1']));
+    expect(roots).toEqual(expect.arrayContaining(['cgroup-v2', 'host-v1', 'host-v1-optin']));
   });
 
   describe.each(roots)('%s', (root) => {
@@ -142,12 +149,25 @@ describe('golden outputs per fixture root (update on purpose with vitest -u)', (
       await expect(normalisePoints(out)).toMatchFileSnapshot(join(GOLDENS, `${root}.jsonl`));
     });
 
+    it('--print prometheus with every opt-in group on equals the .opt-in golden', async () => {
+      const out = await collect(pinnedCopy(root), OPT_IN_ARGS);
+      await expect(normaliseText(out)).toMatchFileSnapshot(join(GOLDENS, `${root}.opt-in.prom`));
+    });
+
+    it('--print json with every opt-in group on equals the .opt-in golden', async () => {
+      const out = await collect(pinnedCopy(root), OPT_IN_ARGS);
+      await expect(normalisePoints(out)).toMatchFileSnapshot(join(GOLDENS, `${root}.opt-in.jsonl`));
+    });
+
     it('is the same from another copy at another time (nothing else depends on the clock or the path)', async () => {
       const a = await collect(pinnedCopy(root));
       await new Promise((r) => setTimeout(r, 5));
       const b = await collect(pinnedCopy(root));
       expect(normaliseText(b)).toBe(normaliseText(a));
       expect(normalisePoints(b)).toBe(normalisePoints(a));
+      const optA = await collect(pinnedCopy(root), OPT_IN_ARGS);
+      const optB = await collect(pinnedCopy(root), OPT_IN_ARGS);
+      expect(normalisePoints(optB)).toBe(normalisePoints(optA));
     });
   });
 });

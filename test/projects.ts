@@ -22,6 +22,7 @@ export const SYSTEM_TEST_FILES: readonly string[] = [
   'test/e2e/prometheus-live.test.ts',
   // The operator commands (ps, explain, stats, top in tmux, machine) on the real containerd.
   'test/e2e/operator-tools.test.ts',
+  'test/e2e/opt-in-groups.test.ts',
   // The collector built by test/collector-setup.ts, with Prometheus.
   'test/e2e/collector.test.ts',
   'test/e2e/collector-stack.test.ts',

@@ -1,4 +1,5 @@
 import type { CgroupLimits } from './limits.js';
+import type { OptInFiles } from './opt-in.js';
 
 /** What the cgroup readers need from the host besides the files. */
 export interface CgroupReadOptions {
@@ -14,6 +15,8 @@ export interface CgroupReadOptions {
    * values go into the stats as they are. Without them, the limit files are read.
    */
   limits?: CgroupLimits;
+  /** Opt-in files to read as well (metric groups percpu, hugetlb, memory_numa, cpuset); none when absent. */
+  optIn?: OptInFiles;
 }
 
 export function deviceLabel(opts: CgroupReadOptions, major: number, minor: number): string {

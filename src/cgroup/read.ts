@@ -3,6 +3,7 @@ import { cgroupDirOf } from './cgroup-dir.js';
 import type { CgroupLayout } from './layout.js';
 import type { CgroupReadOptions } from './read-options.js';
 import type { CgroupRead } from './limits.js';
+import { readOptInFiles } from './opt-in.js';
 import { readCgroupV1 } from './v1/read.js';
 import { readCgroupV2, readPressure } from './v2/read.js';
 
@@ -28,12 +29,15 @@ export function readCgroup(
   reader: FileReader,
   opts: CgroupReadOptions = {},
 ): CgroupRead {
-  if (layout.mode === 'v2') return readCgroupV2(layout, cgroupPath, reader, opts);
-  const read = readCgroupV1(layout, cgroupPath, reader, opts);
+  const read = layout.mode === 'v2' ? readCgroupV2(layout, cgroupPath, reader, opts) : readCgroupV1(layout, cgroupPath, reader, opts);
   if (layout.mode === 'hybrid' && layout.unified !== undefined && read.limits.pressure !== false) {
-    const pressure = readPressure(reader, cgroupDirOf(layout.unified, cgroupPath), read.failures);
+    const pressure = readPressure(reader, cgroupDirOf(layout.unified, cgroupPath), read.failures, opts.optIn?.pressureAvg === true);
     if (pressure) read.stats.pressure = pressure;
     if (opts.limits === undefined) read.limits.pressure = pressure !== undefined;
+  }
+  if (opts.optIn !== undefined) {
+    const optIn = readOptInFiles(layout, cgroupPath, reader, opts.optIn, read.failures);
+    if (optIn) read.stats.optIn = optIn;
   }
   return read;
 }

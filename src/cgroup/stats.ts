@@ -16,6 +16,32 @@ export interface CgroupStats {
   pressure?: PressureStats;
   /** Number of pids listed in cgroup.procs. */
   processes?: number;
+  /** Opt-in files (group percpu, hugetlb, memory_numa, cpuset): read only when asked, see OptInFiles. */
+  optIn?: OptInStats;
+}
+
+/** Values of the opt-in cgroup files (cgroup/opt-in.ts); each is undefined unless its group is on. */
+export interface OptInStats {
+  /** v1 cpuacct.usage_percpu in seconds, index = CPU number (v2 has no per-CPU file). */
+  perCpuSeconds?: number[];
+  /** Per huge page size (`2MB`, `1GB`), in the order of /sys/kernel/mm/hugepages. */
+  hugetlb?: HugetlbStats[];
+  /** memory.numa_stat in pages: `container` (v1 only) and `hierarchy` scope, per type, per node. */
+  numa?: { container?: NumaPagesByType; hierarchy?: NumaPagesByType };
+  /** v1 cpuset.memory_migrate (0/1); v2 has no such file. */
+  memoryMigrate?: number;
+}
+
+export type NumaPagesByType = Partial<Record<'file' | 'anon' | 'unevictable', ReadonlyMap<number, number>>>;
+
+export interface HugetlbStats {
+  /** `2MB`, `1GB`: cAdvisor's pagesize label. */
+  pageSize: string;
+  usageBytes?: number;
+  /** v1 only. */
+  maxUsageBytes?: number;
+  /** v1 failcnt; v2 hugetlb.<size>.events max. */
+  failcnt?: number;
 }
 
 export interface CpuStats {
@@ -129,4 +155,13 @@ export interface PressureTotals {
   someSeconds?: number;
   /** "full" line total, seconds: all non-idle tasks stalled. */
   fullSeconds?: number;
+  /** avg10/avg60/avg300 of the "some" and "full" lines, percent of wall time (group pressure_avg). */
+  someAvg?: PressureAverages;
+  fullAvg?: PressureAverages;
+}
+
+export interface PressureAverages {
+  avg10: number;
+  avg60: number;
+  avg300: number;
 }

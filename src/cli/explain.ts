@@ -101,8 +101,9 @@ export function explainInputs(inputs: readonly ExplainInput[], reads: readonly F
         return m !== null && where.pids.has(Number(m[1]));
       });
     } else {
-      const paths = new Set(dirs.map((d) => `${d}/${input.file}`));
-      matches = reads.filter((r) => paths.has(r.path));
+      // `<size>` stands for each huge page size the reader found (hugetlb.2MB.usage_in_bytes, …).
+      const res = dirs.map((d) => new RegExp(`^${escapeRe(`${d}/`)}${input.file.split('<size>').map(escapeRe).join('[^/.]+')}$`));
+      matches = reads.filter((r) => res.some((re) => re.test(r.path)));
     }
     if (matches.length === 0) {
       out.push({ ...base, note: 'not read in this cycle (absent on this kernel or cgroup mode, or not needed for this series)' });

@@ -7,7 +7,7 @@ import { GoneError, errorCode } from '../errors.js';
 import type { FileReader } from '../fs/file-reader.js';
 import type { Logger } from '../log.js';
 import { readMachineInfo, type MachineInfo, type MachineRoots } from '../machine/machine-info.js';
-import type { ContainerSample, NetInterfaceSample, Snapshot, SnapshotSource } from './sample.js';
+import type { ContainerSample, MachineFacts, NetInterfaceSample, Snapshot, SnapshotSource } from './sample.js';
 import { deviceNames } from '../procfs/diskstats.js';
 import { isIgnoredInterface } from '../procfs/net-dev.js';
 import { ProcFs, readDiskstats, readNetDev } from '../procfs/proc-fs.js';
@@ -15,6 +15,8 @@ import { readBootTime } from '../procfs/boot-time.js';
 import { OomCounts } from './oom-counts.js';
 import { MonotonicCounters } from './monotonic-counters.js';
 import { USER_HZ, busiest, readCgroupProcesses, readProcessSample, type ProcessSample } from './processes.js';
+import { OptInFacts } from './opt-in-facts.js';
+import { PidSources } from './pid-sources.js';
 import { READ_ALL, type ReadPlan } from './read-plan.js';
 import type { SelfStats } from '../telemetry/self-stats.js';
 
@@ -53,6 +55,8 @@ export class CycleReader implements SnapshotSource {
   #now: () => number;
   #devices = new Map<string, string>();
   #machine: MachineInfo | undefined;
+  #optInFacts: OptInFacts;
+  #pidSources: PidSources;
   #slowReadAt = -Infinity;
   #startTimes = new Map<string, number>();
   /** Boot time truncated to the minute, as cAdvisor clamps creation times; undefined when /proc/stat is unreadable. */
@@ -70,6 +74,22 @@ export class CycleReader implements SnapshotSource {
     this.#proc = new ProcFs(deps.roots.procRoot);
     this.#now = deps.now ?? Date.now;
     this.#plan = deps.plan ?? READ_ALL;
+    this.#optInFacts = new OptInFacts({
+      layout: deps.layout,
+      reader: deps.reader,
+      roots: deps.roots,
+      plan: this.#plan,
+      onError: (source, what, err) => this.#sourceError(source, what, err),
+    });
+    this.#pidSources = new PidSources({
+      layout: deps.layout,
+      proc: this.#proc,
+      reader: deps.reader,
+      plan: this.#plan,
+      onError: (source, what, err) => this.#sourceError(source, what, err),
+      onCapped: (cgroupPath, max) =>
+        this.#warn('pids-capped', `cgroup ${cgroupPath} has more than ${max} processes (collection.maxPidsPerContainer); sched and referenced_memory sums leave the rest out`),
+    });
   }
 
   async collect(): Promise<Snapshot> {
@@ -85,6 +105,9 @@ export class CycleReader implements SnapshotSource {
     const readOpts: CgroupReadOptions = { deviceName: (major, minor) => this.#devices.get(`${major}:${minor}`) };
     const exitedPaths = new Set<string>();
     const exited: Target[] = [];
+    const optIn = this.#optInFacts.files();
+    if (optIn !== undefined) readOpts.optIn = optIn;
+    this.#pidSources.beginCycle();
     for (const t of targets) {
       if (t.cgroupless) {
         // After the live cgroups: a raw target may still read the dead container's cgroup this cycle.
@@ -113,12 +136,15 @@ export class CycleReader implements SnapshotSource {
     this.#oom.retain((path) => livePaths.has(path) || exitedPaths.has(path), nowMs);
     for (const path of this.#startTimes.keys()) if (!livePaths.has(path)) this.#startTimes.delete(path);
     for (const path of this.#limits.keys()) if (!livePaths.has(path)) this.#limits.delete(path);
+    this.#pidSources.endCycle(livePaths);
     this.#ioCounters.endCycle();
     for (const key of this.#identities.keys()) if (!liveIdentities.has(key)) this.#identities.delete(key);
     this.#deps.reader.sweep();
     const seconds = (performance.now() - started) / 1000;
     stats.recordCycle(seconds, containers.length);
-    return { containers, ...(this.#machine ? { machine: this.#machine } : {}), agent: stats };
+    const topology = this.#optInFacts.topology;
+    const machine: MachineFacts | undefined = this.#machine && (topology ? { ...this.#machine, topology } : this.#machine);
+    return { containers, ...(machine ? { machine } : {}), agent: stats };
   }
 
   /** One cgroup-backed target's sample; undefined when its cgroup vanished. */
@@ -150,6 +176,13 @@ export class CycleReader implements SnapshotSource {
       const processes = this.#processes(t.cgroupPath);
       if (processes) sample.processes = processes;
     }
+    if (t.netPid !== undefined) {
+      const sockets = this.#pidSources.sockets(t.netPid);
+      if (sockets) sample.sockets = sockets;
+    }
+    const perProcess = this.#pidSources.perProcess(t.cgroupPath);
+    if (perProcess.sched) sample.sched = perProcess.sched;
+    if (perProcess.referencedBytes !== undefined) sample.referencedBytes = perProcess.referencedBytes;
     if (t.fs) sample.fs = t.fs;
     if (t.restartCount !== undefined) sample.restartCount = t.restartCount;
     return sample;
@@ -178,6 +211,12 @@ export class CycleReader implements SnapshotSource {
       this.#bootMinute = Math.floor(readBootTime(this.#proc, this.#deps.reader) / 60) * 60;
     } catch (err) {
       this.#sourceError('proc', 'stat', err);
+    }
+    try {
+      this.#optInFacts.refresh();
+    } catch (err) {
+      // Each fact keeps its own failures; only a bug gets here, and it must not stop the cycle.
+      this.#sourceError('sys', 'opt-in host facts', err);
     }
   }
 

@@ -55,6 +55,13 @@ const tree = {
       default: 8192,
       max: 65_536,
     },
+    maxPidsPerContainer: {
+      doc: 'Processes listed per cgroup (with its sub-cgroups) for the opt-in groups sched and referenced_memory; beyond it the sums leave the rest out and a warning says so.',
+      format: 'nat',
+      default: 1024,
+      min: 1,
+      max: 1_000_000,
+    },
   },
   paths: {
     proc: { doc: 'Where the host /proc is mounted (e.g. /host/proc in a container).', format: 'abs-path', default: '/proc' },

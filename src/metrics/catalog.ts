@@ -21,6 +21,14 @@ import { networkRows } from './rows/network.js';
 import { pressureRows } from './rows/pressure.js';
 import { perProcessRows } from './rows/per-process.js';
 import { processRows } from './rows/process.js';
+import { cpusetRows } from './rows/cpuset.js';
+import { hugetlbRows } from './rows/hugetlb.js';
+import { numaRows } from './rows/numa.js';
+import { pressureAvgRows } from './rows/pressure-avg.js';
+import { referencedRows } from './rows/referenced.js';
+import { schedRows } from './rows/sched.js';
+import { socketRows } from './rows/sockets.js';
+import { topologyRows } from './rows/topology.js';
 
 export const catalog: readonly MetricSpec[] = [
   ...cpuRows,
@@ -35,4 +43,13 @@ export const catalog: readonly MetricSpec[] = [
   ...networkRows(),
   ...machineRows,
   ...agentRows,
+  // Opt-in groups (off by default; group percpu has no rows: it changes container_cpu_usage_seconds_total).
+  ...schedRows,
+  ...socketRows,
+  ...hugetlbRows,
+  ...numaRows,
+  ...cpusetRows,
+  ...referencedRows,
+  ...pressureAvgRows(),
+  ...topologyRows,
 ];

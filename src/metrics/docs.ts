@@ -1,5 +1,5 @@
 import { catalog } from './catalog.js';
-import { CONTAINER_IDENTITY_KEYS, MACHINE_IDENTITY_KEYS, type MetricSpec } from './spec.js';
+import { CONTAINER_IDENTITY_KEYS, MACHINE_IDENTITY_KEYS, METRIC_GROUPS_DECLARED, type MetricSpec } from './spec.js';
 
 function identityOf(spec: MetricSpec): readonly string[] {
   if (spec.entity === 'container') return CONTAINER_IDENTITY_KEYS;
@@ -30,7 +30,9 @@ export function renderMetricsDoc(specs: readonly MetricSpec[] = catalog): string
   ];
   const groups = [...new Set(specs.map((s) => s.group))];
   for (const group of groups) {
-    lines.push(`## Group \`${group}\``, '', '| Metric | Kind | Unit | Attributes | Source | Description |', '|---|---|---|---|---|---|');
+    const { on, doc } = METRIC_GROUPS_DECLARED[group];
+    const optIn = on ? [] : [`Off by default; switch on with \`metrics.groups.${group}: true\`. ${doc}`, ''];
+    lines.push(`## Group \`${group}\``, '', ...optIn, '| Metric | Kind | Unit | Attributes | Source | Description |', '|---|---|---|---|---|---|');
     for (const s of specs.filter((x) => x.group === group)) {
       const attrs = [...identityOf(s), ...s.attributes].map((a) => `\`${a}\``).join(', ') || '–';
       lines.push(`| \`${s.name}\` | ${kindOf(s)} | \`${s.unit || ' '}\` | ${attrs} | ${s.source} | ${s.description}${s.enabled ? '' : ' (off by default)'} |`);

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { detectCgroupLayout } from '../../src/cgroup/detect.js';
 import { CycleReader } from '../../src/collection/cycle-reader.js';
+import { READ_DEFAULT } from '../../src/collection/read-plan.js';
 import { rawIdentity } from '../../src/discovery/target.js';
 import { enabledSpecs } from '../../src/metrics/enabled.js';
 import { readPlanFor } from '../../src/metrics/read-plan.js';
@@ -29,7 +30,7 @@ function collector(processes: boolean, maxProcessesPerContainer = 20): { reader:
     targets: { list: async () => ({ targets: [{ cgroupPath: cgroup, identity: rawIdentity(cgroup) }], truncated: false }) },
     stats: new SelfStats(),
     log: pino({ level: 'silent' }),
-    plan: { network: false, processes },
+    plan: { ...READ_DEFAULT, network: false, processes },
     maxProcessesPerContainer,
   });
   return { reader, cycle, cgroup };

@@ -151,8 +151,8 @@ describe('explain data (podpulse explain)', () => {
     expect(s.explain, 'container rows carry explain: { formula, inputs }').toBeDefined();
     expect(s.explain?.formula.trim()).not.toBe('');
     for (const input of s.explain?.inputs ?? []) {
-      // A cgroup file name, a /proc/<pid>/ path, or a runtime/statfs source named in words.
-      expect(input.file).toMatch(/^([a-z0-9_]+\.[a-z0-9_.]+|cgroup\.procs|\/proc\/<pid>\/[a-z/]+|CRI .+|statfs .+)$/);
+      // A cgroup file name (<size> = each huge page size), a /proc/<pid>/ path, or a runtime/statfs source named in words.
+      expect(input.file).toMatch(/^([a-z0-9_]+\.(<size>\.)?[a-z0-9_.]+|cgroup\.procs|\/proc\/<pid>\/[a-z0-9_/]+|CRI .+|statfs .+)$/);
     }
     if (s.explain?.meaning !== undefined) expect(s.explain.meaning).toMatch(/^[A-Z].*\.$/s);
   });

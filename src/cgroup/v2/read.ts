@@ -85,7 +85,7 @@ export function readCgroupV2(
   if (pids) stats.pids = pids;
 
   if (limits.pressure !== false) {
-    const pressure = readPressure(reader, dir.path, failures);
+    const pressure = readPressure(reader, dir.path, failures, opts.optIn?.pressureAvg === true);
     if (pressure) stats.pressure = pressure;
     if (opts.limits === undefined) limits.pressure = pressure !== undefined;
   }
@@ -170,9 +170,10 @@ const PSI_RESOURCES = ['cpu', 'memory', 'io'] as const;
 /**
  * PSI totals from `<dir>/{cpu,memory,io}.pressure`. All optional: PSI needs CONFIG_PSI and may be
  * disabled at boot (psi=0), and a v1 container may have no cgroup2 directory. In hybrid mode this is
- * the only thing read from the unified hierarchy. `dir` is a cgroupDirOf result.
+ * the only thing read from the unified hierarchy. `dir` is a cgroupDirOf result. With `averages`, the
+ * avg10/avg60/avg300 of each line are kept too.
  */
-export function readPressure(reader: FileReader, dir: string, failures: FileFailure[] = []): PressureStats | undefined {
+export function readPressure(reader: FileReader, dir: string, failures: FileFailure[] = [], averages = false): PressureStats | undefined {
   const out: PressureStats = {};
   for (const resource of PSI_RESOURCES) {
     const file = `${resource}.pressure`;
@@ -189,6 +190,9 @@ export function readPressure(reader: FileReader, dir: string, failures: FileFail
     const totals = compact<PressureTotals>({
       someSeconds: usToSeconds(psi.some?.totalUs),
       fullSeconds: usToSeconds(psi.full?.totalUs),
+      // Parsed from the same line anyway: keeping them (group pressure_avg) costs no read.
+      someAvg: averages && psi.some ? { avg10: psi.some.avg10, avg60: psi.some.avg60, avg300: psi.some.avg300 } : undefined,
+      fullAvg: averages && psi.full ? { avg10: psi.full.avg10, avg60: psi.full.avg60, avg300: psi.full.avg300 } : undefined,
     });
     if (totals) out[resource] = totals;
   }

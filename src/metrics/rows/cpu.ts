@@ -1,7 +1,8 @@
 /** CPU time and CFS throttling (cAdvisor kind "cpu"). */
 import type { ContainerMetricSpec } from '../spec.js';
 import { both, v1, v2 } from './explain.js';
-import { containerCounter, one, withQuota, NONE } from './row.js';
+import { cpuUsagePoints } from './percpu.js';
+import { containerCounter, one, withQuota } from './row.js';
 
 export const cpuRows: readonly ContainerMetricSpec[] = [
   containerCounter({
@@ -10,17 +11,13 @@ export const cpuRows: readonly ContainerMetricSpec[] = [
     unit: 's',
     attributes: ['cpu'],
     group: 'cpu',
-    source: 'v1 cpuacct.usage; v2 cpu.stat usage_usec (no point while it is 0, as cAdvisor)',
+    source: 'v1 cpuacct.usage; v2 cpu.stat usage_usec (no cpu="total" point while it is 0, as cAdvisor); per CPU from v1 cpuacct.usage_percpu with group percpu',
     explain: {
       formula: 'v1: cpuacct.usage ns / 1e9; v2: cpu.stat usage_usec / 1e6',
       inputs: [v1('cpuacct.usage'), v2('cpu.stat', 'usage_usec')],
       meaning: 'CPU time used by all tasks of the cgroup since it was created; its rate is cores in use. A CPU limit never kills: over the quota the tasks wait (throttling), and kubelet does not evict for CPU.',
     },
-    points: (s) => {
-      const v = s.cgroup?.cpu?.usageSeconds;
-      // cAdvisor (without percpu) emits cpu="total" only once usage is above 0: an idle new cgroup has no point.
-      return v === undefined || !(v > 0) ? NONE : [{ value: v, attributes: { cpu: 'total' } }];
-    },
+    points: cpuUsagePoints,
   }),
   containerCounter({
     name: 'container_cpu_user_seconds_total',

@@ -3,7 +3,7 @@
  * selectors rows share (one value, per device, per interface, …). A selector returns no point for an
  * unknown value: absent is not zero.
  */
-import type { CgroupStats, PressureTotals } from '../../cgroup/stats.js';
+import type { CgroupStats } from '../../cgroup/stats.js';
 import type { ContainerSample, NetInterfaceSample } from '../../collection/sample.js';
 import type { AgentMetricSpec, ContainerMetricSpec, InstrumentKind, MachineMetricSpec, MetricSpec, Point } from '../spec.js';
 
@@ -42,7 +42,7 @@ export const perDevice = (s: ContainerSample, pick: (d: IoDevice) => number | un
 export const perFs = (s: ContainerSample, pick: (f: FsItem) => number | undefined) => perItem(s.fs, (f) => ({ device: f.device }), pick);
 export const perInterface = (s: ContainerSample, pick: (n: NetInterfaceSample) => number) => perItem(s.network, (n) => ({ interface: n.name }), pick);
 
-export function pressure(s: ContainerSample, resource: 'cpu' | 'memory' | 'io', line: keyof PressureTotals): readonly Point[] {
+export function pressure(s: ContainerSample, resource: 'cpu' | 'memory' | 'io', line: 'someSeconds' | 'fullSeconds'): readonly Point[] {
   return one(s.cgroup?.pressure?.[resource]?.[line]);
 }
 
