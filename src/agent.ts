@@ -105,7 +105,17 @@ export class Agent {
       refreshTimeoutMs: config.cri.refreshTimeoutMs,
     });
     this.#inventory = inventory;
-    this.cycleReader = new CycleReader({ layout: this.layout, reader, roots, targets: inventory, stats: this.stats, log, plan: readPlanFor(this.specs) });
+    this.cycleReader = new CycleReader({
+      layout: this.layout,
+      reader,
+      roots,
+      targets: inventory,
+      stats: this.stats,
+      log,
+      plan: readPlanFor(this.specs),
+      processLimits: { maxPids: config.collection.maxPidsPerContainer, maxFds: config.collection.maxFdsPerContainer },
+      maxRootFilesystems: config.collection.maxRootFilesystems,
+    });
   }
 
   /** What /healthz and /readyz answer from; undefined before start(). */

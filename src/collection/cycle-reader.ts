@@ -12,6 +12,9 @@ import { deviceNames } from '../procfs/diskstats.js';
 import { isIgnoredInterface } from '../procfs/net-dev.js';
 import { ProcFs, readDiskstats, readNetDev } from '../procfs/proc-fs.js';
 import { MonotonicCounters } from './monotonic-counters.js';
+import { LoadAverages, milli } from './cpu-load.js';
+import { ProcessReader, type ProcessReadLimits } from './process-reader.js';
+import { RootDiskReader, type RootDiskRead } from './root-disk.js';
 import { READ_ALL, type ReadPlan } from './read-plan.js';
 import type { SelfStats } from '../telemetry/self-stats.js';
 
@@ -29,7 +32,13 @@ export interface CycleReaderDeps {
   slowRefreshMs?: number;
   /** A cgroup's limits and shares (CgroupLimits) rarely change: re-read them this often; default 60 s. */
   limitsRefreshMs?: number;
+  /** Per-container bounds of the /proc process reads; default DEFAULT_PROCESS_LIMITS. */
+  processLimits?: ProcessReadLimits;
+  /** Host filesystems reported on "/" at most; default 1000. */
+  maxRootFilesystems?: number;
 }
+
+export const DEFAULT_PROCESS_LIMITS: ProcessReadLimits = { maxPids: 1024, maxFds: 65_536 };
 
 /** One warning line per (source, code) this often: a broken file on every cgroup must not flood the log. */
 const WARN_EVERY_MS = 5 * 60_000;
@@ -54,6 +63,11 @@ export class CycleReader implements SnapshotSource {
   #identities = new Map<string, ContainerIdentity>();
   /** Per cgroup path: its limits and when they were read (the now() clock). */
   #limits = new Map<string, { limits: CgroupLimits; readAtMs: number }>();
+  #processes: ProcessReader;
+  #rootDisk: RootDiskReader;
+  #loads = new LoadAverages();
+  /** Source failures in the current cycle: container_scrape_error. */
+  #cycleFailures = 0;
   /** Per warning key: when it was last logged, and how many were held back since. */
   #warned = new Map<string, { atMs: number; suppressed: number }>();
 
@@ -62,13 +76,18 @@ export class CycleReader implements SnapshotSource {
     this.#proc = new ProcFs(deps.roots.procRoot);
     this.#now = deps.now ?? Date.now;
     this.#plan = deps.plan ?? READ_ALL;
+    this.#processes = new ProcessReader(this.#proc, deps.reader, deps.layout, deps.processLimits ?? DEFAULT_PROCESS_LIMITS);
+    this.#rootDisk = new RootDiskReader({ proc: this.#proc, rootfsRoot: deps.roots.rootfsRoot, reader: deps.reader, maxFilesystems: deps.maxRootFilesystems ?? 1000 });
   }
 
   async collect(): Promise<Snapshot> {
     const started = performance.now();
     const { stats } = this.#deps;
     this.#refreshSlowFacts();
+    // Host facts have machine_scrape_error; what fails from here on is some container's.
+    this.#cycleFailures = 0;
     const { targets, truncated } = await this.#deps.targets.list();
+    const rootDisk = targets.some((t) => t.cgroupPath === '/' && !t.cgroupless) ? await this.#readRootDisk() : undefined;
     if (truncated) this.#warn('discovery', 'raw cgroup discovery reached discovery.maxCgroups; deeper or later cgroups are not reported');
     const nowMs = this.#now();
     const containers: ContainerSample[] = [];
@@ -85,6 +104,7 @@ export class CycleReader implements SnapshotSource {
       let sample: ContainerSample | undefined;
       try {
         sample = this.#sample(t, nowMs, readOpts);
+        if (sample && t.cgroupPath === '/' && rootDisk) attachRootDisk(sample, rootDisk);
       } catch (err) {
         // Only a bug gets here (the readers keep each file's failure to that file): skip this target only.
         this.#sourceError('cgroup', `cgroup ${t.cgroupPath}`, err);
@@ -97,10 +117,12 @@ export class CycleReader implements SnapshotSource {
     for (const path of this.#startTimes.keys()) if (!livePaths.has(path)) this.#startTimes.delete(path);
     for (const path of this.#limits.keys()) if (!livePaths.has(path)) this.#limits.delete(path);
     this.#ioCounters.endCycle();
+    this.#loads.endCycle();
     for (const key of this.#identities.keys()) if (!liveIdentities.has(key)) this.#identities.delete(key);
     this.#deps.reader.sweep();
     const seconds = (performance.now() - started) / 1000;
     stats.recordCycle(seconds, containers.length);
+    stats.recordScrapeErrors({ container: this.#cycleFailures > 0 });
     return { containers, ...(this.#machine ? { machine: this.#machine } : {}), agent: stats };
   }
 
@@ -125,6 +147,7 @@ export class CycleReader implements SnapshotSource {
       if (network) sample.network = network;
     }
     if (t.fs) sample.fs = t.fs;
+    if (this.#plan.processes || this.#plan.taskStates) this.#process(t, sample, nowMs);
     if (t.oomEvents !== undefined) sample.oomEvents = t.oomEvents;
     if (t.restartCount !== undefined) sample.restartCount = t.restartCount;
     return sample;
@@ -140,7 +163,9 @@ export class CycleReader implements SnapshotSource {
     this.#slowReadAt = now;
     try {
       this.#machine = readMachineInfo(this.#deps.roots, this.#deps.reader);
+      this.#deps.stats.recordScrapeErrors({ machine: false });
     } catch (err) {
+      this.#deps.stats.recordScrapeErrors({ machine: true });
       this.#sourceError('proc', 'machine info', err);
     }
     try {
@@ -233,7 +258,54 @@ export class CycleReader implements SnapshotSource {
     }
   }
 
+  /**
+   * The cgroup's processes and tasks (kinds "process", "cpuLoad"). The load averages advance only on
+   * a cycle whose task states were read in full; a failed read keeps the previous state.
+   */
+  #process(t: Target, sample: ContainerSample, nowMs: number): void {
+    const { stats } = this.#deps;
+    const wants = {
+      fds: this.#plan.processes,
+      ulimits: this.#plan.processes,
+      taskCount: this.#plan.processes && sample.cgroup?.pids?.current === undefined,
+      taskStates: this.#plan.taskStates,
+    };
+    const r = this.#processes.read(t.cgroupPath, t.netPid, wants);
+    for (const f of r.failures) this.#sourceError('proc', f.what, f.error);
+    stats.countReadsSkipped('pids_cap', r.cuts.pids);
+    stats.countReadsSkipped('tasks_cap', r.cuts.tasks);
+    stats.countReadsSkipped('fds_cap', r.cuts.fdLists);
+    stats.countReadsSkipped('fd_permission', r.cuts.fdForbidden);
+    if (r.cuts.fdForbidden > 0) {
+      this.#warn(
+        'proc\u0000fd_permission',
+        'reading /proc/<pid>/fd was refused (the agent lacks CAP_SYS_PTRACE over a process with more capabilities): such containers report no container_sockets, and no container_file_descriptors when the directory itself is refused',
+        { cgroup: t.cgroupPath },
+      );
+    }
+    const p = r.sample;
+    if (p.taskStates) {
+      const load = this.#loads.update(t.cgroupPath, p.taskStates, nowMs);
+      p.loadAverage10sMilli = milli(load.load);
+      p.loadDAverage10sMilli = milli(load.loadD);
+    } else {
+      this.#loads.keep(t.cgroupPath);
+    }
+    if (Object.keys(p).length > 0) sample.process = p;
+  }
+
+  /** The host filesystems and their diskstats for "/", once per cycle, when disk or diskIO is on. */
+  async #readRootDisk(): Promise<RootDiskRead | undefined> {
+    if (!this.#plan.rootFilesystems && !this.#plan.rootDiskIo) return undefined;
+    const r = await this.#rootDisk.read({ usage: this.#plan.rootFilesystems, io: this.#plan.rootDiskIo });
+    for (const f of r.failures) this.#sourceError('proc', f.what, f.error);
+    this.#deps.stats.countReadsSkipped('filesystems_cap', r.cut);
+    if (r.cut > 0) this.#warn('proc\u0000filesystems_cap', `more host filesystems than collection.maxRootFilesystems; ${r.cut} left out of the "/" series`);
+    return r;
+  }
+
   #sourceError(source: string, what: string, err: unknown): void {
+    this.#cycleFailures++;
     const code = errorCode(err);
     this.#deps.stats.countSourceError(source, code);
     const message = err instanceof Error ? err.message : String(err);
@@ -257,4 +329,10 @@ export class CycleReader implements SnapshotSource {
     this.#warned.set(key, { atMs: now, suppressed: 0 });
     this.#deps.log.warn(suppressed > 0 ? { ...extra, suppressedSinceLast: suppressed } : extra, msg);
   }
+}
+
+/** The host filesystems go on "/" beside what discovery found for it (nothing, normally). */
+function attachRootDisk(sample: ContainerSample, r: RootDiskRead): void {
+  if (r.usage && r.usage.length > 0) sample.fs = [...(sample.fs ?? []), ...r.usage];
+  if (r.io && r.io.length > 0) sample.rootDiskIo = r.io;
 }

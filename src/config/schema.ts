@@ -55,6 +55,27 @@ const tree = {
       default: 8192,
       max: 65_536,
     },
+    maxPidsPerContainer: {
+      doc: 'Processes whose /proc/<pid>/fd is listed, and tasks whose /proc/<tid>/stat is read, per container per cycle (kinds "process", "cpuLoad"); the rest are skipped and counted in podpulse_proc_reads_skipped_total.',
+      format: 'nat',
+      default: 1024,
+      min: 1,
+      max: 1_000_000,
+    },
+    maxFdsPerContainer: {
+      doc: 'Entries of /proc/<pid>/fd read per container per cycle, over all its processes (container_file_descriptors, container_sockets are then lower bounds).',
+      format: 'nat',
+      default: 65_536,
+      min: 1,
+      max: 10_000_000,
+    },
+    maxRootFilesystems: {
+      doc: 'Host filesystems (mounts in the host mountinfo) reported on "/" per cycle (container_fs_* with their device label); one tmpfs per pod volume adds up.',
+      format: 'nat',
+      default: 1000,
+      min: 1,
+      max: 100_000,
+    },
   },
   paths: {
     proc: { doc: 'Where the host /proc is mounted (e.g. /host/proc in a container).', format: 'abs-path', default: '/proc' },

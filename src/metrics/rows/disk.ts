@@ -1,4 +1,7 @@
-/** Filesystem usage (cAdvisor kind "disk"): the containerd writable layer, which cAdvisor leaves empty. */
+/**
+ * Filesystem usage (cAdvisor kind "disk"): the containerd writable layer, which cAdvisor leaves
+ * empty, and on "/" every host filesystem as cAdvisor's GetGlobalFsInfo reports it (collection/root-disk.ts).
+ */
 import type { ContainerMetricSpec } from '../spec.js';
 import { containerGauge, perFs } from './row.js';
 
@@ -9,7 +12,7 @@ export const diskRows: readonly ContainerMetricSpec[] = [
     unit: 'By',
     attributes: ['device'],
     group: 'disk',
-    source: 'CRI ListContainerStats writable_layer.used_bytes',
+    source: 'CRI ListContainerStats writable_layer.used_bytes; on "/": statfs of each host filesystem, (blocks - bfree) × bsize',
     points: (s) => perFs(s, (f) => f.usageBytes),
   }),
   containerGauge({
@@ -18,7 +21,7 @@ export const diskRows: readonly ContainerMetricSpec[] = [
     unit: 'By',
     attributes: ['device'],
     group: 'disk',
-    source: 'statfs of the writable layer mountpoint (capacity)',
+    source: 'statfs of the writable layer mountpoint (capacity); on "/": statfs of each host filesystem, blocks × bsize',
     points: (s) => perFs(s, (f) => f.limitBytes),
   }),
   containerGauge({
@@ -27,7 +30,7 @@ export const diskRows: readonly ContainerMetricSpec[] = [
     unit: '{inode}',
     attributes: ['device'],
     group: 'disk',
-    source: 'statfs of the writable layer mountpoint (files)',
+    source: 'statfs of the writable layer mountpoint (files); on "/": statfs of each host filesystem (files)',
     points: (s) => perFs(s, (f) => f.inodesTotal),
   }),
   containerGauge({
@@ -36,7 +39,7 @@ export const diskRows: readonly ContainerMetricSpec[] = [
     unit: '{inode}',
     attributes: ['device'],
     group: 'disk',
-    source: 'statfs of the writable layer mountpoint (ffree)',
+    source: 'statfs of the writable layer mountpoint (ffree); on "/": statfs of each host filesystem (ffree)',
     points: (s) => perFs(s, (f) => f.inodesFree),
   }),
 ];
