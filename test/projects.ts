@@ -15,6 +15,7 @@ export const SYSTEM_TEST_FILES: readonly string[] = [
   'test/soak.test.ts',
   'test/e2e/churn.test.ts',
   'test/e2e/containerd.test.ts',
+  'test/e2e/process-metrics.test.ts',
   'test/e2e/cri-hang-containerd.test.ts',
   'test/e2e/lifecycle.test.ts',
   'test/e2e/prometheus-live.test.ts',
