@@ -22,7 +22,8 @@ function withRootDisks(s: ContainerSample, cgroup: ((d: IoDevice) => number | un
 }
 
 /** Where the diskstats rows of "/" come from, for their `source` text. */
-const ROOT = 'on "/" only: /proc/diskstats of each host filesystem (matched by major:minor)';
+const ROOT =
+  'on "/" only: /proc/diskstats of each host filesystem, matched by major:minor (cAdvisor matches only sd*, vd*, xvd* and dm-* names, so nvme and other disks have none there)';
 /**
  * cAdvisor divides these millisecond columns by 1e9, a million times too small; podpulse reports
  * true seconds (ms / 1000). Kept in the source text until the catalog has a field for documented differences.

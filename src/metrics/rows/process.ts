@@ -42,7 +42,8 @@ export const processRows: readonly ContainerMetricSpec[] = [
     description: 'Number of open sockets for the container.',
     unit: '{socket}',
     group: 'process',
-    source: 'links of /proc/<pid>/fd whose target starts with "socket", over the same entries as container_file_descriptors',
+    source:
+      'links of /proc/<pid>/fd whose target starts with "socket", over the same entries as container_file_descriptors; absent where a link cannot be read (no CAP_SYS_PTRACE over the process)',
     points: (s) => one(s.process?.sockets),
   }),
   containerGauge({
