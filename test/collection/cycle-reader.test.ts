@@ -370,6 +370,37 @@ describe('CycleReader: the read plan of the /proc process and filesystem sources
   });
 });
 
+describe('CycleReader: container_scrape_error and machine_scrape_error', () => {
+  let root = '';
+  afterEach(() => removeTree(root));
+
+  it('container_scrape_error is 1 for a cycle that lost a source, 0 again after a clean one; a vanished process is not an error', async () => {
+    const stat = (pid: number) => `${pid} (sh) S 1 ${pid} ${pid} 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 100 1000 10\n`;
+    // pid 11 is listed but gone: churn, not an error.
+    root = writeTree({ cg: { a: { ...leaf('2097152\n'), 'cgroup.threads': '10\n11\n' } }, proc: { '10': { stat: stat(10) } } });
+    const stats = new SelfStats();
+    const cycle = new CycleReader({
+      layout: { mode: 'v2', v1: new Map(), unified: join(root, 'cg') },
+      reader: new FileReader(),
+      roots: { procRoot: join(root, 'proc'), sysRoot: join(root, 'sys'), rootfsRoot: root },
+      targets: { list: async () => ({ targets: [{ cgroupPath: '/a', identity: rawIdentity('/a') }], truncated: false }) },
+      stats,
+      log: pino({ level: 'silent' }),
+    });
+    const clean = await cycle.collect();
+    expect(clean.containers[0]?.process?.taskStates).toEqual({ running: 0, sleeping: 1, stopped: 0, uninterruptible: 0 });
+    expect(stats.containerScrapeError).toBe(false);
+    // No machine facts under this fake /proc and /sys: reading them failed.
+    expect(stats.machineScrapeError).toBe(true);
+    writeFileSync(join(root, 'cg', 'a', 'memory.stat'), 'anon x\n');
+    await cycle.collect();
+    expect(stats.containerScrapeError).toBe(true);
+    writeFileSync(join(root, 'cg', 'a', 'memory.stat'), 'anon 1\n');
+    await cycle.collect();
+    expect(stats.containerScrapeError).toBe(false);
+  });
+});
+
 describe('podpulse_source_errors_total', () => {
   it('starts every known (source, code) at 0, and counts by both labels', () => {
     const stats = new SelfStats();
