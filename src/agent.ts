@@ -125,6 +125,8 @@ export class Agent {
       log,
       plan: readPlanFor(this.specs, { groups: config.metrics.groups, maxPidsPerContainer: config.collection.maxPidsPerContainer }),
       maxProcessesPerContainer: config.metrics.maxProcessesPerContainer,
+      processLimits: { maxPids: config.collection.maxPidsPerContainer, maxFds: config.collection.maxFdsPerContainer },
+      maxRootFilesystems: config.collection.maxRootFilesystems,
     });
   }
 

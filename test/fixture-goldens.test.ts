@@ -11,7 +11,13 @@
  *   from its path, so the earliest-of-several rule still shows in the output);
  * - container_last_seen is the collection's wall clock: checked to lie within the collection, then
  *   written as `<now>`;
- * - podpulse_collection_duration_seconds is checked to be a duration, then written as `<duration>`.
+ * - podpulse_collection_duration_seconds is checked to be a duration, then written as `<duration>`;
+ * - the statfs figures of "/" (container_fs_{usage,limit}_bytes, container_fs_inodes_{total,free} on
+ *   id="/") are checked to be counts, then written as `<statfs>`: a fixture's mountinfo may name the
+ *   device the temp copy itself lives on (host-v1 was captured on this kind of VM), and then the
+ *   agent statfs-es the live filesystem, as it should;
+ * - podpulse_build_info's revision, node_version and kernel_version labels are the machine's, written
+ *   as `<revision>`, `<node_version>`, `<kernel_version>`.
  */
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
@@ -95,6 +101,24 @@ async function collect(dir: string, extraArgs: readonly string[] = []): Promise<
   return { text: renderPrometheusText(rm), points: toJsonPoints(rm), startedMs, endedMs };
 }
 
+/** Values of "/" that come from statfs of a live filesystem. */
+const STATFS_VALUES: ReadonlySet<string> = new Set(['container_fs_usage_bytes', 'container_fs_limit_bytes', 'container_fs_inodes_total', 'container_fs_inodes_free']);
+const BUILD_LABELS = ['revision', 'node_version', 'kernel_version'] as const;
+
+/** The token a metric's value is written as (its name, and whether it is on id="/"), after checking the value. */
+function liveToken(name: string, onRoot: boolean, value: number, out: Output): string | undefined {
+  const clock = CLOCK_VALUES.get(name);
+  if (clock !== undefined) {
+    checkClockValue(name, value, out);
+    return clock;
+  }
+  if (onRoot && STATFS_VALUES.has(name)) {
+    expect(Number.isInteger(value) && value >= 0, `${name} ${value}`).toBe(true);
+    return '<statfs>';
+  }
+  return undefined;
+}
+
 /** Checks a clock-dependent value is plausible before it is replaced by its token. */
 function checkClockValue(name: string, value: number, out: Output): void {
   if (CLOCK_VALUES.get(name) === '<now>') {
@@ -112,10 +136,11 @@ function normaliseText(out: Output): string {
   let replaced = 0;
   const lines = out.text.split('\n').map((line) => {
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$/.exec(line);
-    const token = m?.[1] === undefined ? undefined : CLOCK_VALUES.get(m[1]);
-    if (m === null || token === undefined) return line;
-    checkClockValue(m[1] as string, Number(m[3]), out);
-    replaced++;
+    if (m === null) return line;
+    if (m[1] === 'podpulse_build_info') return BUILD_LABELS.reduce((l, k) => l.replace(new RegExp(`${k}="[^"]*"`), `${k}="<${k}>"`), line);
+    const token = liveToken(m[1] as string, (m[2] ?? '').includes('id="/"'), Number(m[3]), out);
+    if (token === undefined) return line;
+    if (CLOCK_VALUES.has(m[1] as string)) replaced++;
     return `${m[1]}${m[2] ?? ''} ${token}`;
   });
   expect(replaced, 'clock-dependent samples in the text').toBeGreaterThan(0);
@@ -125,9 +150,9 @@ function normaliseText(out: Output): string {
 /** One JSON point a line, sorted (collection order follows readdir order, which is the filesystem's). */
 function normalisePoints(out: Output): string {
   const lines = out.points.map((p) => {
-    const token = CLOCK_VALUES.get(p.name);
+    if (p.name === 'podpulse_build_info') return JSON.stringify({ ...p, attributes: { ...p.attributes, ...Object.fromEntries(BUILD_LABELS.map((k) => [k, `<${k}>`])) } });
+    const token = liveToken(p.name, p.attributes.id === '/', p.value, out);
     if (token === undefined) return JSON.stringify(p);
-    checkClockValue(p.name, p.value, out);
     return JSON.stringify({ ...p, value: token });
   });
   return lines.sort().join('\n') + '\n';

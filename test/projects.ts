@@ -17,6 +17,7 @@ export const SYSTEM_TEST_FILES: readonly string[] = [
   'test/e2e/container-controls.test.ts',
   'test/e2e/containerd.test.ts',
   'test/e2e/kubelet-cgroup.test.ts',
+  'test/e2e/process-metrics.test.ts',
   'test/e2e/cri-hang-containerd.test.ts',
   'test/e2e/lifecycle.test.ts',
   'test/e2e/prometheus-live.test.ts',

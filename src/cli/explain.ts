@@ -100,6 +100,9 @@ export function explainInputs(inputs: readonly ExplainInput[], reads: readonly F
         const m = re.exec(r.path);
         return m !== null && where.pids.has(Number(m[1]));
       });
+    } else if (input.file.startsWith('/proc/')) {
+      const path = `${where.procRoot.replace(/\/$/, '')}/${input.file.slice('/proc/'.length)}`;
+      matches = reads.filter((r) => r.path === path);
     } else {
       // `<size>` stands for each huge page size the reader found (hugetlb.2MB.usage_in_bytes, …).
       const res = dirs.map((d) => new RegExp(`^${escapeRe(`${d}/`)}${input.file.split('<size>').map(escapeRe).join('[^/.]+')}$`));

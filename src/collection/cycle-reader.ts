@@ -17,6 +17,9 @@ import { MonotonicCounters } from './monotonic-counters.js';
 import { USER_HZ, busiest, readCgroupProcesses, readProcessSample, type ProcessSample } from './processes.js';
 import { OptInFacts } from './opt-in-facts.js';
 import { PidSources } from './pid-sources.js';
+import { LoadAverages, milli } from './cpu-load.js';
+import { ProcessReader, type ProcessReadLimits } from './process-reader.js';
+import { RootDiskReader, type RootDiskRead } from './root-disk.js';
 import { READ_ALL, type ReadPlan } from './read-plan.js';
 import type { SelfStats } from '../telemetry/self-stats.js';
 
@@ -36,7 +39,13 @@ export interface CycleReaderDeps {
   limitsRefreshMs?: number;
   /** Plan `processes`: how many processes per cgroup to report (the busiest); default 20. */
   maxProcessesPerContainer?: number;
+  /** Per-container bounds of the /proc process reads; default DEFAULT_PROCESS_LIMITS. */
+  processLimits?: ProcessReadLimits;
+  /** Host filesystems reported on "/" at most; default 1000. */
+  maxRootFilesystems?: number;
 }
+
+export const DEFAULT_PROCESS_LIMITS: ProcessReadLimits = { maxPids: 1024, maxFds: 65_536 };
 
 /** One warning line per (source, code) this often: a broken file on every cgroup must not flood the log. */
 const WARN_EVERY_MS = 5 * 60_000;
@@ -66,6 +75,11 @@ export class CycleReader implements SnapshotSource {
   #identities = new Map<string, ContainerIdentity>();
   /** Per cgroup path: its limits and when they were read (the now() clock). */
   #limits = new Map<string, { limits: CgroupLimits; readAtMs: number }>();
+  #processes: ProcessReader;
+  #rootDisk: RootDiskReader;
+  #loads = new LoadAverages();
+  /** Source failures in the current cycle: container_scrape_error. */
+  #cycleFailures = 0;
   /** Per warning key: when it was last logged, and how many were held back since. */
   #warned = new Map<string, { atMs: number; suppressed: number }>();
 
@@ -90,13 +104,18 @@ export class CycleReader implements SnapshotSource {
       onCapped: (cgroupPath, max) =>
         this.#warn('pids-capped', `cgroup ${cgroupPath} has more than ${max} processes (collection.maxPidsPerContainer); sched and referenced_memory sums leave the rest out`),
     });
+    this.#processes = new ProcessReader(this.#proc, deps.reader, deps.layout, deps.processLimits ?? DEFAULT_PROCESS_LIMITS);
+    this.#rootDisk = new RootDiskReader({ proc: this.#proc, rootfsRoot: deps.roots.rootfsRoot, reader: deps.reader, maxFilesystems: deps.maxRootFilesystems ?? 1000 });
   }
 
   async collect(): Promise<Snapshot> {
     const started = performance.now();
     const { stats } = this.#deps;
     this.#refreshSlowFacts();
+    // Host facts have machine_scrape_error; what fails from here on is some container's.
+    this.#cycleFailures = 0;
     const { targets, truncated } = await this.#deps.targets.list();
+    const rootDisk = targets.some((t) => t.cgroupPath === '/' && !t.cgroupless) ? await this.#readRootDisk() : undefined;
     if (truncated) this.#warn('discovery', 'raw cgroup discovery reached discovery.maxCgroups; deeper or later cgroups are not reported');
     const nowMs = this.#now();
     const containers: ContainerSample[] = [];
@@ -118,6 +137,7 @@ export class CycleReader implements SnapshotSource {
       let sample: ContainerSample | undefined;
       try {
         sample = this.#sample(t, nowMs, readOpts);
+        if (sample && t.cgroupPath === '/' && rootDisk) attachRootDisk(sample, rootDisk);
       } catch (err) {
         // Only a bug gets here (the readers keep each file's failure to that file): skip this target only.
         this.#sourceError('cgroup', `cgroup ${t.cgroupPath}`, err);
@@ -138,12 +158,14 @@ export class CycleReader implements SnapshotSource {
     for (const path of this.#limits.keys()) if (!livePaths.has(path)) this.#limits.delete(path);
     this.#pidSources.endCycle(livePaths);
     this.#ioCounters.endCycle();
+    this.#loads.endCycle();
     for (const key of this.#identities.keys()) if (!liveIdentities.has(key)) this.#identities.delete(key);
     this.#deps.reader.sweep();
     const seconds = (performance.now() - started) / 1000;
     stats.recordCycle(seconds, containers.length);
     const topology = this.#optInFacts.topology;
     const machine: MachineFacts | undefined = this.#machine && (topology ? { ...this.#machine, topology } : this.#machine);
+    stats.recordScrapeErrors({ container: this.#cycleFailures > 0 });
     return { containers, ...(machine ? { machine } : {}), agent: stats };
   }
 
@@ -172,8 +194,8 @@ export class CycleReader implements SnapshotSource {
       const network = this.#network(t.netPid, t.cgroupPath);
       if (network) sample.network = network;
     }
-    if (this.#plan.processes) {
-      const processes = this.#processes(t.cgroupPath);
+    if (this.#plan.perProcess) {
+      const processes = this.#perProcessSamples(t.cgroupPath);
       if (processes) sample.processes = processes;
     }
     if (t.netPid !== undefined) {
@@ -184,6 +206,7 @@ export class CycleReader implements SnapshotSource {
     if (perProcess.sched) sample.sched = perProcess.sched;
     if (perProcess.referencedBytes !== undefined) sample.referencedBytes = perProcess.referencedBytes;
     if (t.fs) sample.fs = t.fs;
+    if (this.#plan.processes || this.#plan.taskStates) this.#process(t, sample, nowMs);
     if (t.restartCount !== undefined) sample.restartCount = t.restartCount;
     return sample;
   }
@@ -198,7 +221,9 @@ export class CycleReader implements SnapshotSource {
     this.#slowReadAt = now;
     try {
       this.#machine = readMachineInfo(this.#deps.roots, this.#deps.reader);
+      this.#deps.stats.recordScrapeErrors({ machine: false });
     } catch (err) {
+      this.#deps.stats.recordScrapeErrors({ machine: true });
       this.#sourceError('proc', 'machine info', err);
     }
     try {
@@ -306,7 +331,7 @@ export class CycleReader implements SnapshotSource {
   }
 
   /** The busiest processes of a cgroup (group per_process); undefined when the cgroup vanished. */
-  #processes(cgroupPath: string): ProcessSample[] | undefined {
+  #perProcessSamples(cgroupPath: string): ProcessSample[] | undefined {
     try {
       const read = readCgroupProcesses(this.#deps.layout, cgroupPath, this.#deps.reader, (pid) =>
         readProcessSample(this.#proc, pid, this.#deps.reader, { userHz: USER_HZ }),
@@ -320,7 +345,54 @@ export class CycleReader implements SnapshotSource {
     }
   }
 
+  /**
+   * The cgroup's processes and tasks (kinds "process", "cpuLoad"). The load averages advance only on
+   * a cycle whose task states were read in full; a failed read keeps the previous state.
+   */
+  #process(t: Target, sample: ContainerSample, nowMs: number): void {
+    const { stats } = this.#deps;
+    const wants = {
+      fds: this.#plan.processes,
+      ulimits: this.#plan.processes,
+      taskCount: this.#plan.processes && sample.cgroup?.pids?.current === undefined,
+      taskStates: this.#plan.taskStates,
+    };
+    const r = this.#processes.read(t.cgroupPath, t.netPid, wants);
+    for (const f of r.failures) this.#sourceError('proc', f.what, f.error);
+    stats.countReadsSkipped('pids_cap', r.cuts.pids);
+    stats.countReadsSkipped('tasks_cap', r.cuts.tasks);
+    stats.countReadsSkipped('fds_cap', r.cuts.fdLists);
+    stats.countReadsSkipped('fd_permission', r.cuts.fdForbidden);
+    if (r.cuts.fdForbidden > 0) {
+      this.#warn(
+        'proc\u0000fd_permission',
+        'reading /proc/<pid>/fd was refused (the agent lacks CAP_SYS_PTRACE over a process with more capabilities): such containers report no container_sockets, and no container_file_descriptors when the directory itself is refused',
+        { cgroup: t.cgroupPath },
+      );
+    }
+    const p = r.sample;
+    if (p.taskStates) {
+      const load = this.#loads.update(t.cgroupPath, p.taskStates, nowMs);
+      p.loadAverage10sMilli = milli(load.load);
+      p.loadDAverage10sMilli = milli(load.loadD);
+    } else {
+      this.#loads.keep(t.cgroupPath);
+    }
+    if (Object.keys(p).length > 0) sample.process = p;
+  }
+
+  /** The host filesystems and their diskstats for "/", once per cycle, when disk or diskIO is on. */
+  async #readRootDisk(): Promise<RootDiskRead | undefined> {
+    if (!this.#plan.rootFilesystems && !this.#plan.rootDiskIo) return undefined;
+    const r = await this.#rootDisk.read({ usage: this.#plan.rootFilesystems, io: this.#plan.rootDiskIo });
+    for (const f of r.failures) this.#sourceError('proc', f.what, f.error);
+    this.#deps.stats.countReadsSkipped('filesystems_cap', r.cut);
+    if (r.cut > 0) this.#warn('proc\u0000filesystems_cap', `more host filesystems than collection.maxRootFilesystems; ${r.cut} left out of the "/" series`);
+    return r;
+  }
+
   #sourceError(source: string, what: string, err: unknown): void {
+    this.#cycleFailures++;
     const code = errorCode(err);
     this.#deps.stats.countSourceError(source, code);
     const message = err instanceof Error ? err.message : String(err);
@@ -356,4 +428,10 @@ function sameLabels(a: ContainerIdentity, b: ContainerIdentity): boolean {
     if (k !== other[i] || a[k] !== b[k]) return false;
   }
   return true;
+}
+
+/** The host filesystems go on "/" beside what discovery found for it (nothing, normally). */
+function attachRootDisk(sample: ContainerSample, r: RootDiskRead): void {
+  if (r.usage && r.usage.length > 0) sample.fs = [...(sample.fs ?? []), ...r.usage];
+  if (r.io && r.io.length > 0) sample.rootDiskIo = r.io;
 }

@@ -6,8 +6,16 @@
 export interface ReadPlan {
   /** /proc/<pid>/net/dev of the series that own a network namespace. */
   network: boolean;
-  /** /proc/<pid>/stat and status of every process of each cgroup (group per_process). */
+  /** cgroup.procs, /proc/<pid>/fd and /proc/<root pid>/limits; the task list where pids.current is absent (kind "process"). */
   processes: boolean;
+  /** The task list and /proc/<tid>/stat of every task (kind "cpuLoad"). */
+  taskStates: boolean;
+  /** Host mountinfo and statfs of its filesystems, on "/" (kind "disk"). */
+  rootFilesystems: boolean;
+  /** Host mountinfo and /proc/diskstats of its filesystems, on "/" (kind "diskIO"). */
+  rootDiskIo: boolean;
+  /** /proc/<pid>/stat and status of every process of each cgroup (group per_process). */
+  perProcess: boolean;
   /** v1 cpuacct.usage_percpu (group percpu). */
   perCpu: boolean;
   /** cgroup.procs of the cgroup and below, then /proc/<pid>/schedstat of each (group sched). */
@@ -39,6 +47,10 @@ export const DEFAULT_MAX_PIDS_PER_CONTAINER = 1024;
 export const READ_ALL: ReadPlan = {
   network: true,
   processes: true,
+  taskStates: true,
+  rootFilesystems: true,
+  rootDiskIo: true,
+  perProcess: true,
   perCpu: true,
   sched: true,
   tcp: true,
@@ -55,7 +67,7 @@ export const READ_ALL: ReadPlan = {
 /** Only what the kubelet kinds need beyond their cgroup files. */
 export const READ_DEFAULT: ReadPlan = {
   ...READ_ALL,
-  processes: false,
+  perProcess: false,
   perCpu: false,
   sched: false,
   tcp: false,

@@ -3,6 +3,7 @@ import type { ContainerIdentity, FsUsageSample } from '../discovery/target.js';
 import type { MachineInfo } from '../machine/machine-info.js';
 import type { MachineTopology } from '../machine/topology.js';
 import type { TcpStateCounts, UdpCounts } from '../procfs/net-sockets.js';
+import type { TaskStates } from '../procfs/task-state.js';
 import type { SelfStats } from '../telemetry/self-stats.js';
 import type { ProcessSample } from './processes.js';
 
@@ -23,12 +24,53 @@ export interface NetInterfaceSample {
   txDropped: number;
 }
 
+/**
+ * What the cgroup's processes and tasks showed (kinds "process" and "cpuLoad"); only the tasks
+ * directly in the cgroup count, as in cAdvisor (a pod-level cgroup has none of its own).
+ */
+export interface ProcessStatsSample {
+  /** Open descriptors over the processes of cgroup.procs (a lower bound when a cap cut the read). */
+  fileDescriptors?: number;
+  /** Of those, sockets. */
+  sockets?: number;
+  /** RLIMIT_NOFILE soft value of the container's root process; -1 = unlimited. */
+  maxOpenFilesSoft?: number;
+  /** Tasks (threads) in the cgroup's task list: container_threads where pids.current is absent. */
+  tasks?: number;
+  /** Tasks by state, from /proc/<tid>/stat. */
+  taskStates?: TaskStates;
+  /** EWMA of running tasks with decay exp(-Δt/10 s), ×1000 as cAdvisor stores it (milli-load). */
+  loadAverage10sMilli?: number;
+  /** The same for uninterruptible tasks. */
+  loadDAverage10sMilli?: number;
+}
+
+/** /proc/diskstats of a filesystem reported on "/", in base units (seconds from the kernel's ms). */
+export interface RootDiskIoSample {
+  /** The filesystem's `device` label (see procfs/filesystems.ts). */
+  device: string;
+  reads?: number;
+  readsMerged?: number;
+  sectorsRead?: number;
+  readSeconds?: number;
+  writes?: number;
+  writesMerged?: number;
+  sectorsWritten?: number;
+  writeSeconds?: number;
+  ioInProgress?: number;
+  ioSeconds?: number;
+  weightedIoSeconds?: number;
+}
+
 export interface ContainerSample {
   identity: ContainerIdentity;
   cgroup?: CgroupStats;
   /** Only on the series that owns the network namespace (the pod sandbox, or `/` for the host). */
   network?: readonly NetInterfaceSample[];
   fs?: readonly FsUsageSample[];
+  process?: ProcessStatsSample;
+  /** Only on "/": /proc/diskstats of the host filesystems (cAdvisor adds these to the root's disk I/O). */
+  rootDiskIo?: readonly RootDiskIoSample[];
   /** OOM kills counted for this container across restarts (CRI status transitions). */
   oomEvents?: number;
   restartCount?: number;

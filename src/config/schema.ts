@@ -56,11 +56,25 @@ const tree = {
       max: 65_536,
     },
     maxPidsPerContainer: {
-      doc: 'Processes listed per cgroup (with its sub-cgroups) for the opt-in groups sched and referenced_memory; beyond it the sums leave the rest out and a warning says so.',
+      doc: 'Processes listed (and tasks read) per container per cycle: /proc/<pid>/fd and /proc/<tid>/stat (kinds "process", "cpuLoad"; the rest are skipped and counted in podpulse_proc_reads_skipped_total), and the processes of a cgroup with its sub-cgroups summed by the opt-in groups sched and referenced_memory (beyond it a warning says the sums leave the rest out).',
       format: 'nat',
       default: 1024,
       min: 1,
       max: 1_000_000,
+    },
+    maxFdsPerContainer: {
+      doc: 'Entries of /proc/<pid>/fd read per container per cycle, over all its processes (container_file_descriptors, container_sockets are then lower bounds).',
+      format: 'nat',
+      default: 65_536,
+      min: 1,
+      max: 10_000_000,
+    },
+    maxRootFilesystems: {
+      doc: 'Host filesystems (mounts in the host mountinfo) reported on "/" per cycle (container_fs_* with their device label); one tmpfs per pod volume adds up.',
+      format: 'nat',
+      default: 1000,
+      min: 1,
+      max: 100_000,
     },
   },
   paths: {

@@ -11,6 +11,7 @@
 import type { MetricSpec } from './spec.js';
 import { agentRows } from './rows/agent.js';
 import { cpuRows } from './rows/cpu.js';
+import { cpuLoadRows } from './rows/cpu-load.js';
 import { diskIoRows } from './rows/disk-io.js';
 import { diskRows } from './rows/disk.js';
 import { lifecycleRows } from './rows/lifecycle.js';
@@ -32,6 +33,7 @@ import { topologyRows } from './rows/topology.js';
 
 export const catalog: readonly MetricSpec[] = [
   ...cpuRows,
+  ...cpuLoadRows,
   ...limitsRows,
   ...memoryRows,
   ...diskIoRows,

@@ -13,7 +13,11 @@ export function readPlanFor(
   const cpuUsage = specs.some((s) => s.name === 'container_cpu_usage_seconds_total');
   return {
     network: on.has('network'),
-    processes: on.has('per_process'),
+    processes: on.has('process'),
+    taskStates: on.has('cpuLoad'),
+    rootFilesystems: on.has('disk'),
+    rootDiskIo: on.has('diskIO'),
+    perProcess: on.has('per_process'),
     perCpu: cpuUsage && opts.groups?.percpu === true,
     sched: on.has('sched'),
     tcp: on.has('tcp'),

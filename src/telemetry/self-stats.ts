@@ -1,3 +1,6 @@
+import { release } from 'node:os';
+import { podpulseRevision, podpulseVersion } from '../version.js';
+
 /**
  * The codes each source's readers can fail with. These (source, code) series start at 0, so that
  * rate() and increase() see the first error; the labels are fixed, so a zero series must carry a
@@ -134,4 +137,52 @@ export class SelfStats {
     if (opts.ifUnknown && this.#criUp !== undefined) return;
     this.#criUp = up;
   }
+
+  // --- scrape errors, read caps, build info (kubelet /metrics/cadvisor parity) ---
+
+  #containerScrapeError: boolean | undefined;
+  #machineScrapeError: boolean | undefined;
+  #readsSkipped: Record<string, number> = Object.fromEntries(READ_SKIP_REASONS.map((k) => [k, 0]));
+  readonly build: BuildInfo = { version: podpulseVersion(), revision: podpulseRevision(), nodeVersion: process.version, kernelVersion: release() };
+
+  /** Whether the last cycle lost a source of some container (a read or parse failure; not a vanished container). */
+  get containerScrapeError(): boolean | undefined {
+    return this.#containerScrapeError;
+  }
+
+  /** Whether the last read of the host facts (machine_*) failed in part. */
+  get machineScrapeError(): boolean | undefined {
+    return this.#machineScrapeError;
+  }
+
+  /** /proc entries left unread on purpose, by reason (see READ_SKIP_REASONS), cumulative. */
+  get readsSkipped(): Readonly<Record<string, number>> {
+    return this.#readsSkipped;
+  }
+
+  recordScrapeErrors(errors: { container?: boolean; machine?: boolean }): void {
+    if (errors.container !== undefined) this.#containerScrapeError = errors.container;
+    if (errors.machine !== undefined) this.#machineScrapeError = errors.machine;
+  }
+
+  countReadsSkipped(reason: ReadSkipReason, n: number): void {
+    if (n > 0) this.#readsSkipped[reason] = (this.#readsSkipped[reason] ?? 0) + n;
+  }
+}
+
+/**
+ * Why /proc entries were left unread on purpose (the values they feed are then lower bounds, or
+ * absent): a per-container cap (processes whose fd directory was not listed, tasks whose stat was
+ * not read, fd listings stopped at collection.maxFdsPerContainer, host filesystems past
+ * collection.maxRootFilesystems), or /proc/<pid>/fd refused for want of CAP_SYS_PTRACE (processes).
+ */
+export const READ_SKIP_REASONS = ['pids_cap', 'tasks_cap', 'fds_cap', 'filesystems_cap', 'fd_permission'] as const;
+export type ReadSkipReason = (typeof READ_SKIP_REASONS)[number];
+
+/** podpulse_build_info labels. */
+export interface BuildInfo {
+  version: string;
+  revision: string;
+  nodeVersion: string;
+  kernelVersion: string;
 }

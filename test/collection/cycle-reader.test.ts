@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CgroupLayout } from '../../src/cgroup/layout.js';
 import { CycleReader, type CycleReaderDeps } from '../../src/collection/cycle-reader.js';
-import { READ_ALL, type ReadPlan } from '../../src/collection/read-plan.js';
+import { READ_ALL, READ_DEFAULT, type ReadPlan } from '../../src/collection/read-plan.js';
 import { enabledSpecs } from '../../src/metrics/enabled.js';
 import { readPlanFor } from '../../src/metrics/read-plan.js';
 import { rawIdentity, type Target } from '../../src/discovery/target.js';
@@ -310,6 +310,95 @@ describe('CycleReader: the read plan', () => {
     expect(await collect({ ...READ_ALL, network: false })).toEqual({ rx: undefined, netReads: [] });
     expect(readPlanFor(enabledSpecs({ groups: {}, disabled: [] })).network).toBe(true);
     expect(readPlanFor(enabledSpecs({ groups: { network: false }, disabled: [] })).network).toBe(false);
+  });
+});
+
+describe('CycleReader: the read plan of the /proc process and filesystem sources', () => {
+  let root = '';
+  afterEach(() => removeTree(root));
+
+  it('reads task lists, task stats, limits, fds, mountinfo and diskstats only for the groups that are on', async () => {
+    const stat = (pid: number, state: string) => `${pid} (sh) ${state} 1 ${pid} ${pid} 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 100 1000 10\n`;
+    const limits = 'Limit  Soft Limit  Hard Limit  Units\nMax open files            1024                 4096                 files\n';
+    const cg = { ...leaf('2097152\n'), 'cgroup.procs': '10\n', 'cgroup.threads': '10\n11\n' };
+    root = writeTree({
+      cg: { ...cg, a: cg },
+      proc: { '1': { mountinfo: '1 0 8:1 / / rw - ext4 /dev/sda1 rw\n' }, '10': { stat: stat(10, 'R'), limits }, '11': { stat: stat(11, 'S') }, diskstats: '   8       1 sda1 1 2 3 4000 5 6 7 8000 0 10000 11000\n' },
+    });
+    mkdirSync(join(root, 'proc', '10', 'fd'));
+    const collect = async (plan: ReadPlan) => {
+      const reader = new RecordingReader();
+      const cycle = new CycleReader({
+        layout: { mode: 'v2', v1: new Map(), unified: join(root, 'cg') },
+        reader,
+        roots: { procRoot: join(root, 'proc'), sysRoot: join(root, 'sys'), rootfsRoot: root },
+        targets: { list: async () => ({ targets: ['/', '/a'].map((p) => ({ cgroupPath: p, identity: rawIdentity(p) })), truncated: false }) },
+        stats: new SelfStats(),
+        log: pino({ level: 'silent' }),
+        plan,
+      });
+      const snap = await cycle.collect();
+      const reads = reader.take(root).filter((p) => !p.startsWith('cg/') || p.endsWith('cgroup.threads'));
+      return { a: snap.containers.find((c) => c.identity.id === '/a'), root: snap.containers.find((c) => c.identity.id === '/'), reads };
+    };
+    const on = await collect(READ_ALL);
+    expect(on.a?.process).toEqual({
+      fileDescriptors: 0,
+      sockets: 0,
+      maxOpenFilesSoft: 1024,
+      taskStates: { running: 1, sleeping: 1, stopped: 0, uninterruptible: 0 },
+      loadAverage10sMilli: 1000,
+      loadDAverage10sMilli: 0,
+    });
+    expect(on.root?.rootDiskIo?.map((d) => [d.device, d.reads, d.readSeconds])).toEqual([['/dev/sda1', 1, 4]]);
+    expect(on.reads).toEqual(expect.arrayContaining(['cg/a/cgroup.threads', 'proc/10/stat', 'proc/11/stat', 'proc/10/limits', 'proc/1/mountinfo']));
+    const off = await collect({ ...READ_DEFAULT, network: true, processes: false, taskStates: false, rootFilesystems: false, rootDiskIo: false });
+    expect(off.a?.process).toBeUndefined();
+    expect(off.root?.rootDiskIo).toBeUndefined();
+    // Only what the other groups read is left: the machine facts and the device names (one diskstats read).
+    expect(off.reads.filter((p) => /cgroup\.threads|proc\/1\d\/|mountinfo/.test(p))).toEqual([]);
+    expect(off.reads.filter((p) => p === 'proc/diskstats')).toHaveLength(1);
+    expect(on.reads.filter((p) => p === 'proc/diskstats')).toHaveLength(2);
+    expect(readPlanFor(enabledSpecs({ groups: { process: false, cpuLoad: false, disk: false, diskIO: false }, disabled: [] }))).toEqual({
+      ...READ_DEFAULT,
+      network: true,
+      processes: false,
+      taskStates: false,
+      rootFilesystems: false,
+      rootDiskIo: false,
+    });
+    expect(readPlanFor(enabledSpecs({ groups: {}, disabled: [] }))).toEqual(READ_DEFAULT);
+  });
+});
+
+describe('CycleReader: container_scrape_error and machine_scrape_error', () => {
+  let root = '';
+  afterEach(() => removeTree(root));
+
+  it('container_scrape_error is 1 for a cycle that lost a source, 0 again after a clean one; a vanished process is not an error', async () => {
+    const stat = (pid: number) => `${pid} (sh) S 1 ${pid} ${pid} 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 100 1000 10\n`;
+    // pid 11 is listed but gone: churn, not an error.
+    root = writeTree({ cg: { a: { ...leaf('2097152\n'), 'cgroup.threads': '10\n11\n' } }, proc: { '10': { stat: stat(10) } } });
+    const stats = new SelfStats();
+    const cycle = new CycleReader({
+      layout: { mode: 'v2', v1: new Map(), unified: join(root, 'cg') },
+      reader: new FileReader(),
+      roots: { procRoot: join(root, 'proc'), sysRoot: join(root, 'sys'), rootfsRoot: root },
+      targets: { list: async () => ({ targets: [{ cgroupPath: '/a', identity: rawIdentity('/a') }], truncated: false }) },
+      stats,
+      log: pino({ level: 'silent' }),
+    });
+    const clean = await cycle.collect();
+    expect(clean.containers[0]?.process?.taskStates).toEqual({ running: 0, sleeping: 1, stopped: 0, uninterruptible: 0 });
+    expect(stats.containerScrapeError).toBe(false);
+    // No machine facts under this fake /proc and /sys: reading them failed.
+    expect(stats.machineScrapeError).toBe(true);
+    writeFileSync(join(root, 'cg', 'a', 'memory.stat'), 'anon x\n');
+    await cycle.collect();
+    expect(stats.containerScrapeError).toBe(true);
+    writeFileSync(join(root, 'cg', 'a', 'memory.stat'), 'anon 1\n');
+    await cycle.collect();
+    expect(stats.containerScrapeError).toBe(false);
   });
 });
 

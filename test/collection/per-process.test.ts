@@ -30,7 +30,7 @@ function collector(processes: boolean, maxProcessesPerContainer = 20): { reader:
     targets: { list: async () => ({ targets: [{ cgroupPath: cgroup, identity: rawIdentity(cgroup) }], truncated: false }) },
     stats: new SelfStats(),
     log: pino({ level: 'silent' }),
-    plan: { ...READ_DEFAULT, network: false, processes },
+    plan: { ...READ_DEFAULT, network: false, processes: false, taskStates: false, rootFilesystems: false, rootDiskIo: false, perProcess: processes },
     maxProcessesPerContainer,
   });
   return { reader, cycle, cgroup };
@@ -38,8 +38,8 @@ function collector(processes: boolean, maxProcessesPerContainer = 20): { reader:
 
 describe('group per_process on this host (this test process\'s own cgroup)', () => {
   it('is off by default and then reads no /proc/<pid> file at all', async () => {
-    expect(readPlanFor(enabledSpecs({ groups: {}, disabled: [] })).processes).toBe(false);
-    expect(readPlanFor(enabledSpecs({ groups: { per_process: true }, disabled: [] })).processes).toBe(true);
+    expect(readPlanFor(enabledSpecs({ groups: {}, disabled: [] })).perProcess).toBe(false);
+    expect(readPlanFor(enabledSpecs({ groups: { per_process: true }, disabled: [] })).perProcess).toBe(true);
     const { reader, cycle } = collector(false);
     reader.take('/');
     const snap = await cycle.collect();

@@ -74,7 +74,7 @@ describe('loadConfig', () => {
   it('rejects an unknown key with one line naming it', () => {
     const file = yamlFile('collection:\n  intervall: 10s\n');
     const msg = configError(() => loadConfig(['--config', file], {}));
-    expect(msg).toBe('collection.intervall: unknown key: value was "10s"; allowed under collection: interval, maxOpenFiles, maxPidsPerContainer');
+    expect(msg).toBe('collection.intervall: unknown key: value was "10s"; allowed under collection: interval, maxOpenFiles, maxPidsPerContainer, maxFdsPerContainer, maxRootFilesystems');
     const top = configError(() => loadConfig(['--config', yamlFile('colection:\n  interval: 5s\n')], {}));
     expect(top).toBe('colection: unknown key: value was {"interval":"5s"}; allowed at the top level: collection, paths, discovery, cri, export, health, resource, metrics, log');
   });

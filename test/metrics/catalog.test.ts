@@ -152,7 +152,7 @@ describe('explain data (podpulse explain)', () => {
     expect(s.explain?.formula.trim()).not.toBe('');
     for (const input of s.explain?.inputs ?? []) {
       // A cgroup file name (<size> = each huge page size), a /proc/<pid>/ path, or a runtime/statfs source named in words.
-      expect(input.file).toMatch(/^([a-z0-9_]+\.(<size>\.)?[a-z0-9_.]+|cgroup\.procs|\/proc\/<pid>\/[a-z0-9_/]+|CRI .+|statfs .+)$/);
+      expect(input.file).toMatch(/^([a-z0-9_]+\.(<size>\.)?[a-z0-9_.]+|cgroup\.procs|tasks|\/proc\/(<pid>\/)?[a-z0-9_/]+|CRI .+|statfs .+)$/);
     }
     if (s.explain?.meaning !== undefined) expect(s.explain.meaning).toMatch(/^[A-Z].*\.$/s);
   });

@@ -41,7 +41,8 @@ const SOURCES: Record<string, RegExp> = {
   memory_numa: /memory\.numa_stat$/,
   cpuset: /cpuset\.memory_migrate$/,
   referenced_memory: /\/smaps(_rollup)?$/,
-  per_process: /(^|\/)proc\/\d+\/(stat|status)$/,
+  // stat is read by the default cpuLoad group too; status only by per_process.
+  per_process: /(^|\/)proc\/\d+\/status$/,
   cpu_topology: /devices\/system\/(node\/|cpu\/cpu\d+\/(cache|topology))/,
 };
 
@@ -108,10 +109,13 @@ describe('opt-in metric groups', () => {
     expect(plan).toMatchObject({ perCpu: false, sched: false, tcp: false, udp: false, hugetlb: false, numa: false, cpuset: false, referencedMemory: false, pressureAvg: false, cpuTopology: false });
   });
 
-  it('with the defaults, not one opt-in file is opened; cgroup.procs once per cgroup, as before', async () => {
+  it('with the defaults, not one opt-in file is opened; cgroup.procs twice per cgroup (the count, and the pid list of kind "process")', async () => {
     const { files } = await cycle({});
     for (const [g, re] of Object.entries(SOURCES)) expect(files.filter((f) => re.test(f)), g).toEqual([]);
-    expect(files.filter((f) => f.endsWith('cgroup.procs'))).toHaveLength(targets().length);
+    expect(files.filter((f) => f.endsWith('cgroup.procs'))).toHaveLength(2 * targets().length);
+    // Without the process kind, the count alone.
+    const { files: lean } = await cycle({ process: false });
+    expect(lean.filter((f) => f.endsWith('cgroup.procs'))).toHaveLength(targets().length);
   });
 
   it.each(OPT_IN.filter((g) => SOURCES[g] !== undefined))('%s on alone reads its own files and no other group\'s', async (group) => {

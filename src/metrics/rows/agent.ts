@@ -84,6 +84,37 @@ export const agentRows: readonly AgentMetricSpec[] = [
       Object.entries(a.sourceErrors).flatMap(([source, codes]) => Object.entries(codes).map(([code, value]) => ({ value, attributes: { source, code } }))),
   }),
   agentGauge({
+    name: 'container_scrape_error',
+    description: '1 if there was an error while getting container metrics, 0 otherwise',
+    unit: '{state}',
+    source:
+      'the agent: 1 when the last cycle failed to read or parse some source of some container (counted in podpulse_source_errors_total; a container that vanished mid-read, a read cap or a refused /proc/<pid>/fd does not count), else 0. cAdvisor sets it when a scrape fails as a whole',
+    points: (a) => (a.containerScrapeError === undefined ? NONE : [{ value: a.containerScrapeError ? 1 : 0 }]),
+  }),
+  agentGauge({
+    name: 'machine_scrape_error',
+    description: '1 if there was an error while getting machine metrics, 0 otherwise.',
+    unit: '{state}',
+    source: 'the agent: 1 when the last read of the host facts behind machine_* failed (they are re-read every 5 minutes), else 0',
+    points: (a) => (a.machineScrapeError === undefined ? NONE : [{ value: a.machineScrapeError ? 1 : 0 }]),
+  }),
+  agentGauge({
+    name: 'podpulse_build_info',
+    description: "A metric with a constant '1' value labeled by the podpulse version and revision, the Node.js version and the kernel version.",
+    unit: '{info}',
+    source: 'the agent: package.json version, the first line of a REVISION file beside it (else "unknown"), process.version, uname -r; like cadvisor_version_info',
+    attributes: ['version', 'revision', 'node_version', 'kernel_version'],
+    points: (a) => [{ value: 1, attributes: { version: a.build.version, revision: a.build.revision, node_version: a.build.nodeVersion, kernel_version: a.build.kernelVersion } }],
+  }),
+  agentCounter({
+    name: 'podpulse_proc_reads_skipped_total',
+    description:
+      'Entries of /proc left unread on purpose, by reason: pids_cap, tasks_cap (collection.maxPidsPerContainer), fds_cap (collection.maxFdsPerContainer), filesystems_cap (collection.maxRootFilesystems), fd_permission (/proc/<pid>/fd refused without CAP_SYS_PTRACE). The values they feed are lower bounds, or absent.',
+    unit: '{entry}',
+    attributes: ['reason'],
+    points: (a) => Object.entries(a.readsSkipped).map(([reason, value]) => ({ value, attributes: { reason } })),
+  }),
+  agentGauge({
     name: 'podpulse_cri_up',
     description: 'Whether the container runtime answered over CRI in the last cycle (1) or not (0).',
     unit: '{state}',

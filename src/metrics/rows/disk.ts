@@ -1,4 +1,7 @@
-/** Filesystem usage (cAdvisor kind "disk"): the containerd writable layer, which cAdvisor leaves empty. */
+/**
+ * Filesystem usage (cAdvisor kind "disk"): the containerd writable layer, which cAdvisor leaves
+ * empty, and on "/" every host filesystem as cAdvisor's GetGlobalFsInfo reports it (collection/root-disk.ts).
+ */
 import type { ContainerMetricSpec } from '../spec.js';
 import { both } from './explain.js';
 import { containerGauge, perFs } from './row.js';
@@ -10,12 +13,12 @@ export const diskRows: readonly ContainerMetricSpec[] = [
     unit: 'By',
     attributes: ['device'],
     group: 'disk',
-    source: 'CRI ListContainerStats writable_layer.used_bytes',
+    source: 'CRI ListContainerStats writable_layer.used_bytes; on "/": statfs of each host filesystem, (blocks - bfree) × bsize',
     cadvisorDifference:
       'cAdvisor has no filesystem series for containerd containers; podpulse reports the writable layer (device = the snapshotter directory), as do the other container_fs_* usage rows.',
     explain: {
-      formula: 'CRI ListContainerStats writable_layer.used_bytes',
-      inputs: [both('CRI ListContainerStats writable_layer.used_bytes')],
+      formula: 'CRI ListContainerStats writable_layer.used_bytes; on "/": statfs of each host filesystem, (blocks - bfree) × bsize',
+      inputs: [both('CRI ListContainerStats writable_layer.used_bytes; on "/": statfs of each host filesystem, (blocks - bfree) × bsize')],
     },
     points: (s) => perFs(s, (f) => f.usageBytes),
   }),
@@ -25,7 +28,7 @@ export const diskRows: readonly ContainerMetricSpec[] = [
     unit: 'By',
     attributes: ['device'],
     group: 'disk',
-    source: 'statfs of the writable layer mountpoint (capacity)',
+    source: 'statfs of the writable layer mountpoint (capacity); on "/": statfs of each host filesystem, blocks × bsize',
     explain: {
       formula: 'statfs(writable layer mount): blocks × block size',
       inputs: [both('statfs f_blocks × f_bsize of the writable layer')],
@@ -38,7 +41,7 @@ export const diskRows: readonly ContainerMetricSpec[] = [
     unit: '{inode}',
     attributes: ['device'],
     group: 'disk',
-    source: 'statfs of the writable layer mountpoint (files)',
+    source: 'statfs of the writable layer mountpoint (files); on "/": statfs of each host filesystem (files)',
     explain: {
       formula: 'statfs(writable layer mount): files',
       inputs: [both('statfs f_files of the writable layer')],
@@ -51,7 +54,7 @@ export const diskRows: readonly ContainerMetricSpec[] = [
     unit: '{inode}',
     attributes: ['device'],
     group: 'disk',
-    source: 'statfs of the writable layer mountpoint (ffree)',
+    source: 'statfs of the writable layer mountpoint (ffree); on "/": statfs of each host filesystem (ffree)',
     explain: {
       formula: 'statfs(writable layer mount): ffree',
       inputs: [both('statfs f_ffree of the writable layer')],

@@ -68,7 +68,9 @@ export const machineGauge = (row: Omit<Row<MachineMetricSpec>, 'group'>): Machin
   ...defaults(row.unit),
   ...row,
 });
-export const agentRow = (instrument: InstrumentKind, row: Omit<Row<AgentMetricSpec>, 'group' | 'source'>): AgentMetricSpec => ({
+/** Agent rows may say more about their source than "the agent" (container_scrape_error's meaning for a push agent). */
+type AgentRow = Omit<Row<AgentMetricSpec>, 'group' | 'source'> & { source?: string };
+export const agentRow = (instrument: InstrumentKind, row: AgentRow): AgentMetricSpec => ({
   entity: 'agent',
   instrument,
   group: 'agent',
@@ -76,5 +78,5 @@ export const agentRow = (instrument: InstrumentKind, row: Omit<Row<AgentMetricSp
   ...defaults(row.unit),
   ...row,
 });
-export const agentGauge = (row: Omit<Row<AgentMetricSpec>, 'group' | 'source'>) => agentRow('gauge', row);
-export const agentCounter = (row: Omit<Row<AgentMetricSpec>, 'group' | 'source'>) => agentRow('counter', row);
+export const agentGauge = (row: AgentRow) => agentRow('gauge', row);
+export const agentCounter = (row: AgentRow) => agentRow('counter', row);

@@ -1,0 +1,88 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CgroupLayout } from '../../src/cgroup/layout.js';
+import { ProcessReader, type ProcessWants } from '../../src/collection/process-reader.js';
+import { FileReader } from '../../src/fs/file-reader.js';
+import { ProcFs } from '../../src/procfs/proc-fs.js';
+
+/** Captured on this kernel (test/fixtures/README.md, proc-process): sh busy loop (R), sleep (S), a stopped bash (T), python with 2 sockets (S). */
+const FIXTURE = new URL('../fixtures/proc-process/', import.meta.url).pathname;
+const ALL: ProcessWants = { fds: true, ulimits: true, taskCount: true, taskStates: true };
+const copies: string[] = [];
+afterAll(() => copies.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function reader(root = FIXTURE, limits = { maxPids: 100, maxFds: 1000 }, mode: 'v1' | 'v2' = 'v1'): ProcessReader {
+  const layout: CgroupLayout = mode === 'v1' ? { mode, v1: new Map([['cpu', root]]) } : { mode, v1: new Map(), unified: root };
+  return new ProcessReader(new ProcFs(join(root, 'proc')), new FileReader(), layout, limits);
+}
+
+function copy(): string {
+  const d = mkdtempSync(join(tmpdir(), 'podpulse-proc-'));
+  copies.push(d);
+  cpSync(FIXTURE, d, { recursive: true, verbatimSymlinks: true });
+  return d;
+}
+
+describe('ProcessReader on a captured process group', () => {
+  it('counts fds, sockets, tasks by state and the root process\'s open-files limit', () => {
+    const r = reader().read('/cgroup', undefined, ALL);
+    expect(r.failures).toEqual([]);
+    expect(r.cuts).toEqual({ pids: 0, tasks: 0, fdLists: 0, fdForbidden: 0 });
+    expect(r.sample).toEqual({
+      fileDescriptors: 5 + 5 + 5 + 7,
+      sockets: 2,
+      // The root process is the lowest pid whose parent (29681, the shell) is outside the cgroup.
+      maxOpenFilesSoft: 20000,
+      tasks: 4,
+      taskStates: { running: 1, sleeping: 2, stopped: 1, uninterruptible: 0 },
+    });
+  });
+
+  it('reads nothing it is not asked for', () => {
+    expect(reader().read('/cgroup', undefined, { fds: false, ulimits: false, taskCount: false, taskStates: true }).sample).toEqual({
+      taskStates: { running: 1, sleeping: 2, stopped: 1, uninterruptible: 0 },
+    });
+    expect(reader().read('/cgroup', 29689, { fds: false, ulimits: true, taskCount: false, taskStates: false }).sample).toEqual({ maxOpenFilesSoft: 20000 });
+  });
+
+  it('caps processes, tasks and fd entries, and counts what was cut', () => {
+    const r = reader(FIXTURE, { maxPids: 2, maxFds: 8 }).read('/cgroup', undefined, ALL);
+    // Two processes (5 fds each) fit the pid cap; the fd cap stops the second listing at 3.
+    expect(r.sample.fileDescriptors).toBe(8);
+    expect(r.sample.taskStates).toEqual({ running: 1, sleeping: 1, stopped: 0, uninterruptible: 0 });
+    expect(r.cuts).toEqual({ pids: 2, tasks: 2, fdLists: 1, fdForbidden: 0 });
+  });
+
+  it('a process that exited mid-read loses only its own values', () => {
+    const d = copy();
+    rmSync(join(d, 'proc/29689'), { recursive: true });
+    const r = reader(d).read('/cgroup', undefined, ALL);
+    expect(r.failures).toEqual([]);
+    expect(r.sample).toMatchObject({ fileDescriptors: 15, sockets: 0, tasks: 4, taskStates: { running: 1, sleeping: 1, stopped: 1, uninterruptible: 0 } });
+  });
+
+  it('a malformed stat drops the task states (not a partial count) and is reported; the rest stays', () => {
+    const d = copy();
+    writeFileSync(join(d, 'proc/29687/stat'), 'garbage\n');
+    const r = reader(d).read('/cgroup', undefined, ALL);
+    expect(r.failures.map((f) => f.what)).toEqual([join(d, 'proc/29687/stat')]);
+    expect(r.sample.taskStates).toBeUndefined();
+    expect(r.sample.fileDescriptors).toBe(22);
+  });
+
+  it('a cgroup gone since its cgroup files were read gives nothing and no failure', () => {
+    const r = reader().read('/no-such-cgroup', undefined, ALL);
+    expect(r).toEqual({ sample: {}, failures: [], cuts: { pids: 0, tasks: 0, fdLists: 0, fdForbidden: 0 } });
+  });
+
+  it('reads cgroup.threads on v2', () => {
+    const d = copy();
+    writeFileSync(join(d, 'cgroup/cgroup.threads'), '29686\n29689\n');
+    expect(reader(d, undefined, 'v2').read('/cgroup', undefined, { fds: false, ulimits: false, taskCount: true, taskStates: true }).sample).toEqual({
+      tasks: 2,
+      taskStates: { running: 1, sleeping: 1, stopped: 0, uninterruptible: 0 },
+    });
+  });
+});
