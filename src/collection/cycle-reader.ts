@@ -50,6 +50,8 @@ export class CycleReader implements SnapshotSource {
   #machine: MachineInfo | undefined;
   #slowReadAt = -Infinity;
   #startTimes = new Map<string, number>();
+  /** Last cycle's CPU usage seconds per cgroup path, for cpuUsageCores. */
+  #cpuBefore = new Map<string, { seconds: number; atMs: number }>();
   #ioCounters = new MonotonicCounters();
   #identities = new Map<string, ContainerIdentity>();
   /** Per cgroup path: its limits and when they were read (the now() clock). */
@@ -95,6 +97,7 @@ export class CycleReader implements SnapshotSource {
       containers.push(sample);
     }
     for (const path of this.#startTimes.keys()) if (!livePaths.has(path)) this.#startTimes.delete(path);
+    for (const path of this.#cpuBefore.keys()) if (!livePaths.has(path)) this.#cpuBefore.delete(path);
     for (const path of this.#limits.keys()) if (!livePaths.has(path)) this.#limits.delete(path);
     this.#ioCounters.endCycle();
     for (const key of this.#identities.keys()) if (!liveIdentities.has(key)) this.#identities.delete(key);
@@ -125,9 +128,19 @@ export class CycleReader implements SnapshotSource {
       if (network) sample.network = network;
     }
     if (t.fs) sample.fs = t.fs;
+    if (t.k8s) sample.k8s = t.k8s;
+    this.#cpuRate(t.cgroupPath, cgroup.cpu?.usageSeconds, nowMs, sample);
     if (t.oomEvents !== undefined) sample.oomEvents = t.oomEvents;
     if (t.restartCount !== undefined) sample.restartCount = t.restartCount;
     return sample;
+  }
+
+  /** Δ usage / Δ time since the previous cycle; nothing on the first cycle or when the counter went back (a new cgroup under the same path). */
+  #cpuRate(cgroupPath: string, seconds: number | undefined, nowMs: number, sample: ContainerSample): void {
+    if (seconds === undefined) return;
+    const before = this.#cpuBefore.get(cgroupPath);
+    this.#cpuBefore.set(cgroupPath, { seconds, atMs: nowMs });
+    if (before && nowMs > before.atMs && seconds >= before.seconds) sample.cpuUsageCores = (seconds - before.seconds) / ((nowMs - before.atMs) / 1000);
   }
 
   #fileFailures(failures: readonly FileFailure[]): void {

@@ -1,5 +1,5 @@
 import type { CgroupStats } from '../cgroup/stats.js';
-import type { ContainerIdentity, FsUsageSample } from '../discovery/target.js';
+import type { ContainerIdentity, FsUsageSample, K8sRef } from '../discovery/target.js';
 import type { MachineInfo } from '../machine/machine-info.js';
 import type { SelfStats } from '../telemetry/self-stats.js';
 
@@ -22,10 +22,14 @@ export interface NetInterfaceSample {
 
 export interface ContainerSample {
   identity: ContainerIdentity;
+  /** What the runtime says this target is (discovery's K8sRef); absent for raw cgroups. */
+  k8s?: K8sRef;
   cgroup?: CgroupStats;
   /** Only on the series that owns the network namespace (the pod sandbox, or `/` for the host). */
   network?: readonly NetInterfaceSample[];
   fs?: readonly FsUsageSample[];
+  /** CPUs used since the previous cycle (Δ cpu usage seconds / Δ seconds); absent on a target's first cycle. */
+  cpuUsageCores?: number;
   /** OOM kills counted for this container across restarts (CRI status transitions). */
   oomEvents?: number;
   restartCount?: number;

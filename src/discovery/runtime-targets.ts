@@ -67,19 +67,20 @@ function runtimeTargets(view: InventoryView, newest: Set<string>): Target[] {
     const sandbox: Target = {
       cgroupPath,
       identity: { id: cgroupPath, name: pod.id, image: pod.image ?? '', container: '', pod: pod.name, namespace: pod.namespace },
+      k8s: { role: 'sandbox', podUid: pod.uid },
     };
     // A host-network pod's net/dev is the node's: reporting it would count host traffic as the pod's.
     if (pod.pid !== undefined && pod.pid > 0 && pod.hostNetwork !== true) sandbox.netPid = pod.pid;
     out.push(sandbox);
     const podCgroup = parentOf(cgroupPath);
     if (isPodCgroup(podCgroup, pod.uid)) {
-      out.push({ cgroupPath: podCgroup, identity: { ...rawIdentity(podCgroup), pod: pod.name, namespace: pod.namespace } });
+      out.push({ cgroupPath: podCgroup, identity: { ...rawIdentity(podCgroup), pod: pod.name, namespace: pod.namespace }, k8s: { role: 'pod', podUid: pod.uid } });
     }
   }
   for (const { container: c, cgroupPath } of view.containers.values()) {
     if (!cgroupPath || c.state !== 'running') continue;
     const pod = view.pods.get(c.podId)?.pod;
-    const t: Target = { cgroupPath, identity: identityOf(c, cgroupPath, pod) };
+    const t: Target = { cgroupPath, identity: identityOf(c, cgroupPath, pod), k8s: { role: 'container', podUid: pod?.uid ?? c.labels['io.kubernetes.pod.uid'] ?? '' } };
     const oom = newest.has(c.id) ? oomCount(view, pod, c) : undefined;
     t.oomEvents = oom ?? 0;
     const fs = view.fs.get(c.id);

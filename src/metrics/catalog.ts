@@ -7,6 +7,10 @@
  * annotation where cAdvisor has no unit suffix, and a gauge for cAdvisor counters without `_total`
  * (container_memory_failcnt). Instruments, config switches, docs/metrics.md and the catalog tests are
  * all derived from this table.
+ *
+ * Profile `semconv`: the rows of metrics/semconv/rows.ts, OpenTelemetry semantic-convention names
+ * (pinned in metrics/semconv/version.ts) read from the same samples. metrics.profile picks the rows
+ * (enabled.ts); agent rows are in every profile.
  */
 import type { MetricSpec } from './spec.js';
 import { agentRows } from './rows/agent.js';
@@ -20,6 +24,7 @@ import { memoryRows } from './rows/memory.js';
 import { networkRows } from './rows/network.js';
 import { pressureRows } from './rows/pressure.js';
 import { processRows } from './rows/process.js';
+import { semconvRows } from './semconv/rows.js';
 
 export const catalog: readonly MetricSpec[] = [
   ...cpuRows,
@@ -33,4 +38,6 @@ export const catalog: readonly MetricSpec[] = [
   ...networkRows(),
   ...machineRows,
   ...agentRows,
+  // Profile semconv (metrics/semconv/): OpenTelemetry semantic-convention names, identity in the Resource.
+  ...semconvRows,
 ];

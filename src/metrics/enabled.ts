@@ -1,5 +1,5 @@
 import { catalog } from './catalog.js';
-import { METRIC_GROUPS_DECLARED, type MetricGroup, type MetricSpec } from './spec.js';
+import { METRIC_GROUPS_DECLARED, profileOf, type MetricGroup, type MetricSpec, type Profile } from './spec.js';
 
 /** Which metrics the user switched off (config's metrics.groups and metrics.disabled, as plain values). */
 export interface MetricSelection {
@@ -7,10 +7,18 @@ export interface MetricSelection {
   groups: Partial<Record<MetricGroup, boolean>>;
   /** Metric names switched off one by one. */
   disabled: readonly string[];
+  /** Which name set (config metrics.profile); default cadvisor. */
+  profile?: Profile;
 }
 
-/** Catalog entries the selection leaves on: enabled by default, group on, not listed as disabled. */
+/** Whether a row belongs to the selected profile. */
+export function inProfile(spec: MetricSpec, profile: Profile = 'cadvisor'): boolean {
+  const p = profileOf(spec);
+  return p === 'any' || profile === 'both' || p === profile;
+}
+
+/** Catalog entries the selection leaves on: in the profile, enabled by default, group on, not listed as disabled. */
 export function enabledSpecs(selection: MetricSelection, specs: readonly MetricSpec[] = catalog): MetricSpec[] {
   const disabled = new Set(selection.disabled);
-  return specs.filter((s) => s.enabled && (selection.groups[s.group] ?? METRIC_GROUPS_DECLARED[s.group].on) && !disabled.has(s.name));
+  return specs.filter((s) => inProfile(s, selection.profile) && s.enabled && (selection.groups[s.group] ?? METRIC_GROUPS_DECLARED[s.group].on) && !disabled.has(s.name));
 }

@@ -2,6 +2,7 @@ import { ValueType, type Attributes, type BatchObservableResult, type Meter, typ
 import { AttributeSets } from './attribute-sets.js';
 import type { ContainerSample, MachineFacts, Snapshot, SnapshotSource } from '../collection/sample.js';
 import { MACHINE_IDENTITY_KEYS, type MetricSpec, type Point } from './spec.js';
+import { SemconvIdentities, subjectOf } from './semconv/identity.js';
 
 /** Told about every observation, so the export side knows which series are live. */
 export interface ObservationSink {
@@ -44,6 +45,7 @@ function machineAttributes(m: MachineFacts): Attributes {
 export function registerCatalog(meter: Meter, specs: readonly MetricSpec[], source: SnapshotSource, sink: ObservationSink): Registration {
   const instruments = specs.map((spec) => ({ spec, instrument: createInstrument(meter, spec) }));
   const sets = new AttributeSets();
+  const semconv = new SemconvIdentities();
 
   const callback = async (result: BatchObservableResult): Promise<void> => {
     let snapshot: Snapshot;
@@ -69,7 +71,14 @@ export function registerCatalog(meter: Meter, specs: readonly MetricSpec[], sour
     for (const { spec, instrument } of instruments) {
       switch (spec.entity) {
         case 'container':
-          for (const c of snapshot.containers) emit(instrument, spec.name, spec.points(c), c.identity as unknown as Attributes);
+          if (spec.subject === undefined) {
+            for (const c of snapshot.containers) emit(instrument, spec.name, spec.points(c), c.identity as unknown as Attributes);
+          } else {
+            // Semconv rows: only their subject's samples, with the semconv identity (later the point's Resource).
+            for (const c of snapshot.containers) {
+              if (subjectOf(c) === spec.subject) emit(instrument, spec.name, spec.points(c), semconv.of(c, spec.subject));
+            }
+          }
           break;
         case 'machine':
           if (snapshot.machine) emit(instrument, spec.name, spec.points(snapshot.machine), sets.machine(machineAttributes(snapshot.machine)));

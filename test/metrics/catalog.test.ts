@@ -6,7 +6,7 @@ import { catalog } from '../../src/metrics/catalog.js';
 import { renderMetricsDoc } from '../../src/metrics/docs.js';
 import { enabledSpecs } from '../../src/metrics/enabled.js';
 import type { ContainerSample } from '../../src/collection/sample.js';
-import type { MetricSpec } from '../../src/metrics/spec.js';
+import { profileOf, type MetricSpec } from '../../src/metrics/spec.js';
 import { SelfStats } from '../../src/telemetry/self-stats.js';
 
 function promKind(s: MetricSpec): PrometheusMetricKind {
@@ -33,6 +33,9 @@ const REQUIRED = [
   'container_fs_usage_bytes', 'container_fs_inodes_total', 'container_fs_inodes_free', 'container_oom_events_total',
 ];
 
+/** The cadvisor profile's rows (and the agent's, which are in every profile): kubelet names. */
+const cadvisorRows = catalog.filter((s) => profileOf(s) !== 'semconv');
+
 describe('metric catalog', () => {
   it('holds every required cAdvisor name exactly once', () => {
     const names = catalog.map((s) => s.name);
@@ -40,11 +43,11 @@ describe('metric catalog', () => {
     for (const n of REQUIRED) expect(names, n).toContain(n);
   });
 
-  it.each(catalog.map((s) => [s.name, s] as const))('%s keeps its name through the collector translation', (name, spec) => {
+  it.each(cadvisorRows.map((s) => [s.name, s] as const))('%s keeps its name through the collector translation', (name, spec) => {
     expect(prometheusMetricName(spec.name, spec.unit, promKind(spec))).toBe(name);
   });
 
-  it.each(catalog.map((s) => [s.name, s] as const))('%s is well formed', (_name, s) => {
+  it.each(cadvisorRows.map((s) => [s.name, s] as const))('%s is well formed', (_name, s) => {
     expect(s.description).toMatch(/^[A-Z].*\.$/);
     expect(s.unit).not.toBe('1'); // a gauge with unit "1" would gain _ratio
     expect(s.unit).toMatch(/^(s|By|\{[a-z_]+\})$/);
@@ -83,7 +86,7 @@ describe('metric catalog', () => {
 
   it('enables everything by default and honours groups and disabled names', () => {
     const all = enabledSpecs(loadConfig([], {}).config.metrics);
-    expect(all).toHaveLength(catalog.filter((s) => s.enabled).length);
+    expect(all).toHaveLength(cadvisorRows.filter((s) => s.enabled).length);
     const some = enabledSpecs(loadConfig([], { PODPULSE_METRICS_GROUPS_NETWORK: 'false', PODPULSE_METRICS_DISABLED: 'container_last_seen' }).config.metrics);
     expect(some.some((s) => s.group === 'network')).toBe(false);
     expect(some.some((s) => s.name === 'container_last_seen')).toBe(false);
