@@ -95,7 +95,8 @@ describe('semconv rows', () => {
     for (const s of semconvRows) {
       expect(s.unit, s.name).toMatch(/^(s|By|\{[a-z]+\})$/);
       expect(s.description, s.name).toMatch(/^[A-Z].*\.$/);
-      if (s.unit === 's') expect(s.valueType, s.name).toBe('double');
+      if (s.unit === 's' || s.unit === '{cpu}') expect(s.valueType, s.name).toBe('double');
+      else expect(s.valueType, s.name).toBe('int');
     }
     // How Prometheus names them after the collector (for docs and the collector suite).
     const byName = new Map(semconvRows.map((s) => [s.name, s]));

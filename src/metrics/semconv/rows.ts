@@ -8,7 +8,7 @@
 import type { CgroupStats, PressureTotals } from '../../cgroup/stats.js';
 import type { ContainerSample } from '../../collection/sample.js';
 import { NONE, one, perItem } from '../rows/row.js';
-import type { ContainerMetricSpec, InstrumentKind, MetricGroup, Point, SemconvSubject } from '../spec.js';
+import type { ContainerMetricSpec, InstrumentKind, MetricGroup, Point, SemconvSubject, ValueKind } from '../spec.js';
 
 const PREFIX: Record<SemconvSubject, string> = { container: 'container', pod: 'k8s.pod', 'pod-network': 'k8s.pod', node: 'k8s.node' };
 const WHAT: Record<SemconvSubject, string> = { container: 'the container', pod: 'the pod', 'pod-network': 'the pod', node: 'the node' };
@@ -24,6 +24,8 @@ interface FamilyRow {
   group: MetricGroup;
   source: string;
   points: (s: ContainerSample) => readonly Point[];
+  /** Default: double for seconds, int for everything else. */
+  valueType?: ValueKind;
 }
 
 function family(subjects: readonly SemconvSubject[], row: FamilyRow): ContainerMetricSpec[] {
@@ -35,7 +37,7 @@ function family(subjects: readonly SemconvSubject[], row: FamilyRow): ContainerM
     description: row.description.replace('{what}', WHAT[subject]),
     unit: row.unit,
     instrument: row.instrument,
-    valueType: row.unit === 's' ? 'double' : 'int',
+    valueType: row.valueType ?? (row.unit === 's' ? 'double' : 'int'),
     attributes: row.attributes ?? [],
     group: row.group,
     enabled: true,
@@ -122,6 +124,7 @@ export const semconvRows: readonly ContainerMetricSpec[] = [
     suffix: 'cpu.usage',
     instrument: 'gauge',
     unit: '{cpu}',
+    valueType: 'double',
     description: 'CPU usage of {what} in CPUs: the change of its total CPU time over the last cycle divided by the elapsed time.',
     group: 'cpu',
     source: 'Δ(v1 cpuacct.usage; v2 cpu.stat usage_usec) / Δt between two cycles (none on the first)',
