@@ -23,6 +23,7 @@ import { profileOf, type ContainerMetricSpec, type Profile } from '../../src/met
 import { SelfStats } from '../../src/telemetry/self-stats.js';
 import { decodeExportRequest, flattenResourceMetrics, type FlatRequest } from '../helpers/otlp-receiver.js';
 import { prometheusMetricName } from '../../src/export/prometheus/name.js';
+import { renderPrometheusText } from '../../src/export/prometheus/text.js';
 
 const semconvRows = catalog.filter((s): s is ContainerMetricSpec => profileOf(s) === 'semconv');
 const NODE_RESOURCE = { 'service.name': 'cadvisor', 'service.instance.id': 'node1', 'k8s.node.name': 'node1' };
@@ -221,6 +222,20 @@ describe('semconv resources', () => {
       value: 1000,
     });
     expect(points.find((p) => p.name === 'container_memory_usage_bytes' && p.attributes.container === 'app')?.resource).toBeUndefined();
+  });
+
+  it('--print prometheus renders what the shipped collector writes: promoted identity labels, one target_info per resource', async () => {
+    const text = renderPrometheusText(await collect('semconv'));
+    const id = 'a'.repeat(64);
+    expect(text).toContain(
+      `container_memory_usage_bytes{container_id="${id}",instance="node1",job="cadvisor",k8s_container_name="app",k8s_namespace_name="shop",k8s_pod_name="web",k8s_pod_uid="${UID}"} 1000\n`,
+    );
+    expect(text).toContain(`k8s_pod_network_io_bytes_total{instance="node1",job="cadvisor",k8s_namespace_name="shop",k8s_pod_name="web",k8s_pod_uid="${UID}",network_interface_name="eth0",network_io_direction="receive"} 10\n`);
+    const info = text.split('\n').filter((l) => l.startsWith('target_info{'));
+    expect(info).toHaveLength(4); // node, pod, app, sidecar
+    expect(info.find((l) => l.includes('k8s_container_name="app"'))).toContain(`container_image_name="docker.io/library/busybox",container_image_tags="[\\"1.36\\"]",container_name="app"`);
+    // Not promoted: the image and container.name stay on target_info only.
+    expect(text.split('\n').filter((l) => l.startsWith('container_memory_usage_bytes{')).every((l) => !l.includes('container_image_name'))).toBe(true);
   });
 
   it('an ended container gets its end markers under its own resource, without identity on the points', async () => {

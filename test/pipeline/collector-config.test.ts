@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { catalog } from '../../src/metrics/catalog.js';
-import { RESOURCE_IDENTITY_KEYS } from '../../src/metrics/semconv/identity.js';
+import { PROMOTED_RESOURCE_KEYS, RESOURCE_IDENTITY_KEYS } from '../../src/metrics/semconv/identity.js';
 import { profileOf } from '../../src/metrics/spec.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -99,7 +99,8 @@ describe('prometheusremotewrite keeps cAdvisor names and labels', () => {
     expect(prw).not.toHaveProperty('resource_to_telemetry_conversion');
     // Only the semconv profile's per-pod/container resource keys, which the node's resource never has.
     const included = (prw.resource_constant_labels as { included: string[] }).included;
-    expect([...included].sort()).toEqual(['container.id', 'k8s.container.name', 'k8s.namespace.name', 'k8s.pod.name', 'k8s.pod.uid']);
+    // The same list --print prometheus and the Prometheus endpoint promote.
+    expect([...included].sort()).toEqual([...PROMOTED_RESOURCE_KEYS].sort());
     for (const k of included) expect(RESOURCE_IDENTITY_KEYS.has(k), k).toBe(true);
     // Deprecated, and ignored once translation_strategy is set; setting it false would drop suffixes.
     expect(prw).not.toHaveProperty('add_metric_suffixes');

@@ -21,6 +21,14 @@ export const RESOURCE_IDENTITY_KEYS: ReadonlySet<string> = new Set([
   'k8s.namespace.name',
 ]);
 
+/**
+ * The resource keys the shipped collector config copies onto every series
+ * (prometheus_remote_write resource_constant_labels.included): enough to keep each pod's and
+ * container's series apart in Prometheus and to select them by name. The rest of a resource lands on
+ * target_info. --print prometheus and the Prometheus endpoint render the same.
+ */
+export const PROMOTED_RESOURCE_KEYS: readonly string[] = ['container.id', 'k8s.container.name', 'k8s.namespace.name', 'k8s.pod.name', 'k8s.pod.uid'];
+
 /** What a sample is for the semconv rows; undefined for raw cgroups and exited containers (no semconv entity). */
 export function subjectOf(s: ContainerSample): SemconvSubject | undefined {
   if (s.k8s) {
