@@ -10,7 +10,8 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { ContainerSample, Snapshot } from '../../src/collection/sample.js';
 import { OtlpDelivery } from '../../src/export/otlp/delivery.js';
-import { multiResourceSerializer } from '../../src/export/otlp/exporter.js';
+import { createOtlpExporter, multiResourceSerializer } from '../../src/export/otlp/exporter.js';
+import { status as grpcStatus } from '@grpc/grpc-js';
 import { encodeStalenessMarkers } from '../../src/export/otlp/staleness-markers.js';
 import { toJsonPoints } from '../../src/export/sdk/json-points.js';
 import type { EndedSeries } from '../../src/export/sdk/live-series.js';
@@ -21,7 +22,8 @@ import { enabledSpecs } from '../../src/metrics/enabled.js';
 import { splitImage, subjectOf } from '../../src/metrics/semconv/identity.js';
 import { profileOf, type ContainerMetricSpec, type Profile } from '../../src/metrics/spec.js';
 import { SelfStats } from '../../src/telemetry/self-stats.js';
-import { decodeExportRequest, flattenResourceMetrics, type FlatRequest } from '../helpers/otlp-receiver.js';
+import { decodeExportRequest, flattenResourceMetrics, startOtlpReceiver, type FlatRequest } from '../helpers/otlp-receiver.js';
+import type { SeriesShortfall } from '../../src/export/sdk/live-series.js';
 import { prometheusMetricName } from '../../src/export/prometheus/name.js';
 import { renderPrometheusText } from '../../src/export/prometheus/text.js';
 
@@ -48,7 +50,7 @@ function container(name: string, id: string): ContainerSample {
 
 /** A node with one pod: its pod cgroup, its sandbox (owning the network), two containers, and a raw cgroup. */
 function snapshot(containers: readonly string[] = ['app', 'sidecar']): Snapshot {
-  const ids: Record<string, string> = { app: 'a'.repeat(64), sidecar: 'b'.repeat(64) };
+  const ids: Record<string, string> = { app: 'a'.repeat(64), sidecar: 'b'.repeat(64), c3: 'c'.repeat(64), c4: 'd'.repeat(64) };
   return {
     containers: [
       { identity: { id: '/', name: '', image: '', container: '', pod: '', namespace: '' }, cgroup: cgroup(50), lastSeenSeconds: 160, startTimeSeconds: 10 },
@@ -269,5 +271,43 @@ describe('semconv resources', () => {
       expect(pt.flags).toBe(1);
       for (const k of Object.keys(pt.attributes)) expect(k).not.toMatch(/^(container\.|k8s\.)/);
     }
+  });
+});
+
+describe('semconv through the delivery machinery', () => {
+  it('the real OTLP/gRPC exporter sends one request per snapshot with every resource; replayed snapshots too', async () => {
+    const receiver = await startOtlpReceiver();
+    const stats = new SelfStats();
+    const otlp = { endpoint: receiver.url, headers: {}, timeoutMs: 5000, compression: 'gzip' as const, tls: { ca: '', cert: '', key: '', insecure: false } };
+    const delivery = new OtlpDelivery({ otlp: createOtlpExporter(otlp), renew: () => createOtlpExporter(otlp), replaySnapshots: 5, retryBudgetMs: 0, stats });
+    try {
+      const send = (rm: ResourceMetrics) => new Promise<number>((resolve) => delivery.export(rm, (r) => resolve(r.code)));
+      receiver.failNext(grpcStatus.UNAVAILABLE, 1);
+      expect(await send(await collect('semconv'))).toBe(1); // FAILED: kept for replay
+      expect(delivery.queued).toBe(1);
+      expect(await send(await collect('semconv', snapshot(['app'])))).toBe(0);
+      expect(delivery.queued).toBe(0);
+      expect(receiver.requests).toHaveLength(2); // the replayed snapshot, then the new one
+      const [replayed, latest] = receiver.requests.map((req) => req.resource_metrics.map(flattenResourceMetrics));
+      expect(replayed?.map((r) => r.resource['k8s.container.name'] ?? r.resource['k8s.pod.name'] ?? 'node').sort()).toEqual(['app', 'node', 'sidecar', 'web']);
+      expect(latest?.map((r) => r.resource['k8s.container.name'] ?? r.resource['k8s.pod.name'] ?? 'node').sort()).toEqual(['app', 'node', 'web']);
+      for (const rms of [replayed, latest]) for (const r of rms ?? []) for (const m of r.metrics) for (const p of m.points) expect(Object.keys(p.attributes).some((k) => k.startsWith('k8s.') || k.startsWith('container.'))).toBe(false);
+    } finally {
+      await delivery.shutdown();
+      await receiver.stop();
+    }
+  });
+
+  it('the series limit counts semconv series per pod and container: four containers over the limit are reported', async () => {
+    const shortfalls: SeriesShortfall[][] = [];
+    const four = snapshot(['app', 'sidecar', 'c3', 'c4']);
+    const rm = await collectOnce(resourceFromAttributes(NODE_RESOURCE), specsFor('semconv'), { collect: async () => four }, { maxSeriesPerMetric: 1, onOverLimit: (s) => shortfalls.push([...s]) });
+    const usage = shortfalls.flat().find((s) => s.metric === 'container.memory.usage');
+    expect(usage?.observed).toBe(4);
+    expect(usage?.exported).toBeLessThan(4);
+    // What is exported stays whole: each kept container's series carries its identity into its own resource.
+    const kept = new ResourceGroups().regroup(rm).filter((r) => r.scopeMetrics.some((sm) => sm.metrics.some((m) => m.descriptor.name === 'container.memory.usage')));
+    expect(kept).toHaveLength(usage?.exported ?? -1);
+    for (const r of kept) expect(r.resource.attributes['container.id']).toMatch(/^([abcd])\1{63}$/);
   });
 });
