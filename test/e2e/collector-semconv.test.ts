@@ -11,7 +11,8 @@
  *    the shipped config promotes as labels, one target_info per pod and container carrying the whole
  *    resource, and no cadvisor-profile series;
  * c. a removed pod's semconv series get their end markers under the pod's resources: they vanish
- *    within two intervals plus the batch timeout.
+ *    within two intervals plus the batch timeout;
+ * d. figures: metrics per profile, and series per container and per pod, from one collection each.
  */
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
@@ -19,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { Agent } from '../../src/agent.js';
 import { loadConfig } from '../../src/config/load.js';
+import { toJsonPoints } from '../../src/export/sdk/json-points.js';
 import { collectorOrSkip, COLLECTOR_CONFIG, REPO, startCollector, type RunningCollector } from '../helpers/collector.js';
 import { flattenResourceMetrics, startOtlpReceiver, type FlatRequest, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { TestPods, workloads, type TestPod } from '../helpers/pods.js';
@@ -246,4 +248,30 @@ describe.skipIf(rt.skip || col.skip || !prom.ok)(title, () => {
     figures.push(`c: the removed pod's container.* and k8s.pod.* series vanished after ${goneAfterS.toFixed(2)} s (limit ${limitS} s; without markers Prometheus keeps them 5 min)`);
     expect(goneAfterS).toBeLessThanOrEqual(limitS);
   }, 90_000);
+
+  it('d. per profile: enabled metrics, series of one container and of its pod (one collection each)', async () => {
+    const rows: string[] = [];
+    const counts: Record<string, { metrics: number; container: number; pod: number }> = {};
+    for (const profile of ['cadvisor', 'semconv', 'both'] as const) {
+      const { config } = loadConfig(['--cri-endpoint', rt.get().socket, '--discovery-cgroup-parents', 'kubepods', '--export-otlp-endpoint', '', '--metrics-profile', profile], {});
+      const agent = new Agent({ config, env: { NODE_NAME: NODE }, log: pino({ level: 'warn' }) });
+      const rm = await agent.collectOnce();
+      let container = 0;
+      let pod = 0;
+      for (const p of toJsonPoints(rm)) {
+        const a = p.attributes;
+        const r = p.resource ?? {};
+        if (a.name === cid('burner') || r['container.id'] === cid('burner')) container++;
+        // The pod's own series: cadvisor's pod cgroup and sandbox series, semconv's pod resource.
+        else if ((a.pod === 'web' && a.namespace === NS && a.container === '') || (r['k8s.pod.uid'] === web.uid && r['container.id'] === undefined)) pod++;
+      }
+      counts[profile] = { metrics: agent.specs.length, container, pod };
+      rows.push(`${profile}: ${agent.specs.length} metrics enabled, ${container} series for the burner container, ${pod} for its pod (pod cgroup + sandbox)`);
+    }
+    figures.push(`d: ${rows.join('; ')}`);
+    expect(counts.semconv?.container).toBeGreaterThan(8);
+    expect(counts.cadvisor?.container).toBeGreaterThan(counts.semconv?.container ?? 0);
+    // Separate collections: a CRI stat may arrive in one and not the other, so not an exact sum.
+    expect(counts.both?.container).toBeGreaterThan(Math.max(counts.cadvisor?.container ?? 0, counts.semconv?.container ?? 0));
+  }, 120_000);
 });
