@@ -25,6 +25,8 @@ export interface FsUsageSample {
   device: string;
   usageBytes?: number;
   limitBytes?: number;
+  /** Bytes of that filesystem available to unprivileged users (statfs bavail), for container.filesystem.available. */
+  availableBytes?: number;
   inodesTotal?: number;
   inodesFree?: number;
 }

@@ -42,7 +42,7 @@ function container(name: string, id: string): ContainerSample {
     identity: { id: `/kubepods/pod${UID}/${id}`, name: id, image: 'docker.io/library/busybox:1.36', container: name, pod: 'web', namespace: 'shop' },
     k8s: { role: 'container', podUid: UID },
     cgroup: cgroup(3),
-    fs: [{ device: '/dev/sda1', usageBytes: 4096, limitBytes: 1 << 30 }],
+    fs: [{ device: '/dev/sda1', usageBytes: 4096, limitBytes: 1 << 30, availableBytes: 1 << 29 }],
     startTimeSeconds: 100,
     lastSeenSeconds: 160,
   };
@@ -128,6 +128,9 @@ describe('semconv rows', () => {
       { value: 86, attributes: { 'system.paging.fault.type': 'minor' } },
     ]);
     expect(row('container.uptime').points(c)).toEqual([{ value: 60 }]);
+    expect(row('container.filesystem.usage').points(c)).toEqual([{ value: 4096 }]);
+    expect(row('container.filesystem.capacity').points(c)).toEqual([{ value: 1 << 30 }]);
+    expect(row('container.filesystem.available').points(c)).toEqual([{ value: 1 << 29 }]);
     expect(row('container.disk.io').points(c)).toEqual([
       { value: 11, attributes: { 'disk.io.direction': 'read', 'system.device': '/dev/sda' } },
       { value: 22, attributes: { 'disk.io.direction': 'write', 'system.device': '/dev/sda' } },

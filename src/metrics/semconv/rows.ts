@@ -224,6 +224,15 @@ export const semconvRows: readonly ContainerMetricSpec[] = [
     source: 'statfs of the writable layer mountpoint (capacity)',
     points: (s) => one(s.fs?.[0]?.limitBytes),
   }),
+  ...family(['container'], {
+    suffix: 'filesystem.available',
+    instrument: 'updowncounter',
+    unit: 'By',
+    description: "Space available on the filesystem that holds {what}'s writable layer.",
+    group: 'disk',
+    source: 'statfs of the writable layer mountpoint (bavail)',
+    points: (s) => one(s.fs?.[0]?.availableBytes),
+  }),
   ...family(CGROUPS, {
     suffix: 'uptime',
     instrument: 'gauge',
