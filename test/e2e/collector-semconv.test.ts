@@ -12,7 +12,9 @@
  *    resource, and no cadvisor-profile series;
  * c. a removed pod's semconv series get their end markers under the pod's resources: they vanish
  *    within two intervals plus the batch timeout;
- * d. figures: metrics per profile, and series per container and per pod, from one collection each.
+ * d. figures: metrics per profile, and series per container and per pod, from one collection each;
+ * e. profile both through the same collector config: the cadvisor series keep exactly kubelet's
+ *    labels while the semconv series of the same container arrive beside them.
  */
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
@@ -51,15 +53,15 @@ function prometheusConfig(): string {
   return stringifyYaml({ global: { scrape_interval: '1s', evaluation_interval: '1s' }, storage: shipped.storage, scrape_configs: [] });
 }
 
-async function startAgent(endpoint: string): Promise<Agent> {
+async function startAgent(endpoint: string, profile = 'semconv', node = NODE): Promise<Agent> {
   const { config } = loadConfig(
     [
       '--cri-endpoint', rt.get().socket, '--discovery-cgroup-parents', 'kubepods', '--collection-interval', `${INTERVAL_S}s`,
-      '--export-otlp-endpoint', endpoint, '--metrics-profile', 'semconv',
+      '--export-otlp-endpoint', endpoint, '--metrics-profile', profile,
     ],
     {},
   );
-  const agent = new Agent({ config, env: { NODE_NAME: NODE }, log: pino({ level: 'warn' }) });
+  const agent = new Agent({ config, env: { NODE_NAME: node }, log: pino({ level: 'warn' }) });
   await agent.start();
   return agent;
 }
@@ -274,4 +276,16 @@ describe.skipIf(rt.skip || col.skip || !prom.ok)(title, () => {
     // Separate collections: a CRI stat may arrive in one and not the other, so not an exact sum.
     expect(counts.both?.container).toBeGreaterThan(Math.max(counts.cadvisor?.container ?? 0, counts.semconv?.container ?? 0));
   }, 120_000);
+
+  it('e. both: cadvisor series keep exactly kubelet\'s labels, the semconv series of the same container arrive beside them', async () => {
+    const node = `${NODE}-both`;
+    const agent = await startAgent(`http://${collector.grpcAddress}`, 'both', node);
+    agents.push(agent);
+    const cad = await prometheus.waitFor(`container_memory_working_set_bytes{instance="${node}", namespace="${NS}", pod="web", container="burner"}`, { timeoutMs: 30_000 });
+    expect(Object.keys(cad[0]?.metric ?? {}).sort()).toEqual(['__name__', 'container', 'id', 'image', 'instance', 'job', 'name', 'namespace', 'pod']);
+    const sem = await prometheus.waitFor(`container_memory_working_set_bytes{instance="${node}", k8s_namespace_name="${NS}", k8s_pod_name="web", k8s_container_name="burner"}`, { timeoutMs: 30_000 });
+    expect(Object.keys(sem[0]?.metric ?? {}).sort()).toEqual(['__name__', 'container_id', 'instance', 'job', 'k8s_container_name', 'k8s_namespace_name', 'k8s_pod_name', 'k8s_pod_uid']);
+    await agent.stop();
+    figures.push(`e: both profile, one container's working set twice: cadvisor labels ${Object.keys(cad[0]?.metric ?? {}).sort().join(',')}; semconv labels ${Object.keys(sem[0]?.metric ?? {}).sort().join(',')}`);
+  }, 90_000);
 });
