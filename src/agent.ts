@@ -97,7 +97,7 @@ export class Agent {
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'cannot read machine info; resource attributes will be partial');
     }
-    this.resource = buildResource(config.resource, machine, env, podpulseVersion());
+    this.resource = buildResource(config.resource, machine, env, podpulseVersion(), config.metrics.profile);
     this.specs = enabledSpecs(config.metrics);
     const inventory = new CriInventory({
       layout: this.layout,

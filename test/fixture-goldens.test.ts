@@ -18,6 +18,11 @@
  *   agent statfs-es the live filesystem, as it should;
  * - podpulse_build_info's revision, node_version and kernel_version labels are the machine's, written
  *   as `<revision>`, `<node_version>`, `<kernel_version>`.
+ * - k8s.node.uptime (semconv) is the clock minus a pinned start: checked to be ≥ 0, written as `<uptime>`.
+ *
+ * Each root has one golden pair per naming profile (metrics.profile): `<root>.prom/.jsonl` for
+ * cadvisor, `<root>.semconv.*` and `<root>.both.*` for the others, and `<root>.opt-in.*` (cadvisor with every
+ * opt-in group on).
  */
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
@@ -42,10 +47,16 @@ const GOLDENS = fileURLToPath(new URL('./__goldens__/', import.meta.url));
 const MTIME_BASE_S = 1_795_800_840;
 
 /** Metrics whose value is the wall clock or a duration, and the token written in their place. */
-const CLOCK_VALUES: ReadonlyMap<string, '<now>' | '<duration>'> = new Map([
+const CLOCK_VALUES: ReadonlyMap<string, '<now>' | '<duration>' | '<uptime>'> = new Map([
   ['container_last_seen', '<now>'],
   ['podpulse_collection_duration_seconds', '<duration>'],
+  ['k8s.node.uptime', '<uptime>'],
+  ['k8s_node_uptime_seconds', '<uptime>'],
 ]);
+
+const PROFILES = ['cadvisor', 'semconv', 'both'] as const;
+type ProfileName = (typeof PROFILES)[number];
+const suffix = (profile: ProfileName): string => (profile === 'cadvisor' ? '' : `.${profile}`);
 
 const roots = readdirSync(FIXTURES, { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join(FIXTURES, d.name, 'proc/self/mountinfo')))
@@ -92,8 +103,8 @@ const OPT_IN_ARGS = Object.entries(METRIC_GROUPS_DECLARED)
   .flatMap(([group]) => [`--metrics-groups-${argName(group)}`, 'true']);
 
 /** What `--once --print …` computes: one collection of the agent pointed at the root. */
-async function collect(dir: string, extraArgs: readonly string[] = []): Promise<Output> {
-  const { config } = loadConfig(['--paths-proc', `${dir}/proc`, '--paths-sys', `${dir}/sys`, '--paths-rootfs', dir, ...extraArgs], {});
+async function collect(dir: string, profile: ProfileName = 'cadvisor', extraArgs: readonly string[] = []): Promise<Output> {
+  const { config } = loadConfig(['--paths-proc', `${dir}/proc`, '--paths-sys', `${dir}/sys`, '--paths-rootfs', dir, '--metrics-profile', profile, ...extraArgs], {});
   const agent = new Agent({ config, env: {}, log: pino({ level: 'silent' }) });
   const startedMs = Date.now();
   const rm = await agent.collectOnce();
@@ -121,7 +132,9 @@ function liveToken(name: string, onRoot: boolean, value: number, out: Output): s
 
 /** Checks a clock-dependent value is plausible before it is replaced by its token. */
 function checkClockValue(name: string, value: number, out: Output): void {
-  if (CLOCK_VALUES.get(name) === '<now>') {
+  if (CLOCK_VALUES.get(name) === '<uptime>') {
+    expect(value, name).toBeGreaterThanOrEqual(0);
+  } else if (CLOCK_VALUES.get(name) === '<now>') {
     // Whole milliseconds of Date.now(), so the bounds are exact.
     expect(value * 1000, name).toBeGreaterThanOrEqual(out.startedMs);
     expect(value * 1000, name).toBeLessThanOrEqual(out.endedMs);
@@ -163,35 +176,40 @@ describe('golden outputs per fixture root (update on purpose with vitest -u)', (
     expect(roots).toEqual(expect.arrayContaining(['cgroup-v2', 'host-v1', 'host-v1-optin']));
   });
 
-  describe.each(roots)('%s', (root) => {
+  describe.each(roots.flatMap((root) => PROFILES.map((profile) => [root, profile] as const)))('%s, profile %s', (root, profile) => {
     it('--print prometheus equals the golden', async () => {
-      const out = await collect(pinnedCopy(root));
-      await expect(normaliseText(out)).toMatchFileSnapshot(join(GOLDENS, `${root}.prom`));
+      const out = await collect(pinnedCopy(root), profile);
+      await expect(normaliseText(out)).toMatchFileSnapshot(join(GOLDENS, `${root}${suffix(profile)}.prom`));
     });
 
     it('--print json equals the golden', async () => {
-      const out = await collect(pinnedCopy(root));
-      await expect(normalisePoints(out)).toMatchFileSnapshot(join(GOLDENS, `${root}.jsonl`));
+      const out = await collect(pinnedCopy(root), profile);
+      await expect(normalisePoints(out)).toMatchFileSnapshot(join(GOLDENS, `${root}${suffix(profile)}.jsonl`));
     });
 
+    it('is the same from another copy at another time (nothing else depends on the clock or the path)', async () => {
+      const a = await collect(pinnedCopy(root), profile);
+      await new Promise((r) => setTimeout(r, 5));
+      const b = await collect(pinnedCopy(root), profile);
+      expect(normaliseText(b)).toBe(normaliseText(a));
+      expect(normalisePoints(b)).toBe(normalisePoints(a));
+    });
+  });
+
+  describe.each(roots)('%s, profile cadvisor, every opt-in group on', (root) => {
     it('--print prometheus with every opt-in group on equals the .opt-in golden', async () => {
-      const out = await collect(pinnedCopy(root), OPT_IN_ARGS);
+      const out = await collect(pinnedCopy(root), 'cadvisor', OPT_IN_ARGS);
       await expect(normaliseText(out)).toMatchFileSnapshot(join(GOLDENS, `${root}.opt-in.prom`));
     });
 
     it('--print json with every opt-in group on equals the .opt-in golden', async () => {
-      const out = await collect(pinnedCopy(root), OPT_IN_ARGS);
+      const out = await collect(pinnedCopy(root), 'cadvisor', OPT_IN_ARGS);
       await expect(normalisePoints(out)).toMatchFileSnapshot(join(GOLDENS, `${root}.opt-in.jsonl`));
     });
 
-    it('is the same from another copy at another time (nothing else depends on the clock or the path)', async () => {
-      const a = await collect(pinnedCopy(root));
-      await new Promise((r) => setTimeout(r, 5));
-      const b = await collect(pinnedCopy(root));
-      expect(normaliseText(b)).toBe(normaliseText(a));
-      expect(normalisePoints(b)).toBe(normalisePoints(a));
-      const optA = await collect(pinnedCopy(root), OPT_IN_ARGS);
-      const optB = await collect(pinnedCopy(root), OPT_IN_ARGS);
+    it('is the same from another copy at another time', async () => {
+      const optA = await collect(pinnedCopy(root), 'cadvisor', OPT_IN_ARGS);
+      const optB = await collect(pinnedCopy(root), 'cadvisor', OPT_IN_ARGS);
       expect(normalisePoints(optB)).toBe(normalisePoints(optA));
     });
   });

@@ -70,6 +70,8 @@ export class CycleReader implements SnapshotSource {
   #startTimes = new Map<string, number>();
   /** Boot time truncated to the minute, as cAdvisor clamps creation times; undefined when /proc/stat is unreadable. */
   #bootMinute: number | undefined;
+  /** Last cycle's CPU usage seconds per cgroup path, for cpuUsageCores. */
+  #cpuBefore = new Map<string, { seconds: number; atMs: number }>();
   #ioCounters = new MonotonicCounters();
   #oom = new OomCounts();
   #identities = new Map<string, ContainerIdentity>();
@@ -155,6 +157,7 @@ export class CycleReader implements SnapshotSource {
     }
     this.#oom.retain((path) => livePaths.has(path) || exitedPaths.has(path), nowMs);
     for (const path of this.#startTimes.keys()) if (!livePaths.has(path)) this.#startTimes.delete(path);
+    for (const path of this.#cpuBefore.keys()) if (!livePaths.has(path)) this.#cpuBefore.delete(path);
     for (const path of this.#limits.keys()) if (!livePaths.has(path)) this.#limits.delete(path);
     this.#pidSources.endCycle(livePaths);
     this.#ioCounters.endCycle();
@@ -207,8 +210,18 @@ export class CycleReader implements SnapshotSource {
     if (perProcess.referencedBytes !== undefined) sample.referencedBytes = perProcess.referencedBytes;
     if (t.fs) sample.fs = t.fs;
     if (this.#plan.processes || this.#plan.taskStates) this.#process(t, sample, nowMs);
+    if (t.k8s) sample.k8s = t.k8s;
+    this.#cpuRate(t.cgroupPath, cgroup.cpu?.usageSeconds, nowMs, sample);
     if (t.restartCount !== undefined) sample.restartCount = t.restartCount;
     return sample;
+  }
+
+  /** Δ usage / Δ time since the previous cycle; nothing on the first cycle or when the counter went back (a new cgroup under the same path). */
+  #cpuRate(cgroupPath: string, seconds: number | undefined, nowMs: number, sample: ContainerSample): void {
+    if (seconds === undefined) return;
+    const before = this.#cpuBefore.get(cgroupPath);
+    this.#cpuBefore.set(cgroupPath, { seconds, atMs: nowMs });
+    if (before && nowMs > before.atMs && seconds >= before.seconds) sample.cpuUsageCores = (seconds - before.seconds) / ((nowMs - before.atMs) / 1000);
   }
 
   #fileFailures(failures: readonly FileFailure[]): void {

@@ -1,5 +1,5 @@
 import type { CgroupStats } from '../cgroup/stats.js';
-import type { ContainerIdentity, FsUsageSample } from '../discovery/target.js';
+import type { ContainerIdentity, FsUsageSample, K8sRef } from '../discovery/target.js';
 import type { MachineInfo } from '../machine/machine-info.js';
 import type { MachineTopology } from '../machine/topology.js';
 import type { TcpStateCounts, UdpCounts } from '../procfs/net-sockets.js';
@@ -64,6 +64,8 @@ export interface RootDiskIoSample {
 
 export interface ContainerSample {
   identity: ContainerIdentity;
+  /** What the runtime says this target is (discovery's K8sRef); absent for raw cgroups. */
+  k8s?: K8sRef;
   cgroup?: CgroupStats;
   /** Only on the series that owns the network namespace (the pod sandbox, or `/` for the host). */
   network?: readonly NetInterfaceSample[];
@@ -71,6 +73,8 @@ export interface ContainerSample {
   process?: ProcessStatsSample;
   /** Only on "/": /proc/diskstats of the host filesystems (cAdvisor adds these to the root's disk I/O). */
   rootDiskIo?: readonly RootDiskIoSample[];
+  /** CPUs used since the previous cycle (Δ cpu usage seconds / Δ seconds); absent on a target's first cycle. */
+  cpuUsageCores?: number;
   /** OOM kills counted for this container across restarts (CRI status transitions). */
   oomEvents?: number;
   restartCount?: number;

@@ -4,7 +4,7 @@
  * never drift from the file keys. Metric groups come from the catalog. The AgentConfig type and the
  * object load.ts returns are derived from this tree too (shape.ts): a leaf's `as` names its property.
  */
-import { METRIC_GROUPS_DECLARED, type MetricGroup } from '../metrics/spec.js';
+import { METRIC_GROUPS_DECLARED, PROFILES, type MetricGroup } from '../metrics/spec.js';
 import { HEALTH_STALE_INTERVALS } from './cycle-budgets.js';
 import type { ConfigOf, LeafDecl, LeafEntries, SchemaTree } from './shape.js';
 
@@ -213,7 +213,11 @@ const tree = {
     attributes: { doc: 'Extra resource attributes (land in target_info).', format: 'string-map', default: {} as Record<string, string> },
   },
   metrics: {
-    profile: { doc: 'Naming profile: "cadvisor" emits kubelet /metrics/cadvisor names.', format: ['cadvisor'], default: 'cadvisor' },
+    profile: {
+      doc: 'Naming profile: "cadvisor" emits kubelet /metrics/cadvisor names with the identity on every point; "semconv" OpenTelemetry semantic-convention names (container.*, k8s.pod.*, k8s.node.*) with one Resource per pod and container; "both" sends both name sets.',
+      format: PROFILES,
+      default: 'cadvisor',
+    },
     groups: groupsSchema(),
     disabled: {
       doc: 'Deprecated (still honoured, with a warning): metric names to leave out; write metrics.overrides.<name>: false instead.',

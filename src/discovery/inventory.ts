@@ -407,7 +407,7 @@ export class CriInventory implements TargetProvider {
       this.#callFailed('ListContainerStats', err, 'no writable-layer usage until it answers');
       return;
     }
-    const capacity = new Map<string, { limitBytes?: number; inodesTotal?: number; inodesFree?: number }>();
+    const capacity = new Map<string, ReturnType<typeof statfsOf>>();
     this.#fs.clear();
     for (const s of samples) {
       const layer = s.writableLayer;
@@ -459,10 +459,10 @@ export class CriInventory implements TargetProvider {
   }
 }
 
-function statfsOf(path: string): { limitBytes?: number; inodesTotal?: number; inodesFree?: number } {
+function statfsOf(path: string): { limitBytes?: number; availableBytes?: number; inodesTotal?: number; inodesFree?: number } {
   try {
     const s = statfsSync(path);
-    return { limitBytes: s.blocks * s.bsize, inodesTotal: s.files, inodesFree: s.ffree };
+    return { limitBytes: s.blocks * s.bsize, availableBytes: s.bavail * s.bsize, inodesTotal: s.files, inodesFree: s.ffree };
   } catch {
     return {};
   }

@@ -84,7 +84,11 @@ function runtimeTargets(view: InventoryView, newest: Set<string>, labels: readon
   const podLevel = (podCgroup: string, pod: Pod): void => {
     if (podCgroups.has(podCgroup)) return;
     podCgroups.add(podCgroup);
-    out.push({ cgroupPath: podCgroup, identity: withContainerLabels({ ...rawIdentity(podCgroup), pod: pod.name, namespace: pod.namespace }, labels, pod.labels) });
+    out.push({
+      cgroupPath: podCgroup,
+      identity: withContainerLabels({ ...rawIdentity(podCgroup), pod: pod.name, namespace: pod.namespace }, labels, pod.labels),
+      k8s: { role: 'pod', podUid: pod.uid },
+    });
   };
   for (const { pod, cgroupPath } of view.pods.values()) {
     if (!cgroupPath) continue;
@@ -102,6 +106,7 @@ function runtimeTargets(view: InventoryView, newest: Set<string>, labels: readon
         labels,
         pod.labels,
       ),
+      k8s: { role: 'sandbox', podUid: pod.uid },
     };
     // A host-network pod's net/dev is the node's: reporting it would count host traffic as the pod's.
     if (pod.pid !== undefined && pod.pid > 0 && pod.hostNetwork !== true) sandbox.netPid = pod.pid;
@@ -112,7 +117,11 @@ function runtimeTargets(view: InventoryView, newest: Set<string>, labels: readon
   for (const { container: c, cgroupPath } of view.containers.values()) {
     if (!cgroupPath || c.state !== 'running') continue;
     const pod = view.pods.get(c.podId)?.pod;
-    const t: Target = { cgroupPath, identity: withContainerLabels(identityOf(c, cgroupPath, pod, view.runtime), labels, c.labels, pod?.labels) };
+    const t: Target = {
+      cgroupPath,
+      identity: withContainerLabels(identityOf(c, cgroupPath, pod, view.runtime), labels, c.labels, pod?.labels),
+      k8s: { role: 'container', podUid: pod?.uid ?? c.labels['io.kubernetes.pod.uid'] ?? '' },
+    };
     if (pod && isPodCgroup(parentOf(cgroupPath), pod.uid)) podLevel(parentOf(cgroupPath), pod);
     const fs = view.fs.get(c.id);
     if (fs) t.fs = [fs];

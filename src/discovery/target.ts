@@ -15,11 +15,23 @@ export interface ContainerIdentity {
   [label: `container_label_${string}`]: string;
 }
 
+/**
+ * What a runtime-named target is in Kubernetes terms, beside its kubelet labels: the semconv profile
+ * builds its k8s.pod.* / container.* resources from it. Not a label itself (the cadvisor identity
+ * stays exactly kubelet's six labels). `podUid` is the CRI PodSandboxMetadata.uid, "" when unknown.
+ */
+export interface K8sRef {
+  role: 'container' | 'sandbox' | 'pod';
+  podUid: string;
+}
+
 /** Writable-layer (or other) filesystem usage of a container, keyed by device. */
 export interface FsUsageSample {
   device: string;
   usageBytes?: number;
   limitBytes?: number;
+  /** Bytes of that filesystem available to unprivileged users (statfs bavail), for container.filesystem.available. */
+  availableBytes?: number;
   inodesTotal?: number;
   inodesFree?: number;
 }
@@ -28,6 +40,8 @@ export interface FsUsageSample {
 export interface Target {
   cgroupPath: string;
   identity: ContainerIdentity;
+  /** Set for targets the runtime named (containers, sandboxes, pod cgroups); raw cgroups have none. */
+  k8s?: K8sRef;
   /** A pid inside the network namespace this series owns (sandbox pid, 1 for `/`). */
   netPid?: number;
   fs?: readonly FsUsageSample[];

@@ -7,6 +7,10 @@
  * annotation where cAdvisor has no unit suffix, and a gauge for cAdvisor counters without `_total`
  * (container_memory_failcnt). Instruments, config switches, docs/metrics.md and the catalog tests are
  * all derived from this table.
+ *
+ * Profile `semconv`: the rows of metrics/semconv/rows.ts, OpenTelemetry semantic-convention names
+ * (pinned in metrics/semconv/version.ts) read from the same samples. metrics.profile picks the rows
+ * (enabled.ts); agent rows are in every profile.
  */
 import type { MetricSpec } from './spec.js';
 import { agentRows } from './rows/agent.js';
@@ -30,6 +34,7 @@ import { referencedRows } from './rows/referenced.js';
 import { schedRows } from './rows/sched.js';
 import { socketRows } from './rows/sockets.js';
 import { topologyRows } from './rows/topology.js';
+import { semconvRows } from './semconv/rows.js';
 
 export const catalog: readonly MetricSpec[] = [
   ...cpuRows,
@@ -54,4 +59,6 @@ export const catalog: readonly MetricSpec[] = [
   ...referencedRows,
   ...pressureAvgRows(),
   ...topologyRows,
+  // Profile semconv (metrics/semconv/): OpenTelemetry semantic-convention names, identity in the Resource.
+  ...semconvRows,
 ];

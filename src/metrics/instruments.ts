@@ -3,6 +3,7 @@ import { AttributeSets } from './attribute-sets.js';
 import type { ContainerSample, MachineFacts, Snapshot, SnapshotSource } from '../collection/sample.js';
 import type { ContainerOverCap, SeriesCap } from './container-series-cap.js';
 import { MACHINE_IDENTITY_KEYS, type MetricSpec, type Point } from './spec.js';
+import { SemconvIdentities, subjectOf } from './semconv/identity.js';
 
 /** Told about every observation, so the export side knows which series are live. */
 export interface ObservationSink {
@@ -68,6 +69,7 @@ export function registerCatalog(
   const cap = opts.seriesCap !== undefined && opts.seriesCap.limit > 0 ? opts.seriesCap : undefined;
   const instruments = specs.map((spec) => ({ spec, instrument: createInstrument(meter, spec) }));
   const sets = new AttributeSets();
+  const semconv = new SemconvIdentities();
 
   const callback = async (result: BatchObservableResult): Promise<void> => {
     let snapshot: Snapshot;
@@ -101,7 +103,9 @@ export function registerCatalog(
     for (const { spec, instrument } of instruments) {
       if (spec.entity === 'container') {
         for (const c of snapshot.containers) {
-          const base = c.identity as unknown as Attributes;
+          // Semconv rows: only their subject's samples, with the semconv identity (later the point's Resource).
+          if (spec.subject !== undefined && subjectOf(c) !== spec.subject) continue;
+          const base = spec.subject === undefined ? (c.identity as unknown as Attributes) : semconv.of(c, spec.subject);
           if (!cap || !usage) {
             emit(instrument, spec.name, spec.points(c), base);
             continue;

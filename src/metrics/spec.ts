@@ -44,6 +44,22 @@ export const METRIC_GROUPS_DECLARED = {
 
 export type MetricGroup = keyof typeof METRIC_GROUPS_DECLARED;
 
+/**
+ * The naming profiles (config metrics.profile). `cadvisor`: kubelet's /metrics/cadvisor names with the
+ * identity on every point; `semconv`: OpenTelemetry semantic-convention names with the identity in
+ * one Resource per pod or container (metrics/semconv/); `both`: the two row sets side by side.
+ */
+export const PROFILES = ['cadvisor', 'semconv', 'both'] as const;
+export type Profile = (typeof PROFILES)[number];
+/** Which profile a row belongs to: agent rows (podpulse_*, up) are in every profile. */
+export type RowProfile = 'cadvisor' | 'semconv' | 'any';
+
+/**
+ * What a semconv row reports on (metrics/semconv/identity.ts): a container, a pod (its pod-level
+ * cgroup), a pod's network namespace (owned by the sandbox), or the node (the `/` cgroup).
+ */
+export type SemconvSubject = 'container' | 'pod' | 'pod-network' | 'node';
+
 export interface Point {
   value: number;
   /** Attributes beyond the entity's identity; keys must be listed in the spec's `attributes`. */
@@ -97,11 +113,15 @@ interface BaseSpec {
   cadvisorDifference?: string;
   /** For `podpulse explain`; without it, explain shows `source`. Required of container rows by the catalog test. */
   explain?: MetricExplain;
+  /** Absent: `cadvisor` for container and machine rows, `any` for agent rows (see profileOf). */
+  profile?: RowProfile;
 }
 
 export interface ContainerMetricSpec extends BaseSpec {
   entity: 'container';
   points: (s: ContainerSample) => readonly Point[];
+  /** Semconv rows only: the samples this row reads; its identity goes into their resource. */
+  subject?: SemconvSubject;
 }
 
 export interface MachineMetricSpec extends BaseSpec {
@@ -115,6 +135,11 @@ export interface AgentMetricSpec extends BaseSpec {
 }
 
 export type MetricSpec = ContainerMetricSpec | MachineMetricSpec | AgentMetricSpec;
+
+/** The profile a row belongs to. */
+export function profileOf(spec: MetricSpec): RowProfile {
+  return spec.profile ?? (spec.entity === 'agent' ? 'any' : 'cadvisor');
+}
 
 /** Identity attributes every container data point carries (kubelet /metrics/cadvisor labels). */
 export const CONTAINER_IDENTITY_KEYS = ['id', 'name', 'image', 'container', 'pod', 'namespace'] as const;

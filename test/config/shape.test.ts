@@ -29,7 +29,7 @@ expectTypeOf<AgentConfig['export']['otlp']['compression']>().toEqualTypeOf<'gzip
 expectTypeOf<AgentConfig['export']['otlp']['headers']>().toEqualTypeOf<Record<string, string>>();
 expectTypeOf<AgentConfig['metrics']['groups']>().toEqualTypeOf<Record<MetricGroup, boolean>>();
 expectTypeOf<AgentConfig['metrics']['disabled']>().toEqualTypeOf<string[]>();
-expectTypeOf<AgentConfig['metrics']['profile']>().toEqualTypeOf<'cadvisor'>();
+expectTypeOf<AgentConfig['metrics']['profile']>().toEqualTypeOf<'cadvisor' | 'semconv' | 'both'>();
 expectTypeOf<AgentConfig['export']['prometheus']['port']>().toEqualTypeOf<number>();
 expectTypeOf<AgentConfig['health']['enabled']>().toEqualTypeOf<boolean>();
 // A leaf the schema does not declare is no property.

@@ -6,7 +6,7 @@ import { catalog } from '../../src/metrics/catalog.js';
 import { renderMetricsDoc } from '../../src/metrics/docs.js';
 import { enabledSpecs } from '../../src/metrics/enabled.js';
 import type { ContainerSample } from '../../src/collection/sample.js';
-import { METRIC_GROUPS_DECLARED, type MetricSpec } from '../../src/metrics/spec.js';
+import { METRIC_GROUPS_DECLARED, profileOf, type MetricSpec } from '../../src/metrics/spec.js';
 import { SelfStats } from '../../src/telemetry/self-stats.js';
 
 function promKind(s: MetricSpec): PrometheusMetricKind {
@@ -39,6 +39,9 @@ const REQUIRED = [
 /** cAdvisor v0.55.1's HELP text of every metric it defines (metrics/prometheus.go, prometheus_machine.go). */
 const CADVISOR_HELP: Record<string, string> = JSON.parse(readFileSync('test/fixtures/cadvisor-help/v0.55.1.json', 'utf8'));
 
+/** The cadvisor profile's rows (and the agent's, which are in every profile): kubelet names. */
+const cadvisorRows = catalog.filter((s) => profileOf(s) !== 'semconv');
+
 describe('metric catalog', () => {
   it('holds every required cAdvisor name exactly once', () => {
     const names = catalog.map((s) => s.name);
@@ -46,11 +49,11 @@ describe('metric catalog', () => {
     for (const n of REQUIRED) expect(names, n).toContain(n);
   });
 
-  it.each(catalog.map((s) => [s.name, s] as const))('%s keeps its name through the collector translation', (name, spec) => {
+  it.each(cadvisorRows.map((s) => [s.name, s] as const))('%s keeps its name through the collector translation', (name, spec) => {
     expect(prometheusMetricName(spec.name, spec.unit, promKind(spec))).toBe(name);
   });
 
-  it.each(catalog.map((s) => [s.name, s] as const))('%s is well formed', (name, s) => {
+  it.each(cadvisorRows.map((s) => [s.name, s] as const))('%s is well formed', (name, s) => {
     // A name cAdvisor has keeps cAdvisor's HELP word for word (a user's tooling may show or match it).
     if (name in CADVISOR_HELP) expect(s.description).toBe(CADVISOR_HELP[name]);
     else expect(s.description).toMatch(/^[A-Z].*\.$/);
@@ -132,7 +135,7 @@ describe('metric catalog', () => {
   it('enables everything by default and honours groups and disabled names', () => {
     const all = enabledSpecs(loadConfig([], {}).config.metrics);
     // Opt-in groups (per_process, …) are off until switched on.
-    expect(all).toHaveLength(catalog.filter((s) => s.enabled && METRIC_GROUPS_DECLARED[s.group].on).length);
+    expect(all).toHaveLength(cadvisorRows.filter((s) => s.enabled && METRIC_GROUPS_DECLARED[s.group].on).length);
     const some = enabledSpecs(loadConfig([], { PODPULSE_METRICS_GROUPS_NETWORK: 'false', PODPULSE_METRICS_DISABLED: 'container_last_seen' }).config.metrics);
     expect(some.some((s) => s.group === 'network')).toBe(false);
     expect(some.some((s) => s.name === 'container_last_seen')).toBe(false);
@@ -145,7 +148,8 @@ describe('metric catalog', () => {
 });
 
 describe('explain data (podpulse explain)', () => {
-  const containerRows = catalog.filter((s) => s.entity === 'container');
+  // The cadvisor profile's rows; a semconv row reads the same sample values and explain shows its source text.
+  const containerRows = cadvisorRows.filter((s) => s.entity === 'container');
 
   it.each(containerRows.map((s) => [s.name, s] as const))('%s says how it is computed and from which inputs', (_name, s) => {
     expect(s.explain, 'container rows carry explain: { formula, inputs }').toBeDefined();

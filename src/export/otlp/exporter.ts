@@ -1,9 +1,12 @@
 import { credentials, Metadata, type ChannelCredentials } from '@grpc/grpc-js';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
-import { AggregationTemporality, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
+import { convertLegacyOtlpGrpcOptions, createOtlpGrpcExportDelegate } from '@opentelemetry/otlp-grpc-exporter-base';
+import { MetricsExporterMetricsHelper, ProtobufMetricsSerializer, type IExportMetricsServiceResponse, type ISerializer } from '@opentelemetry/otlp-transformer';
+import { AggregationTemporality, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { readPemFile } from '../../config/tls-files.js';
 import { ConfigError } from '../../errors.js';
 import { SocketOwningCredentials } from './owned-sockets.js';
+import { ResourceGroups } from '../sdk/resource-groups.js';
 
 /**
  * Where and how to push (config's export.otlp, as plain values). The TLS files are read by path
@@ -56,34 +59,68 @@ export function buildMetadata(headers: Readonly<Record<string, string>>): Metada
 
 /** How long shutdown waits for the SDK exporter's pending exports before closing its sockets anyway. */
 const SHUTDOWN_GRACE_MS = 1000;
+const EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
 
 /**
- * The SDK's OTLP/gRPC exporter, cumulative temporality (remote-write needs cumulative). Its
- * shutdown() closes every connection its channel opened, even one still waiting for the collector's
- * handshake (owned-sockets.ts), within SHUTDOWN_GRACE_MS.
+ * ONE ExportMetricsServiceRequest holding several ResourceMetrics. The SDK's serializer encodes one
+ * ResourceMetrics as a request with a single `resource_metrics` (field 1) entry; protobuf parses
+ * concatenated messages as one message whose repeated fields are concatenated, so the requests of
+ * each ResourceMetrics, joined, are exactly the request that lists them all.
+ */
+export const multiResourceSerializer: ISerializer<ResourceMetrics[], IExportMetricsServiceResponse> = {
+  serializeRequest(list) {
+    const parts = list.map((rm) => ProtobufMetricsSerializer.serializeRequest(rm)).filter((b): b is Uint8Array => b !== undefined);
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  },
+  deserializeResponse: (data) => ProtobufMetricsSerializer.deserializeResponse(data),
+};
+
+/** The exporter's self-observability counts data points of every resource in the request. */
+const multiResourceHelper = {
+  name: MetricsExporterMetricsHelper.name,
+  countItems: (list: ResourceMetrics[]) => list.reduce((n, rm) => n + MetricsExporterMetricsHelper.countItems(rm), 0),
+};
+
+/**
+ * The SDK's OTLP/gRPC transport (the delegate OTLPMetricExporter is built on, same options), sending
+ * each collection as one request with one ResourceMetrics per resource (sdk/resource-groups.ts): the
+ * node's, and in the semconv profile one per pod and container. Cumulative temporality (remote-write
+ * needs cumulative). Its shutdown() closes every connection its channel opened, even one still
+ * waiting for the collector's handshake (owned-sockets.ts), within SHUTDOWN_GRACE_MS.
  */
 export function createOtlpExporter(otlp: OtlpOptions): PushMetricExporter {
   const metadata = buildMetadata(otlp.headers);
   const credentials = new SocketOwningCredentials(channelCredentials(otlp));
-  const sdk = new OTLPMetricExporter({
-    url: otlp.endpoint,
-    credentials,
-    metadata,
-    timeoutMillis: otlp.timeoutMs,
-    temporalityPreference: AggregationTemporality.CUMULATIVE,
-    // The SDK's enum has exactly these two string values; gzip shrinks a snapshot's repeated label
-    // strings several-fold on the wire (figures in docs/deploy.md).
-    compression: otlp.compression as SdkCompression,
-  });
+  const delegate = createOtlpGrpcExportDelegate(
+    convertLegacyOtlpGrpcOptions(
+      {
+        url: otlp.endpoint,
+        credentials,
+        metadata,
+        timeoutMillis: otlp.timeoutMs,
+        // The SDK's enum has exactly these two string values; gzip shrinks a snapshot's repeated label
+        // strings several-fold on the wire (figures in docs/deploy.md).
+        compression: otlp.compression as SdkCompression,
+      },
+      'METRICS',
+    ),
+    multiResourceSerializer,
+    'otlp_grpc_metric_exporter',
+    multiResourceHelper,
+    undefined,
+    'MetricsExportService',
+    EXPORT_PATH,
+  );
+  const groups = new ResourceGroups();
   return {
-    export: (rm, done) => sdk.export(rm, done),
-    forceFlush: () => sdk.forceFlush(),
-    selectAggregationTemporality: (kind) => sdk.selectAggregationTemporality(kind),
+    export: (rm, done) => delegate.export(groups.regroup(rm), done),
+    forceFlush: () => delegate.forceFlush(),
+    selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
     shutdown: async () => {
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
-          sdk.shutdown().catch(() => undefined),
+          delegate.shutdown().catch(() => undefined),
           new Promise<void>((resolve) => {
             timer = setTimeout(resolve, SHUTDOWN_GRACE_MS);
             timer.unref();

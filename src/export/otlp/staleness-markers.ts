@@ -3,6 +3,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import { buildMetadata, channelCredentials, grpcCompressionAlgorithm, type OtlpOptions } from './exporter.js';
 import type { EndedSeries } from '../sdk/live-series.js';
+import { ResourceGroups } from '../sdk/resource-groups.js';
 import { SocketOwningCredentials } from './owned-sockets.js';
 
 /**
@@ -44,8 +45,9 @@ function doubleField(field: number, x: number): Buffer {
   return Buffer.concat([tag(field, 1), b]);
 }
 
-/** common.v1.AnyValue: string_value 1, bool_value 2, int_value 3, double_value 4. */
+/** common.v1.AnyValue: string_value 1, bool_value 2, int_value 3, double_value 4, array_value 5 {values 1}. */
 function anyValue(v: unknown): Buffer {
+  if (Array.isArray(v)) return bytesField(5, Buffer.concat(v.map((x) => bytesField(1, anyValue(x)))));
   if (typeof v === 'boolean') return varintField(2, v ? 1 : 0);
   if (typeof v === 'number') return Number.isInteger(v) && v >= 0 ? varintField(3, v) : doubleField(4, v);
   return stringField(1, String(v));
@@ -84,20 +86,36 @@ function metric(series: EndedSeries[], nowNs: bigint): Buffer {
   ]);
 }
 
-/** collector.metrics.v1.ExportMetricsServiceRequest holding one ResourceMetrics with the markers. */
+/**
+ * collector.metrics.v1.ExportMetricsServiceRequest with the markers, one ResourceMetrics per resource
+ * as the snapshot had them (sdk/resource-groups.ts): a semconv pod's or container's series is ended
+ * under that pod's or container's resource, so it is the same series the collector received.
+ */
 export function encodeStalenessMarkers(resource: Resource, scopeName: string, ended: readonly EndedSeries[], nowNs: bigint): Buffer {
-  const byName = new Map<string, EndedSeries[]>();
+  const groups = new ResourceGroups();
+  const byResource = new Map<string, { identity: Attributes; byName: Map<string, EndedSeries[]> }>();
   for (const s of ended) {
-    const list = byName.get(s.name);
-    if (list) list.push(s);
-    else byName.set(s.name, [s]);
+    const split = groups.split(s.attributes);
+    let group = byResource.get(split.key);
+    if (!group) {
+      group = { identity: split.identity, byName: new Map() };
+      byResource.set(split.key, group);
+    }
+    const series = split.key === '' ? s : { ...s, attributes: split.point };
+    const list = group.byName.get(s.name);
+    if (list) list.push(series);
+    else group.byName.set(s.name, [series]);
   }
-  const scopeMetrics = Buffer.concat([
-    bytesField(1, stringField(1, scopeName)), // InstrumentationScope{name}
-    ...[...byName.values()].map((list) => bytesField(2, metric(list, nowNs))),
-  ]);
-  const resourceMetrics = Buffer.concat([bytesField(1, keyValues(1, resource.attributes)), bytesField(2, scopeMetrics)]);
-  return bytesField(1, resourceMetrics);
+  const parts: Buffer[] = [];
+  for (const { identity, byName } of byResource.values()) {
+    const scopeMetrics = Buffer.concat([
+      bytesField(1, stringField(1, scopeName)), // InstrumentationScope{name}
+      ...[...byName.values()].map((list) => bytesField(2, metric(list, nowNs))),
+    ]);
+    const attrs = { ...resource.attributes, ...identity };
+    parts.push(bytesField(1, Buffer.concat([bytesField(1, keyValues(1, attrs)), bytesField(2, scopeMetrics)])));
+  }
+  return Buffer.concat(parts);
 }
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';

@@ -6,10 +6,14 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { prometheusLabelName, prometheusMetricName, type PrometheusMetricKind } from './name.js';
+import { PROMOTED_RESOURCE_KEYS } from '../../metrics/semconv/identity.js';
+import { ResourceGroups } from '../sdk/resource-groups.js';
 
 export interface PrometheusTextOptions {
   /** Emit `target_info` (the exporter's `target_info.enabled`). Default true. */
   targetInfo?: boolean;
+  /** Resource attributes copied onto every series (`resource_constant_labels.included`); default the shipped config's. */
+  promotedResourceAttributes?: readonly string[];
 }
 
 type PromType = 'counter' | 'gauge';
@@ -50,40 +54,53 @@ const IDENTIFYING = new Set([SERVICE_NAME, SERVICE_NAMESPACE, SERVICE_INSTANCE_I
  * - `target_info` (value 1): every resource attribute except service.name/namespace/instance.id,
  *   plus job/instance; left out when the resource has no other attribute, when neither job nor
  *   instance exists, or when there is no data point at all.
+ * - Resources as OTLP export sends them (export/sdk/resource-groups.ts): in the semconv profile one
+ *   per pod and container. Each series also gets the resource's `promotedResourceAttributes` (the
+ *   shipped config's resource_constant_labels: container.id, k8s.pod.uid, …) and each resource its
+ *   own target_info, as the exporter writes them.
  * - No `otel_scope_*` labels and no timestamps. Families sorted by name, series in Prometheus'
  *   label-set order, labels by name. A second metric that maps to an existing name with another
  *   TYPE is skipped (the format allows one TYPE per family); of two series with identical labels
  *   the first is kept.
  */
 export function renderPrometheusText(resourceMetrics: ResourceMetrics, opts: PrometheusTextOptions = {}): string {
-  const resourceAttrs = resourceMetrics.resource.attributes;
   const families = new Map<string, Family>();
-  let points = 0;
+  const promoted = opts.promotedResourceAttributes ?? PROMOTED_RESOURCE_KEYS;
 
-  for (const scope of resourceMetrics.scopeMetrics) {
-    for (const metric of scope.metrics) {
-      const kind = prometheusKind(metric);
-      if (kind === undefined) continue;
-      const name = prometheusMetricName(metric.descriptor.name, metric.descriptor.unit, kind);
-      const type: PromType = kind === 'monotonic-counter' ? 'counter' : 'gauge';
-      let family = families.get(name);
-      if (family === undefined) {
-        family = { type, help: metric.descriptor.description, series: new Map() };
-        families.set(name, family);
-      } else if (family.type !== type) {
-        continue;
-      }
-      if (family.help === '') family.help = metric.descriptor.description;
-      for (const dp of metric.dataPoints as ReadonlyArray<{ attributes: Attributes; value: number }>) {
-        points++;
-        const labels = seriesLabels(dp.attributes, resourceAttrs, new Set());
-        if (labels === undefined) continue;
-        addSeries(family, labels, dp.value);
+  for (const rm of new ResourceGroups().regroup(resourceMetrics)) {
+    const resourceAttrs = rm.resource.attributes;
+    const constant: Attributes = {};
+    let anyConstant = false;
+    for (const k of promoted) {
+      if (resourceAttrs[k] === undefined || resourceAttrs[k] === null) continue;
+      constant[k] = resourceAttrs[k];
+      anyConstant = true;
+    }
+    let points = 0;
+    for (const scope of rm.scopeMetrics) {
+      for (const metric of scope.metrics) {
+        const kind = prometheusKind(metric);
+        if (kind === undefined) continue;
+        const name = prometheusMetricName(metric.descriptor.name, metric.descriptor.unit, kind);
+        const type: PromType = kind === 'monotonic-counter' ? 'counter' : 'gauge';
+        let family = families.get(name);
+        if (family === undefined) {
+          family = { type, help: metric.descriptor.description, series: new Map() };
+          families.set(name, family);
+        } else if (family.type !== type) {
+          continue;
+        }
+        if (family.help === '') family.help = metric.descriptor.description;
+        for (const dp of metric.dataPoints as ReadonlyArray<{ attributes: Attributes; value: number }>) {
+          points++;
+          const labels = seriesLabels(anyConstant ? { ...dp.attributes, ...constant } : dp.attributes, resourceAttrs, new Set());
+          if (labels === undefined) continue;
+          addSeries(family, labels, dp.value);
+        }
       }
     }
+    if (opts.targetInfo !== false && points > 0) addTargetInfo(families, resourceAttrs);
   }
-
-  if (opts.targetInfo !== false && points > 0) addTargetInfo(families, resourceAttrs);
 
   const lines: string[] = [];
   for (const [name, family] of [...families].sort(byKey)) {

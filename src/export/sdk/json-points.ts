@@ -1,5 +1,6 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
 import { DataPointType, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { ResourceGroups } from './resource-groups.js';
 
 /** One data point as `--print json` writes it (one JSON object per line), in OTel terms. */
 export interface JsonPoint {
@@ -9,6 +10,12 @@ export interface JsonPoint {
   type: 'gauge' | 'counter' | 'updowncounter';
   unit: string;
   attributes: Record<string, AttributeValue>;
+  /**
+   * The attributes of the point's own Resource beyond the node's (semconv profile: the pod's or
+   * container's container.* / k8s.* identity, as OTLP export sends them); absent for points that
+   * belong to the node's resource (every cadvisor, machine and agent point, and k8s.node.*).
+   */
+  resource?: Record<string, AttributeValue>;
   value: number;
 }
 
@@ -19,6 +26,7 @@ export interface JsonPoint {
  */
 export function toJsonPoints(resourceMetrics: ResourceMetrics): JsonPoint[] {
   const out: JsonPoint[] = [];
+  const groups = new ResourceGroups();
   for (const scope of resourceMetrics.scopeMetrics) {
     for (const metric of scope.metrics) {
       let type: JsonPoint['type'];
@@ -26,11 +34,13 @@ export function toJsonPoints(resourceMetrics: ResourceMetrics): JsonPoint[] {
       else if (metric.dataPointType === DataPointType.SUM) type = metric.isMonotonic ? 'counter' : 'updowncounter';
       else continue;
       for (const dp of metric.dataPoints) {
+        const split = groups.split(dp.attributes);
         out.push({
           name: metric.descriptor.name,
           type,
           unit: metric.descriptor.unit,
-          attributes: plainAttributes(dp.attributes),
+          attributes: plainAttributes(split.key === '' ? dp.attributes : split.point),
+          ...(split.key === '' ? {} : { resource: plainAttributes(split.identity) }),
           value: dp.value,
         });
       }
