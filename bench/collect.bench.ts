@@ -94,6 +94,8 @@ function runWorker(req: WorkerRequest, execArgv: string[], onChild: (c: ChildPro
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       // --expose-gc only for the retained-memory figure after the measured cycles.
       execArgv: [...process.execArgv, '--expose-gc', ...execArgv],
+      // WORKER_ENV of worker.ts (not imported here: it would load the SDK into this process).
+      env: { ...process.env, PODPULSE_BENCH_WORKER: '1' },
     });
     onChild(child);
     let reply: WorkerReply | undefined;
@@ -152,7 +154,7 @@ async function measureNetdata(n: number, args: BenchArgs, onPeer: (p: NetdataPee
   } catch (err) {
     return { error: (err as Error).message.split('\n')[0] ?? String(err) };
   } finally {
-    await peer.stop();
+    log(await peer.stop());
     onPeer(undefined);
   }
 }

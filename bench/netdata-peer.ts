@@ -24,10 +24,13 @@ export interface NetdataFigures {
   cgroupsCollected: number;
   /** Thread CPU over the window, µs, per `PLUGIN[cgroups]` thread in tid order (collection first). */
   threadCpuUs: number[];
-  /** All cgroups-plugin threads, per collected cgroup per update. */
+  /**
+   * The collection thread (the lowest tid: the plugin's thread starts its discovery thread), per
+   * collected cgroup per update: the counterpart of podpulse's READ, which excludes discovery too.
+   */
   usPerCgroupPerCycle: number;
-  /** The collection thread alone (the lowest tid), per collected cgroup per update. */
-  collectionUsPerCgroupPerCycle: number;
+  /** Every cgroups-plugin thread (collection + discovery), per collected cgroup per update. */
+  allThreadsUsPerCgroupPerCycle: number;
 }
 
 export function netdataInstalled(): boolean {
@@ -154,6 +157,31 @@ export function threadCpuNs(pid: number, tid: number, procRoot = '/proc'): numbe
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+function alive(pid: number): boolean {
+  try {
+    // A zombie still answers kill(0): count it as gone.
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Pids whose parent is `pid` (from /proc/<p>/stat, field 4). */
+export function childrenOf(pid: number, procRoot = '/proc'): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync(procRoot)) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(join(procRoot, name, 'stat'), 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(name));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
 export class NetdataPeer {
   readonly dir: string;
   #child: ChildProcess | undefined;
@@ -220,8 +248,8 @@ export class NetdataPeer {
       windowSec: seconds,
       cgroupsCollected: cgroups,
       threadCpuUs,
-      usPerCgroupPerCycle: total / cycles / cgroups,
-      collectionUsPerCgroupPerCycle: (threadCpuUs[0] ?? 0) / cycles / cgroups,
+      usPerCgroupPerCycle: (threadCpuUs[0] ?? 0) / cycles / cgroups,
+      allThreadsUsPerCgroupPerCycle: total / cycles / cgroups,
     };
   }
 
@@ -233,16 +261,30 @@ export class NetdataPeer {
     }
   }
 
-  /** SIGTERM (netdata stops its spawn server too), SIGKILL after 10 s, then the temp dir goes. */
-  async stop(): Promise<void> {
+  /**
+   * SIGTERM (netdata stops its spawn server too), SIGKILL after 10 s; its children (the spawn
+   * server), found by parent pid before the stop, are waited for and killed by pid if they outlive
+   * it; then the temp dir goes. Says which pids are gone.
+   */
+  async stop(): Promise<string> {
     const child = this.#child;
-    if (child) {
+    let gone = 'netdata was not running';
+    if (child?.pid !== undefined) {
+      const pid = child.pid;
+      const kids = childrenOf(pid);
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await this.#exited;
       clearTimeout(timer);
+      for (const k of kids) {
+        for (let i = 0; i < 50 && alive(k); i++) await sleep(100);
+        if (alive(k)) process.kill(k, 'SIGKILL');
+      }
+      const left = [pid, ...kids].filter(alive);
+      gone = left.length === 0 ? `netdata pid ${pid} and its children ${kids.join(', ') || '(none)'} gone` : `STILL ALIVE: ${left.join(', ')}`;
     }
     rmSync(this.dir, { recursive: true, force: true });
+    return gone;
   }
 
   /** For the process exit hook. */

@@ -41,8 +41,8 @@ export function section(c: CountFigures): string {
     ...(floor ? ['  ' + row('C floor  same files, open+read+close', floor.cpu, fm, nm)] : [`  C floor: not run (${(c.floor as { error: string }).error})`]),
     ...(nd
       ? [
-          `  netdata  cgroups plugin threads               ${pad(f1(nd.usPerCgroupPerCycle), 16)}${pad(ratio(nd.usPerCgroupPerCycle, fm), 17)}` +
-            `   (collection thread alone ${f1(nd.collectionUsPerCgroupPerCycle)}; ${nd.cgroupsCollected} cgroups, ${nd.windowSec.toFixed(0)} s at ${nd.updateEverySec} s)`,
+          `  netdata  cgroups plugin collection thread     ${pad(f1(nd.usPerCgroupPerCycle), 16)}${pad(ratio(nd.usPerCgroupPerCycle, fm), 17)}` +
+            `   (with its discovery thread ${f1(nd.allThreadsUsPerCgroupPerCycle)}; ${nd.cgroupsCollected} cgroups, ${nd.windowSec.toFixed(0)} s at ${nd.updateEverySec} s)`,
         ]
       : c.netdata
         ? [`  netdata: not measured (${(c.netdata as { error: string }).error})`]

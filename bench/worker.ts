@@ -120,7 +120,8 @@ class EncodingExporter implements PushMetricExporter {
   async shutdown(): Promise<void> {}
 }
 
-async function measure(req: WorkerRequest): Promise<WorkerResult> {
+/** One count's measurement (exported for the bench's own tests, which run it on a tiny synthetic tree). */
+export async function measure(req: WorkerRequest): Promise<WorkerResult> {
   const start = memory();
   const n = req.targets.length;
   const layout = layoutFromMessage(req.layout);
@@ -325,10 +326,15 @@ function countSeries(rm: ResourceMetrics | undefined, ids: ReadonlySet<string>, 
   return { total, perContainer: container / n, nonContainer: total - container, metrics, otlpBytes, gzipBytes: 0, compression: 'none' };
 }
 
-process.once('message', (req: WorkerRequest) => {
-  const reply = (r: WorkerReply) => process.send?.(r, () => process.disconnect());
-  measure(req).then(
-    (result) => reply({ ok: true, result }),
-    (err: unknown) => reply({ ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
-  );
-});
+/** Set by collect.bench.ts when it forks this file; importing the module elsewhere starts nothing. */
+export const WORKER_ENV = 'PODPULSE_BENCH_WORKER';
+
+if (process.env[WORKER_ENV] === '1') {
+  process.once('message', (req: WorkerRequest) => {
+    const reply = (r: WorkerReply) => process.send?.(r, () => process.disconnect());
+    measure(req).then(
+      (result) => reply({ ok: true, result }),
+      (err: unknown) => reply({ ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
+    );
+  });
+}
