@@ -34,7 +34,7 @@ export interface BenchArgs {
 
 export const USAGE = `Usage: npm run bench -- [--n 100,1000] [--cycles 20] [--warmup 2] [--mode auto|real|synthetic] [--cleanup]
                       [--json FILE] [--peer netdata [--peer-window 30]] [--cpu-prof DIR] [--heap-snapshot DIR]
-       npm run bench -- --runtime containerd [--pods 100] [--interval 10] [--window 60] [--json FILE]
+       npm run bench -- --runtime containerd [--pods 100] [--interval 10] [--window 60] [--json FILE] [--cpu-prof DIR]
 
   --n        container counts to measure (comma separated)           default 100,1000
   --cycles   measured collection cycles per count and stage          default 20
@@ -48,7 +48,7 @@ export const USAGE = `Usage: npm run bench -- [--n 100,1000] [--cycles 20] [--wa
   --peer     netdata: after each count, run Debian's netdata (cgroups plugin only) on the same
              fake containers and measure its cgroups threads' CPU (root, netdata installed)
   --peer-window  seconds of netdata CPU measured per count                 default 30
-  --cpu-prof DIR       node --cpu-prof for each worker, plus a per-stage summary of the profile
+  --cpu-prof DIR       node --cpu-prof for each worker (or the agent with --runtime), plus a summary
   --heap-snapshot DIR  a V8 heap snapshot of each worker after its FULL cycles
   --runtime  containerd: the real agent (dist/src/main.js) on a private containerd from
              test/harness with --pods pods, its CPU over --window seconds at --interval

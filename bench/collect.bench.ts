@@ -7,7 +7,7 @@ import type { CgroupLayout } from '../src/cgroup/layout.js';
 import type { MachineRoots } from '../src/machine/machine-info.js';
 import { BenchUsageError, parseArgs, USAGE, type BenchArgs } from './args.js';
 import { compileFloor, runFloor, type FloorResult } from './c-floor.js';
-import { ContainerdRun } from './containerd-run.js';
+import { AGENT_PROFILE, ContainerdRun } from './containerd-run.js';
 import { countFigures, JSON_VERSION, summaryLine, type BenchJson, type CountFigures } from './figures.js';
 import { formatHeap, summarizeHeapFile } from './heap-summary.js';
 import { cleanupLeftovers, HostCgroups, PARENT, probeHost } from './host-cgroups.js';
@@ -182,7 +182,9 @@ async function runContainerd(args: BenchArgs, startedAt: string): Promise<void> 
       `         CPU = utime+stime of the agent process (all threads) over ${args.windowSec} s once it reports every container.`,
     ].join('\n') + '\n',
   );
-  const run = new ContainerdRun({ repoRoot, pods: args.pods, intervalSec: args.intervalSec, windowSec: args.windowSec, log });
+  const profDir = args.cpuProfDir ? resolve(args.cpuProfDir) : undefined;
+  if (profDir) mkdirSync(profDir, { recursive: true });
+  const run = new ContainerdRun({ repoRoot, pods: args.pods, intervalSec: args.intervalSec, windowSec: args.windowSec, log, ...(profDir ? { cpuProfDir: profDir } : {}) });
   let tearing: Promise<string> | undefined;
   const teardown = () => (tearing ??= run.teardown());
   const onSignal = (sig: NodeJS.Signals) => {
@@ -216,10 +218,20 @@ async function runContainerd(args: BenchArgs, startedAt: string): Promise<void> 
     [
       `pods ${c.pods}, agent reports ${c.containersReported ?? '?'} containers; interval ${c.intervalSec} s; window ${c.windowSec.toFixed(1)} s; ` +
         `1-min load average ${c.loadBefore.toFixed(2)} before, ${c.loadAfter.toFixed(2)} after`,
-      `agent CPU ${c.cpuPercent.toFixed(3)} % of one core (${c.usPerContainerPerCycle.toFixed(0)} µs per container per cycle, discovery and export included)`,
+      `agent CPU ${c.cpuPercent.toFixed(3)} % of one core (${c.usPerContainerPerCycle.toFixed(0)} µs per reported container per cycle, discovery and export included)`,
       `agent RSS ${c.rssMiB.toFixed(1)} MiB; ${c.exportsInWindow} exports in the window, ${c.pointsPerExport.toFixed(0)} points each`,
     ].join('\n') + '\n',
   );
+  if (profDir && run.window) {
+    const file = join(profDir, AGENT_PROFILE);
+    if (existsSync(file)) {
+      const stages = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, [run.window]);
+      const cycles = c.windowSec / c.intervalSec;
+      const text = formatProfile(stages, c.containersReported ?? c.pods, cycles);
+      writeFileSync(join(profDir, AGENT_PROFILE.replace(/\.cpuprofile$/, '.summary.txt')), `${text}\n`);
+      process.stdout.write(`\n${text}\n  (profile: ${file})\n`);
+    } else process.stdout.write(`profile: ${file} was not written (the agent did not exit normally?)\n`);
+  }
   const summary = summaryLine([], c);
   if (args.json) {
     const json: BenchJson = { version: JSON_VERSION, startedAt, machine: m, mode: 'containerd', cycles: 0, warmup: 0, counts: [], containerd: c, summary };

@@ -3,6 +3,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseMountinfo } from '../src/cgroup/mountinfo.js';
 import type { ContainerdFigures } from './figures.js';
+import type { StageMark } from './protocol.js';
 import { sampleProcess, startAgentProcess, USER_HZ, type AgentProcess } from './soak/agent-process.js';
 import { ChurnPods, startRuntime, stopRuntime, type SoakRuntime } from './soak/churn.js';
 import { startOtlpCounter, type OtlpCounter } from './soak/otlp-counter.js';
@@ -22,7 +23,12 @@ export interface ContainerdOptions {
   intervalSec: number;
   windowSec: number;
   log: (msg: string) => void;
+  /** Run the agent with node --cpu-prof into this directory (written when it exits). */
+  cpuProfDir?: string;
 }
+
+/** File name of the agent's CPU profile in ContainerdOptions.cpuProfDir. */
+export const AGENT_PROFILE = 'agent-containerd.cpuprofile';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -53,6 +59,8 @@ export class ContainerdRun {
   #agent: AgentProcess | undefined;
   #pods: ChurnPods | undefined;
   #tornDown = false;
+  /** The measured window in CLOCK_MONOTONIC µs, to cut the agent's profile. */
+  window: StageMark | undefined;
 
   constructor(private readonly opts: ContainerdOptions) {}
 
@@ -63,17 +71,19 @@ export class ContainerdRun {
     this.#pods = new ChurnPods(this.#rt, 'bench');
     log(`creating ${pods} pods`);
     while (this.#pods.alive < pods) await this.#pods.create();
-    // Started after the pods exist, so the window sees a steady state and not pod creation.
+    // Started after the pods exist, so the window sees a steady state and not pod creation. The raw
+    // cgroup walk covers only this run's pod cgroups: other test runs on the machine put their pods
+    // under /kubepods too, and the agent would report those as well (as cAdvisor would).
     this.#agent = startAgentProcess(repoRoot, [
       '--cri-endpoint',
       this.#rt.socket,
       '--discovery-cgroup-parents',
-      'kubepods',
+      this.#pods.createdCgroups.join(','),
       '--collection-interval',
       `${intervalSec * 1000}ms`,
       '--export-otlp-endpoint',
       this.#receiver.url,
-    ]);
+    ], this.opts.cpuProfDir ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', this.opts.cpuProfDir, '--cpu-prof-name', AGENT_PROFILE] } : {});
     const agent = this.#agent;
     const counts = this.#receiver.counts;
     log(`agent pid ${agent.pid}; waiting until it reports ${pods} containers`);
@@ -83,15 +93,22 @@ export class ContainerdRun {
       if (Date.now() > deadline) throw new Error(`the agent reported ${counts.containers ?? 'no'} containers, not ${pods}; its log:\n${agent.stderrTail()}`);
       await sleep(500);
     }
-    // One more interval: the first cycles read every cgroup's full file set and warm up the JIT.
-    await sleep(intervalSec * 1000);
+    // Pod, sandbox and app cgroups show up over a few discovery rounds: wait until the count holds
+    // for an interval (which also lets the first cycles, which read every cgroup's full set, pass).
+    for (let prev = -1; prev !== counts.containers; ) {
+      if (Date.now() > deadline) throw new Error(`the agent's container count did not settle (${counts.containers ?? 'none'})`);
+      prev = counts.containers ?? -1;
+      await sleep(intervalSec * 1000 + 500);
+    }
     const loadBefore = loadavg()[0] ?? 0;
     const requests0 = counts.dataRequests;
     const points0 = counts.points;
     const a = sampleProcess(agent.pid);
+    const startUs = Number(process.hrtime.bigint() / 1000n);
     log(`measuring the agent's CPU for ${windowSec} s`);
     await sleep(windowSec * 1000);
     const b = sampleProcess(agent.pid);
+    this.window = { stage: 'agent', startUs, endUs: Number(process.hrtime.bigint() / 1000n) };
     if (!a || !b) throw new Error(`the agent exited during the window; its log:\n${agent.stderrTail()}`);
     const seconds = (b.at - a.at) / 1000;
     const cpuUs = ((b.cpuTicks - a.cpuTicks) / USER_HZ) * 1e6;

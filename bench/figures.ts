@@ -52,7 +52,10 @@ export interface ContainerdFigures {
   loadAfter: number;
   /** % of one core, agent process (all threads), over the window. */
   cpuPercent: number;
-  /** CPU per container per cycle, µs (window CPU ÷ cycles in the window ÷ containers). */
+  /**
+   * CPU per reported container per cycle, µs (window CPU ÷ cycles in the window ÷ the agent's
+   * podpulse_containers, which counts pod, sandbox and app cgroups, as cAdvisor's series do).
+   */
   usPerContainerPerCycle: number;
   rssMiB: number;
   exportsInWindow: number;

@@ -64,7 +64,8 @@ export interface EventLoopFigures {
 
 /** When a stage ran, in CLOCK_MONOTONIC µs (the clock of V8's --cpu-prof), to cut a profile per stage. */
 export interface StageMark {
-  stage: 'raw' | 'read' | 'full';
+  /** `agent`: the measured window of the real agent in `--runtime containerd`. */
+  stage: 'raw' | 'read' | 'full' | 'agent';
   startUs: number;
   endUs: number;
 }
