@@ -229,6 +229,7 @@ async function runContainerd(args: BenchArgs, startedAt: string): Promise<void> 
       const cycles = c.windowSec / c.intervalSec;
       const text = formatProfile(stages, c.containersReported ?? c.pods, cycles);
       writeFileSync(join(profDir, AGENT_PROFILE.replace(/\.cpuprofile$/, '.summary.txt')), `${text}\n`);
+      writeFileSync(join(profDir, AGENT_PROFILE.replace(/\.cpuprofile$/, '.summary.json')), `${JSON.stringify({ window: run.window, stages }, null, 2)}\n`);
       process.stdout.write(`\n${text}\n  (profile: ${file})\n`);
     } else process.stdout.write(`profile: ${file} was not written (the agent did not exit normally?)\n`);
   }

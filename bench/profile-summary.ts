@@ -21,7 +21,7 @@ export interface CpuProfile {
   timeDeltas: number[];
 }
 
-export type Phase = 'read' | 'sdk' | 'encode' | 'gzip' | 'gc' | 'other';
+export type Phase = 'read' | 'sdk' | 'live' | 'encode' | 'gzip' | 'gc' | 'discovery' | 'grpc';
 
 export interface FrameShare {
   frame: string;
@@ -61,12 +61,20 @@ function frameName(n: ProfileNode): string {
   return `${f.functionName || '(anonymous)'}${file ? ` ${file}:${f.lineNumber + 1}` : ''}`;
 }
 
+/**
+ * The phase a frame marks for everything below it (the nearest marking ancestor wins): the read,
+ * podpulse's live-series filter, the encoder, zlib, GC, and in the agent discovery (CRI, the raw
+ * cgroup walk) and grpc-js. Unmarked stacks are the SDK's collection (callbacks, aggregation).
+ */
 function phaseOf(n: ProfileNode): Phase | undefined {
   const { functionName: fn, url } = n.callFrame;
   if (fn === '(garbage collector)') return 'gc';
   if (fn === 'collect' && url.endsWith('/collection/cycle-reader.js')) return 'read';
+  if (url.endsWith('/export/sdk/live-series.js') || url.endsWith('/export/sdk/series-key.js')) return 'live';
   if (fn === 'serializeRequest') return 'encode';
-  if (/^gzip/.test(fn) || fn === 'zlibBufferSync') return 'gzip';
+  if (/^gzip/.test(fn) || fn === 'zlibBufferSync' || url === 'node:zlib') return 'gzip';
+  if (url.includes('/src/discovery/') || url.includes('/src/runtime/')) return 'discovery';
+  if (url.includes('/@grpc/grpc-js/') || url.includes('/@grpc/proto-loader/')) return 'grpc';
   return undefined;
 }
 
@@ -180,7 +188,7 @@ export function formatProfile(stages: readonly StageProfile[], n: number, cycles
     lines.push('  top self frames:');
     for (const f of s.top) lines.push(`    ${pct(f.share)}  ${f.frame}  [${f.area}]`);
     for (const [p, frames] of Object.entries(s.topByPhase ?? {})) {
-      if (p === 'gc' || p === 'gzip') continue;
+      if (p === 'gc') continue;
       lines.push(`  top self frames in phase ${p}:`);
       for (const f of frames.slice(0, 8)) lines.push(`    ${pct(f.share)}  ${f.frame}  [${f.area}]`);
     }

@@ -52,4 +52,23 @@ describe('CPU profile summary', () => {
     expect(areaOf('', '(program)')).toBe('(program)');
     expect(areaOf('', 'readSync')).toBe('native (syscalls, builtins)');
   });
+
+  it('in the agent, the live-series filter, discovery and gzip completions are phases of their own', () => {
+    const agent: CpuProfile = {
+      nodes: [
+        node(1, '(root)', '', [2, 4, 6]),
+        node(2, 'export', `${DIST}/src/export/sdk/pipeline.js`, [3]),
+        node(3, '#isIn', `${DIST}/src/export/sdk/live-series.js`),
+        node(4, 'walk', `${DIST}/src/discovery/raw-cgroups.js`, [5]),
+        node(5, 'readSync', 'node:internal/fs/dir'),
+        node(6, 'processCallback', 'node:zlib'),
+      ],
+      startTime: 0,
+      endTime: 100,
+      samples: [3, 3, 5, 6],
+      timeDeltas: [10, 10, 10, 10],
+    };
+    const [s] = summarizeProfile(agent, [{ stage: 'agent', startUs: 0, endUs: 100 }]);
+    expect(s?.phases).toEqual({ live: 20, discovery: 10, gzip: 10 });
+  });
 });
