@@ -25,6 +25,8 @@ import { repoRootFrom, SyntheticTree } from './synthetic-tree.js';
  */
 
 interface BenchHost {
+  /** Fake containers in the host's cgroups (a peer can watch them), not the synthetic file tree. */
+  readonly real: boolean;
   readonly layout: CgroupLayout;
   readonly roots: MachineRoots;
   readonly size: number;
@@ -41,6 +43,7 @@ const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 
 function realHost(h: HostCgroups): BenchHost {
   return {
+    real: true,
     layout: h.layout,
     roots: { procRoot: '/proc', sysRoot: '/sys', rootfsRoot: '/' },
     get size() {
@@ -62,6 +65,7 @@ function realHost(h: HostCgroups): BenchHost {
 
 function syntheticHost(t: SyntheticTree): BenchHost {
   return {
+    real: false,
     layout: t.layout,
     roots: t.roots,
     get size() {
@@ -335,7 +339,12 @@ async function main(): Promise<void> {
           floor = { error: (err as Error).message.split('\n')[0] ?? 'failed' };
         }
       } else floor = floorBin;
-      const netdata = args.peer === 'netdata' ? await measureNetdata(n, args, (p) => (peer = p)) : undefined;
+      const netdata =
+        args.peer !== 'netdata'
+          ? undefined
+          : host.real
+            ? await measureNetdata(n, args, (p) => (peer = p))
+            : { error: 'the synthetic tree is not in any cgroup hierarchy; netdata needs the real mode' };
       const figures = countFigures(result, { setupSec, loadBefore, loadAfter }, floor, netdata);
       counts.push(figures);
       process.stdout.write(`\n${section(figures)}\n`);
