@@ -14,9 +14,27 @@ export interface BenchArgs {
   /** Only remove what an interrupted earlier run left behind, then exit. */
   cleanup: boolean;
   help: boolean;
+  /** Also write the figures as JSON to this file. */
+  json?: string;
+  /** Measure a peer agent on the same fake containers after each count. */
+  peer?: 'netdata';
+  /** Seconds of netdata CPU measured per count. */
+  peerWindowSec: number;
+  /** Instead of fake containers: the real agent on a private containerd with `pods` pods. */
+  runtime?: 'containerd';
+  pods: number;
+  /** containerd variant: agent collection interval and the CPU window, seconds. */
+  intervalSec: number;
+  windowSec: number;
+  /** Write a V8 CPU profile of each worker into this directory (node --cpu-prof). */
+  cpuProfDir?: string;
+  /** Write a heap snapshot of each worker, after its FULL cycles, into this directory. */
+  heapSnapshotDir?: string;
 }
 
 export const USAGE = `Usage: npm run bench -- [--n 100,1000] [--cycles 20] [--warmup 2] [--mode auto|real|synthetic] [--cleanup]
+                      [--json FILE] [--peer netdata [--peer-window 30]] [--cpu-prof DIR] [--heap-snapshot DIR]
+       npm run bench -- --runtime containerd [--pods 100] [--interval 10] [--window 60] [--json FILE] [--cpu-prof DIR]
 
   --n        container counts to measure (comma separated)           default 100,1000
   --cycles   measured collection cycles per count and stage          default 20
@@ -26,6 +44,17 @@ export const USAGE = `Usage: npm run bench -- [--n 100,1000] [--cycles 20] [--wa
              auto: real when possible, else synthetic                 default auto
   --cleanup  kill the sleep processes and remove the cgroups an interrupted run left under
              /podpulse-bench, then exit
+  --json     also write every figure as JSON to FILE
+  --peer     netdata: after each count, run Debian's netdata (cgroups plugin only) on the same
+             fake containers and measure its cgroups threads' CPU (root, netdata installed)
+  --peer-window  seconds of netdata CPU measured per count                 default 30
+  --cpu-prof DIR       node --cpu-prof for each worker (or the agent with --runtime), plus a summary
+  --heap-snapshot DIR  a V8 heap snapshot of each worker after its FULL cycles
+  --runtime  containerd: the real agent (dist/src/main.js) on a private containerd from
+             test/harness with --pods pods, its CPU over --window seconds at --interval
+  --pods     pods (one busybox container each) for --runtime                default 100
+  --interval the agent's collection interval in seconds for --runtime      default 10
+  --window   seconds of agent CPU measured for --runtime                   default 60
 
 Prints figures only; it asserts nothing about timings.`;
 
@@ -35,7 +64,18 @@ function positiveInt(flag: string, text: string): number {
 }
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { counts: [100, 1000], cycles: 20, warmup: 2, mode: 'auto', cleanup: false, help: false };
+  const args: BenchArgs = {
+    counts: [100, 1000],
+    cycles: 20,
+    warmup: 2,
+    mode: 'auto',
+    cleanup: false,
+    help: false,
+    peerWindowSec: 30,
+    pods: 100,
+    intervalSec: 10,
+    windowSec: 60,
+  };
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i] as string;
     const eq = token.indexOf('=');
@@ -67,6 +107,39 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case 'cleanup':
         args.cleanup = true;
         break;
+      case 'json':
+        args.json = value();
+        break;
+      case 'peer': {
+        const v = value();
+        if (v !== 'netdata') throw new BenchUsageError(`--peer: expected netdata, got "${v}"`);
+        args.peer = v;
+        break;
+      }
+      case 'peer-window':
+        args.peerWindowSec = positiveInt('peer-window', value());
+        break;
+      case 'runtime': {
+        const v = value();
+        if (v !== 'containerd') throw new BenchUsageError(`--runtime: expected containerd, got "${v}"`);
+        args.runtime = v;
+        break;
+      }
+      case 'pods':
+        args.pods = positiveInt('pods', value());
+        break;
+      case 'interval':
+        args.intervalSec = positiveInt('interval', value());
+        break;
+      case 'window':
+        args.windowSec = positiveInt('window', value());
+        break;
+      case 'cpu-prof':
+        args.cpuProfDir = value();
+        break;
+      case 'heap-snapshot':
+        args.heapSnapshotDir = value();
+        break;
       case 'help':
       case '-h':
         args.help = true;
@@ -75,5 +148,6 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         throw new BenchUsageError(`unknown argument "${token}"\n${USAGE}`);
     }
   }
+  if (args.runtime && args.peer) throw new BenchUsageError('--peer measures the fake containers; it does not combine with --runtime');
   return args;
 }

@@ -1,15 +1,21 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CgroupLayout } from '../src/cgroup/layout.js';
 import type { MachineRoots } from '../src/machine/machine-info.js';
 import { BenchUsageError, parseArgs, USAGE, type BenchArgs } from './args.js';
-import { cleanupLeftovers, HostCgroups, probeHost } from './host-cgroups.js';
+import { compileFloor, runFloor, type FloorResult } from './c-floor.js';
+import { AGENT_PROFILE, ContainerdRun } from './containerd-run.js';
+import { countFigures, JSON_VERSION, summaryLine, type BenchJson, type CountFigures } from './figures.js';
+import { formatHeap, summarizeHeapFile } from './heap-summary.js';
+import { cleanupLeftovers, HostCgroups, PARENT, probeHost } from './host-cgroups.js';
+import { NetdataPeer, netdataInstalled, type NetdataFigures } from './netdata-peer.js';
+import { formatProfile, summarizeProfile, type CpuProfile } from './profile-summary.js';
 import { layoutToMessage, type BenchTarget, type WorkerReply, type WorkerRequest, type WorkerResult } from './protocol.js';
 import { coreShare, section } from './report.js';
 import { repoRootFrom, SyntheticTree } from './synthetic-tree.js';
-
 /**
  * `npm run bench`: CPU and memory of podpulse's collection cycle per container, on fake containers
  * made for the run (or a synthetic file tree without root). Prints figures; asserts nothing.
@@ -19,6 +25,8 @@ import { repoRootFrom, SyntheticTree } from './synthetic-tree.js';
  */
 
 interface BenchHost {
+  /** Fake containers in the host's cgroups (a peer can watch them), not the synthetic file tree. */
+  readonly real: boolean;
   readonly layout: CgroupLayout;
   readonly roots: MachineRoots;
   readonly size: number;
@@ -35,6 +43,7 @@ const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 
 function realHost(h: HostCgroups): BenchHost {
   return {
+    real: true,
     layout: h.layout,
     roots: { procRoot: '/proc', sysRoot: '/sys', rootfsRoot: '/' },
     get size() {
@@ -56,6 +65,7 @@ function realHost(h: HostCgroups): BenchHost {
 
 function syntheticHost(t: SyntheticTree): BenchHost {
   return {
+    real: false,
     layout: t.layout,
     roots: t.roots,
     get size() {
@@ -82,12 +92,14 @@ function chooseHost(args: BenchArgs): { host: BenchHost; note?: string } {
   return { host: syntheticHost(new SyntheticTree(repoRootFrom(here))), note: 'synthetic tree requested with --mode synthetic' };
 }
 
-function runWorker(req: WorkerRequest, onChild: (c: ChildProcess | undefined) => void): Promise<WorkerResult> {
+function runWorker(req: WorkerRequest, execArgv: string[], onChild: (c: ChildProcess | undefined) => void): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
     const child = fork(join(here, 'worker.js'), [], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      // Only used after the measured cycles, for the retained-memory figure.
-      execArgv: [...process.execArgv, '--expose-gc'],
+      // --expose-gc only for the retained-memory figure after the measured cycles.
+      execArgv: [...process.execArgv, '--expose-gc', ...execArgv],
+      // WORKER_ENV of worker.ts (not imported here: it would load the SDK into this process).
+      env: { ...process.env, PODPULSE_BENCH_WORKER: '1' },
     });
     onChild(child);
     let reply: WorkerReply | undefined;
@@ -103,22 +115,135 @@ function runWorker(req: WorkerRequest, onChild: (c: ChildProcess | undefined) =>
   });
 }
 
-function header(args: BenchArgs, host: BenchHost, note: string | undefined): string {
-  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
-  const load = loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
+function machine(): BenchJson['machine'] {
+  return {
+    nproc: availableParallelism(),
+    cpu: cpus()[0]?.model.trim() ?? 'unknown CPU',
+    kernel: release(),
+    node: process.version,
+    memGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
+    loadAtStart: loadavg().map((l) => Number(l.toFixed(2))),
+  };
+}
+
+function header(args: BenchArgs, m: BenchJson['machine'], mode: string, note: string | undefined, startedAt: string): string {
   return [
-    `podpulse collection benchmark  ${new Date().toISOString()}`,
-    `machine: nproc ${availableParallelism()} (${cpu}), kernel ${release()}, node ${process.version}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, load average ${load}`,
-    `mode:    ${host.describe()}`,
+    `podpulse collection benchmark  ${startedAt}`,
+    `machine: nproc ${m.nproc} (${m.cpu}), kernel ${m.kernel}, node ${m.node}, ${m.memGiB} GiB RAM, load average ${m.loadAtStart.join(' ')}`,
+    `mode:    ${mode}`,
     ...(note ? [`         ${note}`] : []),
-    `method:  per stage ${args.warmup} warm-up + ${args.cycles} measured cycles, back to back, each N in a fresh worker process;`,
+    `method:  per stage ${args.warmup} warm-up + ${args.cycles} measured cycles, back to back (1 ms apart), each N in a fresh worker process;`,
     `         CPU = process.cpuUsage() user+system of the worker (all threads: JS, GC, libuv); µs per container = CPU per cycle ÷ N.`,
     `         READ = CycleReader.collect() (cgroup files + /proc/<pid>/net/dev + samples); FULL = MetricsPipeline.collectNow() with the real`,
-    `         catalog, OtlpDelivery, and an exporter that encodes the OTLP protobuf request (ProtobufMetricsSerializer) instead of sending it.`,
-    `refs:    C floor 72 µs = open+read+close of 12 files per container in C; netdata 90 µs per cgroup per cycle (design notes §2f, §2g).`,
+    `         catalog, OtlpDelivery, and an exporter that encodes the OTLP protobuf request and gzips it (the agent's default compression).`,
+    `         C floor = bench/c-floor/floor.c (cc -O2, compiled by this run) doing open+read+close of the very files READ opened, same cycles.`,
   ].join('\n');
+}
+
+/** netdata's CPU on the same fake containers, or why it was not measured. */
+async function measureNetdata(n: number, args: BenchArgs, onPeer: (p: NetdataPeer | undefined) => void): Promise<NetdataFigures | { error: string }> {
+  if (process.getuid?.() !== 0) return { error: 'needs root' };
+  if (!netdataInstalled()) return { error: 'netdata is not installed (as root: apt-get install netdata)' };
+  const peer = new NetdataPeer();
+  onPeer(peer);
+  try {
+    const updateEvery = 1;
+    await peer.start(PARENT, updateEvery, n + 100);
+    log(`netdata pid ${peer.pid}: waiting until it collects ${n} cgroups`);
+    const seen = await peer.waitForCgroups(PARENT, n, 120_000 + n * 300);
+    // Charts exist after the first collection of a new cgroup; let a few plain cycles pass.
+    await new Promise((r) => setTimeout(r, 3000));
+    log(`netdata collects ${seen} cgroups; measuring its cgroups threads for ${args.peerWindowSec} s`);
+    return await peer.measure(args.peerWindowSec, updateEvery, seen);
+  } catch (err) {
+    return { error: (err as Error).message.split('\n')[0] ?? String(err) };
+  } finally {
+    log(await peer.stop());
+    onPeer(undefined);
+  }
+}
+
+function profileReport(dir: string, name: string, result: WorkerResult, cycles: number): string {
+  const file = join(dir, name);
+  if (!existsSync(file)) return `profile: ${file} was not written`;
+  const stages = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, result.marks);
+  const text = formatProfile(stages, result.n, cycles);
+  writeFileSync(join(dir, name.replace(/\.cpuprofile$/, '.summary.txt')), `${text}\n`);
+  writeFileSync(join(dir, name.replace(/\.cpuprofile$/, '.summary.json')), `${JSON.stringify(stages, null, 2)}\n`);
+  return `${text}\n  (profile: ${file})`;
+}
+
+async function runContainerd(args: BenchArgs, startedAt: string): Promise<void> {
+  if (process.getuid?.() !== 0) throw new BenchUsageError('--runtime containerd needs root: it starts containerd and creates pods');
+  const m = machine();
+  const repoRoot = repoRootFrom(here);
+  process.stdout.write(
+    [
+      `podpulse benchmark on a real containerd  ${startedAt}`,
+      `machine: nproc ${m.nproc} (${m.cpu}), kernel ${m.kernel}, node ${m.node}, ${m.memGiB} GiB RAM, load average ${m.loadAtStart.join(' ')}`,
+      `method:  private containerd (test/harness/start-runtime.sh), ${args.pods} pods with one busybox sleep each, the agent (dist/src/main.js,`,
+      `         default config, --collection-interval ${args.intervalSec}s) exporting OTLP/gRPC to a counting receiver on 127.0.0.1;`,
+      `         CPU = utime+stime of the agent process (all threads) over ${args.windowSec} s once it reports every container.`,
+    ].join('\n') + '\n',
+  );
+  const profDir = args.cpuProfDir ? resolve(args.cpuProfDir) : undefined;
+  if (profDir) mkdirSync(profDir, { recursive: true });
+  const run = new ContainerdRun({ repoRoot, pods: args.pods, intervalSec: args.intervalSec, windowSec: args.windowSec, log, ...(profDir ? { cpuProfDir: profDir } : {}) });
+  let tearing: Promise<string> | undefined;
+  const teardown = () => (tearing ??= run.teardown());
+  const onSignal = (sig: NodeJS.Signals) => {
+    log(`${sig}: stopping and tearing down`);
+    void teardown().then(
+      (r) => {
+        log(r);
+        process.exit(130);
+      },
+      () => process.exit(130),
+    );
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('exit', () => {
+    if (!tearing) run.teardownSync();
+  });
+  let figures: Awaited<ReturnType<ContainerdRun['measure']>> | undefined;
+  let failure: unknown;
+  try {
+    figures = await run.measure();
+  } catch (err) {
+    failure = err;
+  }
+  log('tearing down');
+  const outcome = await teardown();
+  process.stdout.write(`left behind: ${outcome}\n`);
+  if (!figures) throw failure;
+  const c = { ...figures, teardown: outcome };
+  process.stdout.write(
+    [
+      `pods ${c.pods}, agent reports ${c.containersReported ?? '?'} containers; interval ${c.intervalSec} s; window ${c.windowSec.toFixed(1)} s; ` +
+        `1-min load average ${c.loadBefore.toFixed(2)} before, ${c.loadAfter.toFixed(2)} after`,
+      `agent CPU ${c.cpuPercent.toFixed(3)} % of one core (${c.usPerContainerPerCycle.toFixed(0)} µs per reported container per cycle, discovery and export included)`,
+      `agent RSS ${c.rssMiB.toFixed(1)} MiB; ${c.exportsInWindow} exports in the window, ${c.pointsPerExport.toFixed(0)} points each`,
+    ].join('\n') + '\n',
+  );
+  if (profDir && run.window) {
+    const file = join(profDir, AGENT_PROFILE);
+    if (existsSync(file)) {
+      const stages = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, [run.window]);
+      const cycles = c.windowSec / c.intervalSec;
+      const text = formatProfile(stages, c.containersReported ?? c.pods, cycles);
+      writeFileSync(join(profDir, AGENT_PROFILE.replace(/\.cpuprofile$/, '.summary.txt')), `${text}\n`);
+      writeFileSync(join(profDir, AGENT_PROFILE.replace(/\.cpuprofile$/, '.summary.json')), `${JSON.stringify({ window: run.window, stages }, null, 2)}\n`);
+      process.stdout.write(`\n${text}\n  (profile: ${file})\n`);
+    } else process.stdout.write(`profile: ${file} was not written (the agent did not exit normally?)\n`);
+  }
+  const summary = summaryLine([], c);
+  if (args.json) {
+    const json: BenchJson = { version: JSON_VERSION, startedAt, machine: m, mode: 'containerd', cycles: 0, warmup: 0, counts: [], containerd: c, summary };
+    writeFileSync(args.json, `${JSON.stringify(json, null, 2)}\n`);
+    log(`figures written to ${args.json}`);
+  }
+  process.stdout.write(`\n${summary}\n`);
 }
 
 async function main(): Promise<void> {
@@ -135,11 +260,20 @@ async function main(): Promise<void> {
     for (const line of await cleanupLeftovers()) process.stdout.write(`${line}\n`);
     return;
   }
+  const startedAt = new Date().toISOString();
+  if (args.runtime === 'containerd') return runContainerd(args, startedAt);
 
   const { host, note } = chooseHost(args);
+  const work = mkdtempSync(join(tmpdir(), 'podpulse-bench-work-'));
   let worker: ChildProcess | undefined;
+  let peer: NetdataPeer | undefined;
   let tearing: Promise<string> | undefined;
-  const teardown = () => (tearing ??= Promise.resolve(host.teardown()));
+  const teardown = () =>
+    (tearing ??= (async () => {
+      await peer?.stop();
+      rmSync(work, { recursive: true, force: true });
+      return host.teardown();
+    })());
   const onSignal = (sig: NodeJS.Signals) => {
     log(`${sig}: stopping and tearing down`);
     worker?.kill('SIGKILL');
@@ -155,38 +289,87 @@ async function main(): Promise<void> {
   process.once('SIGTERM', onSignal);
   // Last resort (uncaught exception, process.exit elsewhere): kill by pid and rmdir synchronously.
   process.once('exit', () => {
-    if (!tearing) log(host.teardownSync());
+    if (tearing) return;
+    peer?.killSync();
+    rmSync(work, { recursive: true, force: true });
+    log(host.teardownSync());
   });
 
-  const results: WorkerResult[] = [];
+  const m = machine();
+  const counts: CountFigures[] = [];
+  let teardownInfo: BenchJson['teardown'];
+  const profDir = args.cpuProfDir ? resolve(args.cpuProfDir) : undefined;
+  const heapDir = args.heapSnapshotDir ? resolve(args.heapSnapshotDir) : undefined;
+  for (const d of [profDir, heapDir]) if (d) mkdirSync(d, { recursive: true });
   try {
-    process.stdout.write(`${header(args, host, note)}\n`);
+    process.stdout.write(`${header(args, m, host.describe(), note, startedAt)}\n`);
+    let floorBin: string | { error: string };
+    try {
+      floorBin = compileFloor(repoRootFrom(here), work);
+    } catch (err) {
+      floorBin = { error: (err as Error).message };
+    }
     for (const n of args.counts) {
       const t0 = performance.now();
       log(`setting up ${n} containers (have ${host.size})`);
       await host.grow(n);
-      const setupSeconds = (performance.now() - t0) / 1000;
+      const setupSec = (performance.now() - t0) / 1000;
       log(`measuring N=${n}`);
       const loadBefore = loadavg()[0] ?? 0;
+      const fileListPath = join(work, `files-n${n}.txt`);
       const req: WorkerRequest = {
         layout: layoutToMessage(host.layout),
         roots: host.roots,
         targets: host.targets(n),
         cycles: args.cycles,
         warmup: args.warmup,
+        fileListPath,
+        ...(heapDir ? { heapSnapshotDir: heapDir } : {}),
       };
-      const result = await runWorker(req, (c) => (worker = c));
-      results.push(result);
-      const context = `setup ${setupSeconds.toFixed(1)} s; 1-min load average ${loadBefore.toFixed(2)} before, ${(loadavg()[0] ?? 0).toFixed(2)} after`;
-      process.stdout.write(`\n${section(result, context)}\n`);
+      const profName = `bench-n${n}.cpuprofile`;
+      const execArgv = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', profName] : [];
+      const result = await runWorker(req, execArgv, (c) => (worker = c));
+      const loadAfter = loadavg()[0] ?? 0;
+      let floor: FloorResult | { error: string };
+      if (typeof floorBin === 'string') {
+        log(`C floor on the ${n} containers' file list`);
+        try {
+          floor = runFloor(floorBin, fileListPath, args.cycles, args.warmup);
+        } catch (err) {
+          floor = { error: (err as Error).message.split('\n')[0] ?? 'failed' };
+        }
+      } else floor = floorBin;
+      const netdata =
+        args.peer !== 'netdata'
+          ? undefined
+          : host.real
+            ? await measureNetdata(n, args, (p) => (peer = p))
+            : { error: 'the synthetic tree is not in any cgroup hierarchy; netdata needs the real mode' };
+      const figures = countFigures(result, { setupSec, loadBefore, loadAfter }, floor, netdata);
+      counts.push(figures);
+      process.stdout.write(`\n${section(figures)}\n`);
+      if (profDir) process.stdout.write(`\n${profileReport(profDir, profName, result, args.warmup + args.cycles)}\n`);
+      if (result.heapSnapshot) {
+        log(`summarizing ${result.heapSnapshot}`);
+        process.stdout.write(`\n${formatHeap(summarizeHeapFile(result.heapSnapshot), `of the worker after FULL at N=${n}`)}\n`);
+      }
     }
   } finally {
     log('tearing down');
     const outcome = await teardown();
-    process.stdout.write(`\nteardown: ${outcome}\nleft behind: ${host.leftovers()}\n`);
+    teardownInfo = { outcome, leftBehind: host.leftovers() };
+    process.stdout.write(`\nteardown: ${outcome}\nleft behind: ${teardownInfo.leftBehind}\n`);
   }
-  const summary = results.find((r) => r.n === 1000) ?? results[results.length - 1];
-  if (summary) process.stdout.write(`\n${coreShare(summary)}\n`);
+  const largest = counts[counts.length - 1];
+  if (largest) process.stdout.write(`\n${coreShare(largest)}\n`);
+  const summary = summaryLine(counts);
+  if (args.json) {
+    const json: BenchJson = { version: JSON_VERSION, startedAt, machine: m, mode: host.describe(), cycles: args.cycles, warmup: args.warmup, counts, teardown: teardownInfo, summary };
+    writeFileSync(args.json, `${JSON.stringify(json, null, 2)}\n`);
+    log(`figures written to ${args.json}`);
+  }
+  // The last line: one summary with the main ratio.
+  process.stdout.write(`\n${summary}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -34,6 +34,10 @@ export interface WorkerRequest {
   targets: BenchTarget[];
   cycles: number;
   warmup: number;
+  /** Where to write the files the collector opens per steady-state cycle, one per line (for the C floor). */
+  fileListPath?: string;
+  /** Write a V8 heap snapshot here after the FULL cycles (--heap-snapshot). */
+  heapSnapshotDir?: string;
 }
 
 /** Per measured cycle, for the whole cycle (not yet divided by the container count). */
@@ -47,6 +51,23 @@ export interface FullSamples extends CycleSamples {
   readCpuUs: number[];
   /** Part of cpuUs spent in ProtobufMetricsSerializer.serializeRequest. */
   encodeCpuUs: number[];
+  /** Part of cpuUs spent gzipping the request (0 when export.otlp.compression is none). */
+  gzipCpuUs: number[];
+}
+
+/** perf_hooks.monitorEventLoopDelay over a stage's measured cycles (10 ms resolution). */
+export interface EventLoopFigures {
+  maxMs: number;
+  p99Ms: number;
+  samples: number;
+}
+
+/** When a stage ran, in CLOCK_MONOTONIC µs (the clock of V8's --cpu-prof), to cut a profile per stage. */
+export interface StageMark {
+  /** `agent`: the measured window of the real agent in `--runtime containerd`. */
+  stage: 'raw' | 'read' | 'full' | 'agent';
+  startUs: number;
+  endUs: number;
 }
 
 export interface MemoryFigures {
@@ -66,7 +87,22 @@ export interface WorkerResult {
   raw: CycleSamples;
   read: CycleSamples;
   full: FullSamples;
-  series: { total: number; perContainer: number; nonContainer: number; metrics: number; otlpBytes: number };
+  series: {
+    total: number;
+    perContainer: number;
+    nonContainer: number;
+    metrics: number;
+    /** One export's OTLP protobuf request, uncompressed. */
+    otlpBytes: number;
+    /** The same request gzipped (what grpc-js sends with export.otlp.compression gzip). */
+    gzipBytes: number;
+    /** The agent's default export.otlp.compression, which the FULL stage applied. */
+    compression: string;
+  };
+  eventLoop: { read: EventLoopFigures; full: EventLoopFigures };
+  marks: StageMark[];
+  /** Path of the heap snapshot written after the FULL cycles, with --heap-snapshot. */
+  heapSnapshot?: string;
   memory: {
     start: MemoryFigures;
     afterRead: MemoryFigures;

@@ -1,4 +1,9 @@
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
+import { gzipSync } from 'node:zlib';
 import type { Attributes } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
@@ -19,7 +24,9 @@ import {
   layoutFromMessage,
   type BenchTarget,
   type CycleSamples,
+  type EventLoopFigures,
   type FullSamples,
+  type StageMark,
   type MemoryFigures,
   type WorkerReply,
   type WorkerRequest,
@@ -80,17 +87,29 @@ function memory(): MemoryFigures {
   return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external };
 }
 
-/** The OTLP/gRPC exporter's encoding step without the network: protobuf bytes, then success. */
+/**
+ * The OTLP/gRPC exporter's work without the network: protobuf bytes, then gzip when the agent's
+ * `export.otlp.compression` is gzip (its default; grpc-js compresses the message the same way), then success.
+ */
 class EncodingExporter implements PushMetricExporter {
   cpuUs = 0;
+  gzipCpuUs = 0;
   bytes = 0;
+  gzipBytes = 0;
   last: ResourceMetrics | undefined;
+
+  constructor(private readonly gzip: boolean) {}
 
   export(rm: ResourceMetrics, done: (result: ExportResult) => void): void {
     const c0 = cpuMicros();
     const body = ProtobufMetricsSerializer.serializeRequest(rm);
-    this.cpuUs += cpuMicros() - c0;
+    const c1 = cpuMicros();
+    this.cpuUs += c1 - c0;
     this.bytes = body?.length ?? 0;
+    if (this.gzip && body) {
+      this.gzipBytes = gzipSync(body).length;
+      this.gzipCpuUs += cpuMicros() - c1;
+    }
     this.last = rm;
     done({ code: ExportResultCode.SUCCESS });
   }
@@ -99,7 +118,8 @@ class EncodingExporter implements PushMetricExporter {
   async shutdown(): Promise<void> {}
 }
 
-async function measure(req: WorkerRequest): Promise<WorkerResult> {
+/** One count's measurement (exported for the bench's own tests, which run it on a tiny synthetic tree). */
+export async function measure(req: WorkerRequest): Promise<WorkerResult> {
   const start = memory();
   const n = req.targets.length;
   const layout = layoutFromMessage(req.layout);
@@ -117,6 +137,10 @@ async function measure(req: WorkerRequest): Promise<WorkerResult> {
   counting.paths = [];
   const snap: Snapshot = await probe.collect();
   const files = { opened: counting.opened / n, absent: counting.absent / n, proc: counting.proc / n };
+  // The C floor (run by the parent after this process exits) reads exactly these files.
+  if (req.fileListPath) writeFileSync(req.fileListPath, counting.paths.join('\n') + '\n');
+  const marks: StageMark[] = [];
+  const mark = (stage: StageMark['stage'], startUs: number) => marks.push({ stage, startUs, endUs: monoMicros() });
   const interfaces = new Set<string>();
   for (const c of snap.containers) for (const i of c.network ?? []) interfaces.add(i.name);
   const snapshot = {
@@ -132,6 +156,7 @@ async function measure(req: WorkerRequest): Promise<WorkerResult> {
   const rawReader = new FileReader();
   const rawPaths = counting.paths;
   const raw: CycleSamples = { cpuUs: [], wallMs: [] };
+  let stageStart = monoMicros();
   for (let i = 0; i < req.warmup + req.cycles; i++) {
     const c0 = cpuMicros();
     const w0 = performance.now();
@@ -143,6 +168,7 @@ async function measure(req: WorkerRequest): Promise<WorkerResult> {
       raw.wallMs.push(wall);
     }
   }
+  mark('raw', stageStart);
 
   // READ: what the collector does per cycle, alone, with the agent's reader settings (cgroup files
   // kept open up to collection.maxOpenFiles, as src/agent.ts configures it).
@@ -153,7 +179,11 @@ async function measure(req: WorkerRequest): Promise<WorkerResult> {
   });
   const collector = new CycleReader({ layout, reader: agentReader, roots, targets, stats, log });
   const read: CycleSamples = { cpuUs: [], wallMs: [] };
+  const readLoop = monitorEventLoopDelay({ resolution: 10 });
+  stageStart = monoMicros();
   for (let i = 0; i < req.warmup + req.cycles; i++) {
+    if (i === req.warmup) readLoop.enable();
+    await yieldToTimers();
     const c0 = cpuMicros();
     const w0 = performance.now();
     await collector.collect();
@@ -164,6 +194,8 @@ async function measure(req: WorkerRequest): Promise<WorkerResult> {
       read.wallMs.push(wall);
     }
   }
+  readLoop.disable();
+  mark('read', stageStart);
   const afterRead = memory();
 
   // FULL: the agent's push path (MetricsPipeline + OtlpDelivery) with the encoding exporter at the end.
@@ -185,7 +217,7 @@ async function measure(req: WorkerRequest): Promise<WorkerResult> {
   } catch {
     machine = undefined;
   }
-  const encoder = new EncodingExporter();
+  const encoder = new EncodingExporter(config.export.otlp.compression === 'gzip');
   const pipeline = new MetricsPipeline({
     resource: buildResource(config.resource, machine, {}, podpulseVersion()),
     specs: enabledSpecs(config.metrics),
@@ -198,10 +230,15 @@ async function measure(req: WorkerRequest): Promise<WorkerResult> {
     maxSeriesPerMetric: Math.max(20_000, n * 16),
   });
   pipeline.start();
-  const full: FullSamples = { cpuUs: [], wallMs: [], readCpuUs: [], encodeCpuUs: [] };
+  const full: FullSamples = { cpuUs: [], wallMs: [], readCpuUs: [], encodeCpuUs: [], gzipCpuUs: [] };
+  const fullLoop = monitorEventLoopDelay({ resolution: 10 });
+  stageStart = monoMicros();
   for (let i = 0; i < req.warmup + req.cycles; i++) {
+    if (i === req.warmup) fullLoop.enable();
+    await yieldToTimers();
     readCpu = 0;
     encoder.cpuUs = 0;
+    encoder.gzipCpuUs = 0;
     const c0 = cpuMicros();
     const w0 = performance.now();
     await pipeline.collectNow();
@@ -212,18 +249,60 @@ async function measure(req: WorkerRequest): Promise<WorkerResult> {
       full.wallMs.push(wall);
       full.readCpuUs.push(readCpu);
       full.encodeCpuUs.push(encoder.cpuUs);
+      full.gzipCpuUs.push(encoder.gzipCpuUs);
     }
   }
+  fullLoop.disable();
+  mark('full', stageStart);
   const afterFull = memory();
   const series = countSeries(encoder.last, new Set(req.targets.map((t) => t.cgroupPath)), n, encoder.bytes);
+  if (!encoder.gzipBytes && encoder.last) {
+    // Compression off in the config: still report what gzip would put on the wire.
+    encoder.gzipBytes = gzipSync(ProtobufMetricsSerializer.serializeRequest(encoder.last) ?? new Uint8Array()).length;
+  }
+  series.gzipBytes = encoder.gzipBytes;
+  series.compression = config.export.otlp.compression;
   encoder.last = undefined; // the agent keeps no exported snapshot once it is delivered
   // What stays once garbage is collected (the steady-state footprint), and the peak the OS saw.
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const retained = gc ? memory() : undefined;
   const maxRss = process.resourceUsage().maxRSS * 1024;
+  // After every memory figure: the snapshot itself costs memory. The pipeline still holds its state.
+  const heapSnapshot = req.heapSnapshotDir ? writeHeapSnapshot(join(req.heapSnapshotDir, `bench-n${n}.heapsnapshot`)) : undefined;
   await pipeline.shutdown();
-  return { n, files, snapshot, raw, read, full, series, memory: { start, afterRead, afterFull, ...(retained ? { retained } : {}), maxRss } };
+  return {
+    n,
+    files,
+    snapshot,
+    raw,
+    read,
+    full,
+    series,
+    eventLoop: { read: loopFigures(readLoop), full: loopFigures(fullLoop) },
+    marks,
+    ...(heapSnapshot ? { heapSnapshot } : {}),
+    memory: { start, afterRead, afterFull, ...(retained ? { retained } : {}), maxRss },
+  };
+}
+
+/**
+ * Between cycles, outside the measured time: lets the event-loop monitor's timer fire, so its delay
+ * covers one cycle's synchronous stretch and not several back-to-back cycles (the agent's cycles are
+ * an interval apart).
+ */
+function yieldToTimers(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 1));
+}
+
+/** perf_hooks reports nanoseconds; a histogram that saw no tick (too few cycles) reports zeros. */
+function loopFigures(h: IntervalHistogram): EventLoopFigures {
+  return { maxMs: h.count > 0 ? h.max / 1e6 : 0, p99Ms: h.count > 0 ? h.percentile(99) / 1e6 : 0, samples: h.count };
+}
+
+/** CLOCK_MONOTONIC in µs: the clock V8's --cpu-prof timestamps use, so profiles can be cut per stage. */
+function monoMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
 }
 
 function countSeries(rm: ResourceMetrics | undefined, ids: ReadonlySet<string>, n: number, otlpBytes: number): WorkerResult['series'] {
@@ -241,13 +320,18 @@ function countSeries(rm: ResourceMetrics | undefined, ids: ReadonlySet<string>, 
       }
     }
   }
-  return { total, perContainer: container / n, nonContainer: total - container, metrics, otlpBytes };
+  return { total, perContainer: container / n, nonContainer: total - container, metrics, otlpBytes, gzipBytes: 0, compression: 'none' };
 }
 
-process.once('message', (req: WorkerRequest) => {
-  const reply = (r: WorkerReply) => process.send?.(r, () => process.disconnect());
-  measure(req).then(
-    (result) => reply({ ok: true, result }),
-    (err: unknown) => reply({ ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
-  );
-});
+/** Set by collect.bench.ts when it forks this file; importing the module elsewhere starts nothing. */
+export const WORKER_ENV = 'PODPULSE_BENCH_WORKER';
+
+if (process.env[WORKER_ENV] === '1') {
+  process.once('message', (req: WorkerRequest) => {
+    const reply = (r: WorkerReply) => process.send?.(r, () => process.disconnect());
+    measure(req).then(
+      (result) => reply({ ok: true, result }),
+      (err: unknown) => reply({ ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
+    );
+  });
+}

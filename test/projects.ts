@@ -13,6 +13,7 @@ export const SYSTEM_TEST_FILES: readonly string[] = [
   // Real containerd (inject('runtime')), and the agent spawned against it.
   'test/harness.test.ts',
   'test/soak.test.ts',
+  'test/bench/bench-run.test.ts',
   'test/e2e/churn.test.ts',
   'test/e2e/container-controls.test.ts',
   'test/e2e/containerd.test.ts',

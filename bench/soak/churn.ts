@@ -69,8 +69,14 @@ export class ChurnPods {
   readonly #live: LivePod[] = [];
   created = 0;
   removed = 0;
+  /** Pod-level cgroup of every pod ever created, for a leftover check after teardown. */
+  readonly createdCgroups: string[] = [];
 
-  constructor(rt: SoakRuntime) {
+  readonly #prefix: string;
+
+  /** `prefix` names the pods `<prefix>-<n>` in namespace `podpulse-<prefix>` (the bench uses its own). */
+  constructor(rt: SoakRuntime, prefix = 'soak') {
+    this.#prefix = prefix;
     this.#admin = new CriAdmin({ endpoint: rt.socket });
     this.#image = rt.image;
     this.#logDir = join(rt.dir, 'logs');
@@ -81,14 +87,16 @@ export class ChurnPods {
     return this.#live.length;
   }
 
-  /** A besteffort pod `soak-<n>` with one `sleep infinity` busybox container. */
+  /** A besteffort pod `<prefix>-<n>` with one `sleep infinity` busybox container. */
   async create(): Promise<void> {
     const uid = randomUUID();
-    const name = `soak-${this.created}`;
+    const name = `${this.#prefix}-${this.created}`;
+    const namespace = `podpulse-${this.#prefix}`;
     const cgroup = `/kubepods/besteffort/pod${uid}`;
-    const spec: PodSpec = { name, namespace: 'podpulse-soak', uid, cgroupParent: cgroup, logDirectory: join(this.#logDir, `podpulse-soak_${name}_${uid}`) };
+    const spec: PodSpec = { name, namespace, uid, cgroupParent: cgroup, logDirectory: join(this.#logDir, `${namespace}_${name}_${uid}`) };
     const id = await this.#admin.runPod(spec);
     this.created++;
+    this.createdCgroups.push(cgroup);
     this.#live.push({ id, cgroup });
     const cid = await this.#admin.createContainer(id, spec, { name: 'sleeper', image: this.#image, command: ['sleep', 'infinity'], resources: {} });
     await this.#admin.startContainer(cid);
