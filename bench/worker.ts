@@ -19,6 +19,7 @@ import { FileReader } from '../src/fs/file-reader.js';
 import { createLogger } from '../src/log.js';
 import { readMachineInfo, type MachineInfo } from '../src/machine/machine-info.js';
 import { enabledSpecs } from '../src/metrics/enabled.js';
+import { readPlanFor } from '../src/metrics/read-plan.js';
 import { podpulseVersion } from '../src/version.js';
 import {
   layoutFromMessage,
@@ -130,8 +131,11 @@ export async function measure(req: WorkerRequest): Promise<WorkerResult> {
   const stats = new SelfStats();
 
   // Files per container: one unmeasured cycle after the first, which also reads the host's facts.
+  // The sources the agent reads with its default configuration (no opt-in group).
+  const defaults = loadConfig([], {}).config;
+  const plan = readPlanFor(enabledSpecs(defaults.metrics), { groups: defaults.metrics.groups, maxPidsPerContainer: defaults.collection.maxPidsPerContainer });
   const counting = new CountingReader(roots.procRoot);
-  const probe = new CycleReader({ layout, reader: counting, roots, targets, stats: new SelfStats(), log });
+  const probe = new CycleReader({ layout, reader: counting, roots, targets, stats: new SelfStats(), log, plan });
   await probe.collect();
   counting.opened = counting.absent = counting.proc = 0;
   counting.paths = [];
@@ -177,7 +181,7 @@ export async function measure(req: WorkerRequest): Promise<WorkerResult> {
     dirs: [...layout.v1.values(), ...(layout.unified ? [layout.unified] : [])],
     maxOpen: loadConfig([], {}).config.collection.maxOpenFiles,
   });
-  const collector = new CycleReader({ layout, reader: agentReader, roots, targets, stats, log });
+  const collector = new CycleReader({ layout, reader: agentReader, roots, targets, stats, log, plan });
   const read: CycleSamples = { cpuUs: [], wallMs: [] };
   const readLoop = monitorEventLoopDelay({ resolution: 10 });
   stageStart = monoMicros();

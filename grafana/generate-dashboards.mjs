@@ -174,8 +174,8 @@ const containers = dashboard('podpulse-containers', 'podpulse / Containers',
     timeseries('OOM kills', 'Processes killed by the OOM killer, per interval.', 'short', [
       target(`sum by (${BY}) (increase(container_oom_events_total{${CC}}[$__rate_interval]))`, L),
     ], { min: 0, bars: true }),
-    // podpulse counts OOM kills per pod and container name across restarts, on the newest instance: a
-    // series often starts at its count (new container id), which increase() would not see.
+    // podpulse counts the kernel's OOM kills per cgroup; a series often starts at its count (a child
+    // killed at start, a new container id after a restart), which increase() would not see.
     table('OOM kills in the time range', 'Containers with OOM kills: the count now minus the count at the start of the range (kills of containers that appeared within the range count in full).', 'short', [
       target(`(sum by (${BY}) (container_oom_events_total{${CC}}) - sum by (${BY}) (container_oom_events_total{${CC}} offset $__range)) > 0 or (sum by (${BY}) (container_oom_events_total{${CC}}) > 0 unless sum by (${BY}) (container_oom_events_total{${CC}} offset $__range))`, ''),
     ]),

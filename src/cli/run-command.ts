@@ -41,8 +41,10 @@ export async function runCommand(cmd: Command, argv: readonly string[], env: Nod
   try {
     const { args, rest } = splitCommandArgs(cmd, argv);
     const loaded = loadConfig([...(cmd.configFlags?.(args) ?? []), ...rest], env);
-    // Warnings only: an operator command's output is its table, and info lines would interleave with it.
-    const log = createLogger(loaded.config.log.level === 'info' ? 'warn' : loaded.config.log.level, loaded.secrets);
+    // Errors only by default: an operator command's output is its table or its one error line. The
+    // collection's warnings (a /proc/<pid>/fd refused, …) are rate-limited for the long-running agent,
+    // but would repeat on every command run; `--log-level warn` shows them.
+    const log = createLogger(loaded.config.log.level === 'info' ? 'error' : loaded.config.log.level, loaded.secrets);
     routeOtelDiagnostics(log);
     const ctx: CommandContext = {
       config: loaded.config,

@@ -45,6 +45,19 @@ function onlyValue(m: FlatMetric): number {
   return (m.points[0] as FlatMetric['points'][number]).value;
 }
 
+/** `{ key: value }`, or nothing for a value this host does not have. */
+function optional(key: string, value: string | undefined): Record<string, string> {
+  return value === undefined || value === '' ? {} : { [key]: value };
+}
+
+function readOptional(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 describe('agent → OTLP/gRPC receiver (npm start --once)', () => {
   let receiver: OtlpReceiver;
   let run: CliResult;
@@ -96,6 +109,9 @@ describe('agent → OTLP/gRPC receiver (npm start --once)', () => {
       ...(machineId === undefined ? {} : { 'host.id': machineId }),
       'os.type': 'linux',
       'os.version': release(),
+      // Read here from the files themselves: the first "model name" and PRETTY_NAME.
+      ...optional('host.cpu.model.name', /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim()),
+      ...optional('os.description', /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(readOptional('/etc/os-release'))?.[1]),
     });
   });
 

@@ -4,6 +4,7 @@
  * the kernel's own cgroup files, and containerd's ListContainerStats.
  */
 import { readFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +68,9 @@ describe.skipIf(gate.skip)(gate.title('podpulse on a real containerd'), () => {
   const criCpu = async (id: string): Promise<number> =>
     Number((await cri.listContainerStats()).find((s) => s.id === id)?.cpuUsageCoreNanoSeconds ?? NaN) / 1e9;
 
+  /** Why containerd's own figures cannot be compared here; undefined when it reports them. */
+  let criStatsMissing: string | undefined;
+
   beforeAll(async () => {
     const rt = gate.get();
     socket = rt.socket;
@@ -110,6 +114,17 @@ describe.skipIf(gate.skip)(gate.title('podpulse on a real containerd'), () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     await new Promise((r) => setTimeout(r, 1500));
+    // containerd's own figures, which two tests compare against: some hosts' containerd reports none
+    // (containerd 1.6's shim on a cgroup v1 host with a 6.x kernel answered ListContainerStats with
+    // ids and mountpoints only). Then those comparisons are skipped with that reason, never passed.
+    const mem = cid(workload, 'mem-holder').id;
+    for (let i = 0; i < 20 && criStatsMissing === undefined; i++) {
+      const s = (await cri.listContainerStats()).find((x) => x.id === mem);
+      if (s?.memoryWorkingSetBytes !== undefined && s.cpuUsageCoreNanoSeconds !== undefined) break;
+      if (i === 19) criStatsMissing = `containerd's ListContainerStats has no cpu/memory figures on this host (kernel ${release()}): ${JSON.stringify(s, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`;
+      else await new Promise((r) => setTimeout(r, 500));
+    }
+    if (criStatsMissing) console.log(`[e2e] ${criStatsMissing}`);
     console.log(`[e2e] pods up and steady in ${Math.round(performance.now() - started)} ms`);
   });
 
@@ -137,7 +152,28 @@ describe.skipIf(gate.skip)(gate.title('podpulse on a real containerd'), () => {
     expect(mixin.map((p) => p.attributes.container).sort()).toEqual(['cpu-burner', 'mem-holder', 'net-gen']);
   });
 
-  it('matches the kernel and containerd for working set, CPU and the writable layer (within 2 %)', async () => {
+  it('matches the kernel for working set and CPU', async () => {
+    const mem = cid(workload, 'mem-holder');
+    const burner = cid(workload, 'cpu-burner');
+    const wsBefore = kernelWorkingSet(mem.cgroup);
+    const cpuBefore = kernelCpuSeconds(burner.cgroup);
+    const points = await collect(socket);
+    const cpuAfter = kernelCpuSeconds(burner.cgroup);
+    const wsAfter = kernelWorkingSet(mem.cgroup);
+    const ws = one(points, 'container_memory_working_set_bytes', { id: mem.cgroup }).value;
+    within(ws, (wsBefore + wsAfter) / 2, 0.02);
+    expect(ws).toBeGreaterThan(50 * MIB);
+    expect(one(points, 'container_memory_rss', { id: mem.cgroup }).value).toBeGreaterThan(50 * MIB);
+    expect(one(points, 'container_memory_cache', { id: mem.cgroup }).value).toBeGreaterThanOrEqual(20 * MIB);
+    expect(one(points, 'container_spec_memory_limit_bytes', { id: mem.cgroup }).value).toBe(256 * MIB);
+    const cpu = one(points, 'container_cpu_usage_seconds_total', { id: burner.cgroup, cpu: 'total' }).value;
+    expect(cpu).toBeGreaterThanOrEqual(cpuBefore);
+    expect(cpu).toBeLessThanOrEqual(cpuAfter);
+    console.log(`[e2e] working set podpulse=${ws} kernel=${wsBefore}..${wsAfter}; cpu podpulse=${cpu.toFixed(4)} kernel=${cpuBefore.toFixed(4)}..${cpuAfter.toFixed(4)}`);
+  });
+
+  it('matches containerd for working set, CPU and the writable layer (within 2 %); skipped with the reason when containerd reports none', async (ctx) => {
+    if (criStatsMissing) ctx.skip(criStatsMissing);
     const mem = cid(workload, 'mem-holder');
     const burner = cid(workload, 'cpu-burner');
     const criBefore = await criCpu(burner.id);
@@ -187,7 +223,8 @@ describe.skipIf(gate.skip)(gate.title('podpulse on a real containerd'), () => {
     );
   });
 
-  it('agrees with containerd for every workload container (working set and CPU)', async () => {
+  it('agrees with containerd for every workload container (working set and CPU); skipped with the reason when containerd reports none', async (ctx) => {
+    if (criStatsMissing) ctx.skip(criStatsMissing);
     const before = new Map<string, ContainerStatsSample>((await cri.listContainerStats()).map((s) => [s.id, s]));
     const points = await collect(socket);
     const stats = new Map<string, ContainerStatsSample>((await cri.listContainerStats()).map((s) => [s.id, s]));

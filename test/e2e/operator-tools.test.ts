@@ -258,7 +258,7 @@ describe.skipIf(gate.skip)(gate.title('operator commands on the real containerd'
     const run = await podpulse(rt, args);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
-    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr.trim().split('\n'), run.stderr).toHaveLength(1);
     expect(run.stderr).toMatch(message);
   }, 60_000);
 

@@ -131,10 +131,13 @@ describe.skipIf(gate.skip)(gate.title('process, cpuLoad and "/" filesystems on a
       // runs), so the average starts near 2000 and stays there. Generous bounds: not a timing test.
       expect(loads.at(-1)).toBeGreaterThanOrEqual(1500);
       expect(loads.at(-1)).toBeLessThanOrEqual(3000);
-      // The ramp starts idle (0) and climbs: after ~10-15 s of load the EWMA is 2·(1−e^(−1…−1.5)) ≈ 1264…1554.
+      // The ramp starts idle (0) and climbs toward its runnable tasks × 1000 (after 10-15 s of load with two the EWMA is
+      // 2·(1−e^(−1…−1.5)) ≈ 1264…1554; on a slow run fewer seconds of load fit in the window, so only
+      // the climb itself is required, not a level).
       expect(Math.min(...ramp.slice(0, 3))).toBeLessThan(500);
-      expect(ramp.at(-1)).toBeGreaterThanOrEqual(1000);
+      expect(ramp.at(-1)).toBeGreaterThanOrEqual(Math.max(...ramp.slice(0, 3)) + 400);
       expect(ramp.at(-1)).toBeLessThanOrEqual(2100);
+      for (let i = 1; i < ramp.length; i++) if (ramp[i - 1]! > 0) expect(ramp[i], `ramp ${ramp.join(' ')}`).toBeGreaterThanOrEqual(ramp[i - 1]! * 0.9);
       const sleeper = (await agent.cycleReader.collect()).containers.find((x) => x.identity.id === c('sleeper').cgroup)?.process?.loadAverage10sMilli;
       expect(sleeper).toBeLessThan(500);
     } finally {

@@ -86,6 +86,8 @@ export const agentRows: readonly AgentMetricSpec[] = [
   agentGauge({
     name: 'container_scrape_error',
     description: '1 if there was an error while getting container metrics, 0 otherwise',
+    // cAdvisor's names: with the other kubelet series, not in the semconv profile.
+    profile: 'cadvisor',
     unit: '{state}',
     source:
       'the agent: 1 when the last cycle failed to read or parse some source of some container (counted in podpulse_source_errors_total; a container that vanished mid-read, a read cap or a refused /proc/<pid>/fd does not count), else 0. cAdvisor sets it when a scrape fails as a whole',
@@ -94,6 +96,8 @@ export const agentRows: readonly AgentMetricSpec[] = [
   agentGauge({
     name: 'machine_scrape_error',
     description: '1 if there was an error while getting machine metrics, 0 otherwise.',
+    // cAdvisor's names: with the other kubelet series, not in the semconv profile.
+    profile: 'cadvisor',
     unit: '{state}',
     source: 'the agent: 1 when the last read of the host facts behind machine_* failed (they are re-read every 5 minutes), else 0',
     points: (a) => (a.machineScrapeError === undefined ? NONE : [{ value: a.machineScrapeError ? 1 : 0 }]),
