@@ -115,8 +115,8 @@ describe.skipIf(gate.skip)(gate.title('podpulse on a real containerd'), () => {
     }
     await new Promise((r) => setTimeout(r, 1500));
     // containerd's own figures, which two tests compare against: some hosts' containerd reports none
-    // (containerd 1.6's shim on a cgroup v1 host with a 6.x kernel answered ListContainerStats with
-    // ids and mountpoints only). Then those comparisons are skipped with that reason, never passed.
+    // (containerd 1.6 on a cgroup v1 host with a 6.18 kernel answered ListContainerStats with the
+    // writable layer only). Then those comparisons are skipped with that reason, never passed.
     const mem = cid(workload, 'mem-holder').id;
     for (let i = 0; i < 20 && criStatsMissing === undefined; i++) {
       const s = (await cri.listContainerStats()).find((x) => x.id === mem);
@@ -172,37 +172,28 @@ describe.skipIf(gate.skip)(gate.title('podpulse on a real containerd'), () => {
     console.log(`[e2e] working set podpulse=${ws} kernel=${wsBefore}..${wsAfter}; cpu podpulse=${cpu.toFixed(4)} kernel=${cpuBefore.toFixed(4)}..${cpuAfter.toFixed(4)}`);
   });
 
-  it('matches containerd for working set, CPU and the writable layer (within 2 %); skipped with the reason when containerd reports none', async (ctx) => {
+  it('matches containerd for working set and CPU (within 2 %); skipped with the reason when containerd reports none', async (ctx) => {
     if (criStatsMissing) ctx.skip(criStatsMissing);
     const mem = cid(workload, 'mem-holder');
     const burner = cid(workload, 'cpu-burner');
     const criBefore = await criCpu(burner.id);
-    const wsBefore = kernelWorkingSet(mem.cgroup);
-    const cpuBefore = kernelCpuSeconds(burner.cgroup);
     const points = await collect(socket);
-    const cpuAfter = kernelCpuSeconds(burner.cgroup);
-    const wsAfter = kernelWorkingSet(mem.cgroup);
     const stats = new Map<string, ContainerStatsSample>((await cri.listContainerStats()).map((s) => [s.id, s]));
     const criAfter = Number(stats.get(burner.id)?.cpuUsageCoreNanoSeconds ?? NaN) / 1e9;
-
     const ws = one(points, 'container_memory_working_set_bytes', { id: mem.cgroup }).value;
-    within(ws, (wsBefore + wsAfter) / 2, 0.02);
     within(ws, stats.get(mem.id)?.memoryWorkingSetBytes ?? NaN, 0.02);
-    expect(ws).toBeGreaterThan(50 * MIB);
-    expect(one(points, 'container_memory_rss', { id: mem.cgroup }).value).toBeGreaterThan(50 * MIB);
-    expect(one(points, 'container_memory_cache', { id: mem.cgroup }).value).toBeGreaterThanOrEqual(20 * MIB);
-    expect(one(points, 'container_spec_memory_limit_bytes', { id: mem.cgroup }).value).toBe(256 * MIB);
-
     const cpu = one(points, 'container_cpu_usage_seconds_total', { id: burner.cgroup, cpu: 'total' }).value;
-    expect(cpu).toBeGreaterThanOrEqual(cpuBefore);
-    expect(cpu).toBeLessThanOrEqual(cpuAfter);
     // The loop burns half a core, so containerd's reading depends on when it was taken: podpulse's
     // must fall between containerd's readings just before and just after it (2 % slack).
     expect(cpu).toBeGreaterThanOrEqual(criBefore * 0.98);
     expect(cpu).toBeLessThanOrEqual(criAfter * 1.02);
+    console.log(`[e2e] working set podpulse=${ws} containerd=${stats.get(mem.id)?.memoryWorkingSetBytes}; cpu podpulse=${cpu.toFixed(4)} containerd=${criBefore.toFixed(4)}..${criAfter.toFixed(4)}`);
+  });
 
+  it('matches containerd for the writable layer (within 2 %)', async () => {
+    const mem = cid(workload, 'mem-holder');
     // containerd measures snapshot usage on its own schedule (about every 10 s); wait for a figure.
-    let layer = stats.get(mem.id)?.writableLayer;
+    let layer = (await cri.listContainerStats()).find((s) => s.id === mem.id)?.writableLayer;
     for (let i = 0; i < 60 && layer?.usedBytes === undefined; i++) {
       await new Promise((r) => setTimeout(r, 500));
       layer = (await cri.listContainerStats()).find((s) => s.id === mem.id)?.writableLayer;
@@ -216,11 +207,7 @@ describe.skipIf(gate.skip)(gate.title('podpulse on a real containerd'), () => {
     within(fs.value, layer?.usedBytes ?? NaN, 0.02);
     expect(one(fsPoints, 'container_fs_inodes_total', { id: mem.cgroup }).value).toBeGreaterThan(0);
     expect(one(fsPoints, 'container_fs_inodes_free', { id: mem.cgroup }).value).toBeGreaterThan(0);
-    console.log(
-      `[e2e] working set podpulse=${ws} kernel=${wsBefore}..${wsAfter} containerd=${stats.get(mem.id)?.memoryWorkingSetBytes}; ` +
-        `cpu podpulse=${cpu.toFixed(4)} kernel=${cpuBefore.toFixed(4)}..${cpuAfter.toFixed(4)} containerd=${criBefore.toFixed(4)}..${criAfter.toFixed(4)}; ` +
-        `writable layer podpulse=${fs.value} containerd=${layer?.usedBytes}`,
-    );
+    console.log(`[e2e] writable layer podpulse=${fs.value} containerd=${layer?.usedBytes}`);
   });
 
   it('agrees with containerd for every workload container (working set and CPU); skipped with the reason when containerd reports none', async (ctx) => {
