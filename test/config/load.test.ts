@@ -1,27 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { envName, argName } from '../../src/config/schema.js';
-import { ConfigError } from '../../src/errors.js';
-
-function yamlFile(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'podpulse-config-'));
-  const file = join(dir, 'podpulse.yaml');
-  writeFileSync(file, text);
-  return file;
-}
-
-function configError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configError, yamlFile } from '../helpers/config-errors.js';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {

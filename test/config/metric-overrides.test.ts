@@ -1,29 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { renderConfigDoc } from '../../src/config/docs.js';
-import { ConfigError } from '../../src/errors.js';
 import { catalog } from '../../src/metrics/catalog.js';
 import { enabledSpecs } from '../../src/metrics/enabled.js';
-
-function yamlFile(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'podpulse-overrides-'));
-  const file = join(dir, 'podpulse.yaml');
-  writeFileSync(file, text);
-  return file;
-}
-
-function configError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configError, yamlFile } from '../helpers/config-errors.js';
 
 const names = (argv: string[], env: NodeJS.ProcessEnv = {}) => new Set(enabledSpecs(loadConfig(argv, env).config.metrics).map((s) => s.name));
 const firstOf = (group: string) => catalog.find((s) => s.group === group)?.name as string;

@@ -8,18 +8,8 @@ import { Metadata } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { maskSecrets, maskUrlCredentials } from '../../src/config/secrets.js';
-import { ConfigError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configError as errorOf } from '../helpers/config-errors.js';
 
 describe('export.otlp.endpoint with credentials', () => {
   for (const endpoint of ['http://user:s3cr3t-pw@collector:4317', 'https://s3cr3t-pw@collector:4317', 'http://:s3cr3t-pw@collector:4317']) {

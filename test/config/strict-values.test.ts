@@ -11,6 +11,7 @@ import { formatDuration, parseDuration } from '../../src/config/formats.js';
 import { loadConfig } from '../../src/config/load.js';
 import { leafPaths, type SchemaLeaf } from '../../src/config/schema.js';
 import { ConfigError } from '../../src/errors.js';
+import { configError as errorOf } from '../helpers/config-errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'podpulse-strict-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -51,16 +52,6 @@ function loadWith(path: string, leaf: SchemaLeaf, value: string, source: Source,
   let v: unknown = loaded.config;
   for (const seg of configPath.split('.')) v = (v as Record<string, unknown>)[seg];
   return v;
-}
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
 }
 
 const leaves = leafPaths();

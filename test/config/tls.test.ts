@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { ConfigError } from '../../src/errors.js';
 import { channelCredentials } from '../../src/export/otlp/exporter.js';
+import { configError as errorOf } from '../helpers/config-errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'podpulse-tls-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,16 +36,6 @@ function file(name: string, text: string): string {
   const p = join(dir, name);
   writeFileSync(p, text);
   return p;
-}
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
 }
 
 const HTTPS = ['--export-otlp-endpoint', 'https://collector:4317'];
