@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AgentError, GoneError, ParseError } from '../errors.js';
+import { AgentError, GoneError } from '../errors.js';
 import type { FileReader } from '../fs/file-reader.js';
+import { parsePidList } from '../procfs/pid-list.js';
 import type { FileFailure } from './limits.js';
 
 /**
@@ -97,14 +98,7 @@ export class CgroupDir {
 
 /** Number of distinct pids in cgroup.procs (v1 does not promise the list is free of duplicates). */
 export function countProcs(text: string): number {
-  const pids = new Set<string>();
-  for (const line of text.split('\n')) {
-    const pid = line.trim();
-    if (pid === '') continue;
-    if (!/^\d+$/.test(pid)) throw new ParseError('cgroup.procs', `not a pid: ${JSON.stringify(pid)}`);
-    pids.add(pid);
-  }
-  return pids.size;
+  return parsePidList(text, 'cgroup.procs').length;
 }
 
 /** Drops `obj`'s undefined properties in place; undefined when nothing is left (absent is not zero). */

@@ -4,6 +4,7 @@ import type { FileReader } from '../fs/file-reader.js';
 import { cgroupDirOf } from './cgroup-dir.js';
 import type { CgroupLayout } from './layout.js';
 import type { FileFailure } from './limits.js';
+import { pidListMountOf } from './procs.js';
 
 /** Directories one listing visits at most, whatever the pid cap: a deep empty tree is bounded too. */
 const MAX_DIRS = 4096;
@@ -23,10 +24,7 @@ export interface CgroupPids {
  * cgroup itself is gone; a file or directory below that cannot be read is listed in `failures`.
  */
 export function listCgroupPids(layout: CgroupLayout, cgroupPath: string, reader: FileReader, max: number, failures: FileFailure[]): CgroupPids {
-  const mount =
-    layout.mode === 'v2'
-      ? layout.unified
-      : (layout.v1.get('cpu') ?? layout.v1.get('cpuacct') ?? layout.v1.get('memory') ?? layout.v1.get('pids') ?? layout.v1.values().next().value);
+  const mount = pidListMountOf(layout);
   if (mount === undefined) throw new GoneError(cgroupPath);
   const seen = new Set<number>();
   const queue = [cgroupDirOf(mount, cgroupPath)];

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { cgroupDirOf } from '../cgroup/cgroup-dir.js';
 import type { CgroupLayout } from '../cgroup/layout.js';
+import { pidListMountOf } from '../cgroup/procs.js';
 import { GoneError, errnoOf } from '../errors.js';
 import type { FileReader } from '../fs/file-reader.js';
 import { countFds } from '../procfs/fd-dir.js';
@@ -142,7 +143,7 @@ export class ProcessReader {
   /** v2: the unified dir; v1/hybrid: the cpu hierarchy, where cAdvisor reads cgroup.procs, else any mounted one. */
   #dir(cgroupPath: string): string | undefined {
     const l = this.#layout;
-    const mount = l.mode === 'v2' ? l.unified : (l.v1.get('cpu') ?? l.v1.get('cpuacct') ?? l.v1.get('memory') ?? l.v1.get('pids') ?? l.v1.values().next().value);
+    const mount = pidListMountOf(l);
     return mount === undefined ? undefined : cgroupDirOf(mount, cgroupPath);
   }
 
