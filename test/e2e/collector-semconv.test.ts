@@ -16,18 +16,17 @@
  * e. profile both through the same collector config: the cadvisor series keep exactly kubelet's
  *    labels while the semconv series of the same container arrive beside them.
  */
-import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { Agent } from '../../src/agent.js';
 import { loadConfig } from '../../src/config/load.js';
 import { toJsonPoints } from '../../src/export/sdk/json-points.js';
-import { collectorOrSkip, COLLECTOR_CONFIG, REPO, startCollector, type RunningCollector } from '../helpers/collector.js';
+import { collectorOrSkip, startCollector, type RunningCollector } from '../helpers/collector.js';
 import { flattenResourceMetrics, startOtlpReceiver, type FlatRequest, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { TestPods, workloads, type TestPod } from '../helpers/pods.js';
 import { ensurePrometheusInstalled, startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
 import { runtimeOrSkip } from '../helpers/runtime-env.js';
+import { batchTimeoutS, kernelCpuSeconds, prometheusConfig } from '../helpers/collector-e2e.js';
 
 const NS = 'podpulse-semconv';
 const NODE = 'node-semconv';
@@ -41,18 +40,6 @@ const title = rt.skip ? rt.title(NAME) : col.skip ? col.title(NAME) : prom.title
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function batchTimeoutS(): number {
-  const cfg = parseYaml(readFileSync(COLLECTOR_CONFIG, 'utf8')) as { processors: { batch: { timeout: string } } };
-  const m = /^(\d+(?:\.\d+)?)(ms|s)$/.exec(cfg.processors.batch.timeout);
-  if (!m) throw new Error(`unexpected batch timeout ${cfg.processors.batch.timeout}`);
-  return Number(m[1]) / (m[2] === 'ms' ? 1000 : 1);
-}
-
-function prometheusConfig(): string {
-  const shipped = parseYaml(readFileSync(`${REPO}prometheus/prometheus.yml`, 'utf8')) as Record<string, unknown>;
-  return stringifyYaml({ global: { scrape_interval: '1s', evaluation_interval: '1s' }, storage: shipped.storage, scrape_configs: [] });
-}
-
 async function startAgent(endpoint: string, profile = 'semconv', node = NODE): Promise<Agent> {
   const { config } = loadConfig(
     [
@@ -64,16 +51,6 @@ async function startAgent(endpoint: string, profile = 'semconv', node = NODE): P
   const agent = new Agent({ config, env: { NODE_NAME: node }, log: pino({ level: 'warn' }) });
   await agent.start();
   return agent;
-}
-
-/** Kernel's cumulative CPU time of a cgroup, seconds (v1 cpuacct.usage, v2 cpu.stat usage_usec). */
-function kernelCpuSeconds(pods: TestPods, cgroup: string): number {
-  try {
-    return Number(readFileSync(`${pods.cgroupDir('cpuacct', cgroup)}/cpuacct.usage`, 'utf8')) / 1e9;
-  } catch {
-    const stat = readFileSync(`${pods.cgroupDir('cpu', cgroup)}/cpu.stat`, 'utf8');
-    return Number(/usage_usec (\d+)/.exec(stat)?.[1]) / 1e6;
-  }
 }
 
 describe.skipIf(rt.skip || col.skip || !prom.ok)(title, () => {

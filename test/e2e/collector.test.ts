@@ -13,27 +13,18 @@
  * f. compression: gzip reaches the collector; bytes on the wire per series, gzip vs none.
  * (e. TLS and auth: collector-tls.test.ts.)
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { Agent } from '../../src/agent.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ensureBuilt, runCli } from '../helpers/cli.js';
-import {
-  collectorOrSkip,
-  COLLECTOR_CONFIG,
-  parseExposition,
-  REPO,
-  seriesKey,
-  startCollector,
-  startCountingProxy,
-  type RunningCollector,
-} from '../helpers/collector.js';
+import { collectorOrSkip, parseExposition, seriesKey, startCollector, startCountingProxy, type RunningCollector } from '../helpers/collector.js';
 import { childOomVictim, TestPods, workloads, type TestPod } from '../helpers/pods.js';
 import { alertSignal, dashboardExprs, needsKsm, ruleExprs, ruleFiles } from '../helpers/shipped-promql.js';
 import { ensurePrometheusInstalled, startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
 import { runtimeOrSkip } from '../helpers/runtime-env.js';
+import { batchTimeoutS, kernelCpuSeconds, prometheusConfig } from '../helpers/collector-e2e.js';
 
 const NS = 'podpulse-otelcol';
 const NODE = 'node-otelcol';
@@ -44,20 +35,6 @@ const col = collectorOrSkip();
 const prom = ensurePrometheusInstalled();
 const NAME = 'agent -> OpenTelemetry Collector -> Prometheus remote write';
 const title = rt.skip ? rt.title(NAME) : col.skip ? col.title(NAME) : prom.title(NAME);
-
-/** The batch processor's timeout in the shipped config: the longest a sample waits in the collector. */
-function batchTimeoutS(): number {
-  const cfg = parseYaml(readFileSync(COLLECTOR_CONFIG, 'utf8')) as { processors: { batch: { timeout: string } } };
-  const m = /^(\d+(?:\.\d+)?)(ms|s)$/.exec(cfg.processors.batch.timeout);
-  if (!m) throw new Error(`unexpected batch timeout ${cfg.processors.batch.timeout}`);
-  return Number(m[1]) / (m[2] === 'ms' ? 1000 : 1);
-}
-
-/** The shipped prometheus.yml's storage settings (out-of-order window), 1 s evaluation, no scrapes. */
-function prometheusConfig(): string {
-  const shipped = parseYaml(readFileSync(`${REPO}prometheus/prometheus.yml`, 'utf8')) as Record<string, unknown>;
-  return stringifyYaml({ global: { scrape_interval: '1s', evaluation_interval: '1s' }, storage: shipped.storage, scrape_configs: [] });
-}
 
 interface LogLine {
   level: number;
@@ -111,16 +88,6 @@ async function startAgent(args: string[]): Promise<{ agent: Agent; lines: () => 
   const agent = new Agent({ config, env: {}, log });
   await agent.start();
   return { agent, lines };
-}
-
-/** Kernel's cumulative CPU time of a cgroup, seconds (v1 cpuacct.usage, v2 cpu.stat usage_usec). */
-function kernelCpuSeconds(pods: TestPods, cgroup: string): number {
-  try {
-    return Number(readFileSync(`${pods.cgroupDir('cpuacct', cgroup)}/cpuacct.usage`, 'utf8')) / 1e9;
-  } catch {
-    const stat = readFileSync(`${pods.cgroupDir('cpu', cgroup)}/cpu.stat`, 'utf8');
-    return Number(/usage_usec (\d+)/.exec(stat)?.[1]) / 1e6;
-  }
 }
 
 describe.skipIf(rt.skip || col.skip || !prom.ok)(title, () => {
