@@ -1,13 +1,14 @@
 import { ValueType, type Attributes, type BatchObservableResult, type Meter, type Observable } from '@opentelemetry/api';
-import { AttributeSets } from './attribute-sets.js';
 import type { ContainerSample, MachineFacts, Snapshot, SnapshotSource } from '../collection/sample.js';
 import type { ContainerOverCap, SeriesCap } from './container-series-cap.js';
 import { MACHINE_IDENTITY_KEYS, type MetricSpec, type Point } from './spec.js';
 import { SemconvIdentities, subjectOf } from './semconv/identity.js';
+import type { SeriesHandles } from './series-handles.js';
 
 /** Told about every observation, so the export side knows which series are live. */
 export interface ObservationSink {
   beginCycle(): void;
+  /** `attributes`: the series' real labels (its Series.attributes), never its handle. */
   observe(metricName: string, attributes: Attributes): void;
   endCycle(observations: number): void;
 }
@@ -48,6 +49,14 @@ export interface RegisterOptions {
   seriesCap?: SeriesCap;
 }
 
+/**
+ * Points observed between two yields to the event loop: about 5 ms of SDK observe calls on a busy
+ * core, so a 46,000-point cycle (N = 1000) no longer holds the loop for its whole length.
+ */
+export const OBSERVE_SLICE_POINTS = 2000;
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** Per container in one cycle: series observed, and series left out by the cap. */
 interface Usage {
   kept: number;
@@ -58,18 +67,26 @@ interface Usage {
  * Creates one observable instrument per enabled catalog entry and ONE batch callback for all of them:
  * the snapshot is collected once per cycle and every instrument reads from it. This is the only place
  * that calls createObservable*.
+ *
+ * The SDK is given each series' handle (metrics/series-handles.ts), the sink its real labels; the
+ * export side must expand the handles (export/sdk/expand-handles.ts) with the same `handles`.
+ * Observing yields to the event loop every OBSERVE_SLICE_POINTS points (the SDK awaits the batch
+ * callback); the order stays the catalog's, and cycles of overlapping collections never interleave.
  */
 export function registerCatalog(
   meter: Meter,
   specs: readonly MetricSpec[],
   source: SnapshotSource,
   sink: ObservationSink,
+  handles: SeriesHandles,
   opts: RegisterOptions = {},
 ): Registration {
   const cap = opts.seriesCap !== undefined && opts.seriesCap.limit > 0 ? opts.seriesCap : undefined;
   const instruments = specs.map((spec) => ({ spec, instrument: createInstrument(meter, spec) }));
-  const sets = new AttributeSets();
   const semconv = new SemconvIdentities();
+  const agentBase: Attributes = Object.freeze({});
+  /** The observing part of the last callback: the next one starts its cycle after it. */
+  let observing: Promise<void> = Promise.resolve();
 
   const callback = async (result: BatchObservableResult): Promise<void> => {
     let snapshot: Snapshot;
@@ -77,12 +94,31 @@ export function registerCatalog(
       snapshot = await source.collect();
     } catch (err) {
       // Nothing trustworthy this cycle: observe nothing, so the export carries no stale values.
-      sink.beginCycle();
-      sink.endCycle(0);
+      const empty = observing.then(() => {
+        sink.beginCycle();
+        handles.beginCycle();
+        handles.endCycle();
+        sink.endCycle(0);
+      });
+      observing = empty;
+      await empty;
       throw err;
     }
+    const run = observing.then(() => observeSnapshot(result, snapshot));
+    observing = run.catch(() => undefined);
+    await run;
+  };
+
+  const observeSnapshot = async (result: BatchObservableResult, snapshot: Snapshot): Promise<void> => {
     sink.beginCycle();
+    handles.beginCycle();
     let observations = 0;
+    let sinceYield = 0;
+    const maybeYield = async (): Promise<void> => {
+      if (sinceYield < OBSERVE_SLICE_POINTS) return;
+      sinceYield = 0;
+      await yieldToLoop();
+    };
     /** Observes up to `room` points; counts into `usage` what it observed and what did not fit. */
     const emit = (instrument: Observable, name: string, points: readonly Point[], base: Attributes, usage?: Usage, room = Infinity): void => {
       for (const p of points) {
@@ -93,10 +129,11 @@ export function registerCatalog(
         }
         room--;
         if (usage) usage.kept++;
-        const attributes = sets.of(base, name, p.attributes);
-        result.observe(instrument, p.value, attributes);
-        sink.observe(name, attributes);
+        const series = handles.of(base, p.attributes);
+        result.observe(instrument, p.value, series.handle);
+        sink.observe(name, series.attributes);
         observations++;
+        sinceYield++;
       }
     };
     const usage = cap ? new Map<ContainerSample, Usage>() : undefined;
@@ -108,14 +145,15 @@ export function registerCatalog(
           const base = spec.subject === undefined ? (c.identity as unknown as Attributes) : semconv.of(c, spec.subject);
           if (!cap || !usage) {
             emit(instrument, spec.name, spec.points(c), base);
-            continue;
+          } else {
+            let u = usage.get(c);
+            if (!u) usage.set(c, (u = { kept: 0, dropped: 0 }));
+            emit(instrument, spec.name, spec.points(c), base, u, cap.limit - u.kept);
           }
-          let u = usage.get(c);
-          if (!u) usage.set(c, (u = { kept: 0, dropped: 0 }));
-          emit(instrument, spec.name, spec.points(c), base, u, cap.limit - u.kept);
+          await maybeYield();
         }
       } else if (spec.entity === 'machine' && snapshot.machine) {
-        emit(instrument, spec.name, spec.points(snapshot.machine), sets.machine(machineAttributes(snapshot.machine)));
+        emit(instrument, spec.name, spec.points(snapshot.machine), machineAttributes(snapshot.machine));
       }
     }
     // Before the agent's own rows: podpulse_container_series_over_limit_total then counts this cycle's cut.
@@ -125,8 +163,9 @@ export function registerCatalog(
       if (over.length > 0) cap.report(over);
     }
     for (const { spec, instrument } of instruments) {
-      if (spec.entity === 'agent') emit(instrument, spec.name, spec.points(snapshot.agent), sets.agentBase);
+      if (spec.entity === 'agent') emit(instrument, spec.name, spec.points(snapshot.agent), agentBase);
     }
+    handles.endCycle();
     sink.endCycle(observations);
   };
 

@@ -1,7 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import { DataPointType, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ObservationSink } from '../../metrics/instruments.js';
-import { seriesKey } from './series-key.js';
 
 /** A series observed last cycle and not this one: what a staleness marker (otlp/staleness-markers.ts) ends. */
 export interface EndedSeries {
@@ -26,10 +25,10 @@ export interface EndedSeries {
  * replace the MeterProvider before they pile up (bounds the SDK's memory, keeps new containers out of
  * the overflow bucket).
  *
- * Series are recognised by the identity of their attribute object (the metric side hands the SDK the
- * same object per series every cycle, and the SDK exports the object it was first given). Should a
- * point carry an object that was not observed this cycle, its string key decides: an SDK that copies
- * attribute objects costs time here, never correctness.
+ * Series are recognised by the identity of their attribute object: the metric side observes the
+ * series' own frozen label object (metrics/series-handles.ts), and export/sdk/expand-handles.ts puts
+ * that very object back on the SDK's points, so an object comparison is exact. A point carrying any
+ * other object was not observed and is dropped.
  */
 /** A metric whose export carried fewer series than the last cycle observed. */
 export interface SeriesShortfall {
@@ -42,11 +41,8 @@ export class LiveSeries implements ObservationSink {
   #current = new Map<string, Set<Attributes>>();
   #next = new Map<string, Set<Attributes>>();
   #previous = new Map<string, Set<Attributes>>();
-  #currentKeys = new Map<string, Set<string>>();
-  #previousKeys = new Map<string, Set<string>>();
   #ended: EndedSeries[] = [];
   #overLimit: SeriesShortfall[] = [];
-  #cycleOpen = false;
   #liveCount = 0;
   #nextCount = 0;
   #maxDead = 0;
@@ -55,7 +51,6 @@ export class LiveSeries implements ObservationSink {
   beginCycle(): void {
     this.#next = new Map();
     this.#nextCount = 0;
-    this.#cycleOpen = true;
   }
 
   observe(metricName: string, attributes: Attributes): void {
@@ -73,11 +68,8 @@ export class LiveSeries implements ObservationSink {
   /** Called when the collection callback finished observing. */
   endCycle(_observations?: number): void {
     this.#previous = this.#current;
-    this.#previousKeys = this.#currentKeys;
     this.#current = this.#next;
-    this.#currentKeys = new Map();
     this.#liveCount = this.#nextCount;
-    this.#cycleOpen = false;
   }
 
   get liveCount(): number {
@@ -103,25 +95,19 @@ export class LiveSeries implements ObservationSink {
     return this.#overLimit;
   }
 
-  #isIn(sets: Map<string, Set<Attributes>>, keyCache: Map<string, Set<string>>, metricName: string, attributes: Attributes): boolean {
-    const set = sets.get(metricName);
-    if (!set) return false;
-    if (set.has(attributes)) return true;
-    let keys = keyCache.get(metricName);
-    if (!keys) {
-      keys = new Set([...set].map((a) => seriesKey(metricName, a)));
-      keyCache.set(metricName, keys);
-    }
-    return keys.has(seriesKey(metricName, attributes));
+  #isIn(sets: Map<string, Set<Attributes>>, metricName: string, attributes: Attributes): boolean {
+    return sets.get(metricName)?.has(attributes) === true;
   }
 
-  /** A copy of `rm` without the points the last cycle did not observe, and without emptied metrics. */
-  filter(rm: ResourceMetrics): ResourceMetrics {
-    if (this.#cycleOpen) {
-      this.#overLimit = []; // nothing to compare against: never report the last cycle's shortfall twice
-      return rm;
-    }
+  /**
+   * A copy of `rm` without the points the last finished cycle did not observe, and without emptied
+   * metrics. `deadBefore`: per metric, dead points already left out upstream (expand-handles.ts), so
+   * they still count towards maxDeadPerInstrument. A cycle still being observed (the callback yields
+   * while it observes) does not count: the last finished one decides.
+   */
+  filter(rm: ResourceMetrics, deadBefore?: ReadonlyMap<string, number>): ResourceMetrics {
     let maxDead = 0;
+    if (deadBefore) for (const n of deadBefore.values()) if (n > maxDead) maxDead = n;
     const ended: EndedSeries[] = [];
     const exportedPerMetric = new Map<string, number>();
     const scopeMetrics = rm.scopeMetrics
@@ -132,8 +118,8 @@ export class LiveSeries implements ObservationSink {
             const name = m.descriptor.name;
             const points = m.dataPoints as { attributes: Attributes; startTime: [number, number] }[];
             const live = points.filter((dp) => {
-              if (this.#isIn(this.#current, this.#currentKeys, name, dp.attributes)) return true;
-              if (this.#isIn(this.#previous, this.#previousKeys, name, dp.attributes)) {
+              if (this.#isIn(this.#current, name, dp.attributes)) return true;
+              if (this.#isIn(this.#previous, name, dp.attributes)) {
                 ended.push({
                   name,
                   description: m.descriptor.description,
@@ -146,7 +132,8 @@ export class LiveSeries implements ObservationSink {
               }
               return false;
             });
-            if (points.length - live.length > maxDead) maxDead = points.length - live.length;
+            const dead = points.length - live.length + (deadBefore?.get(name) ?? 0);
+            if (dead > maxDead) maxDead = dead;
             exportedPerMetric.set(name, (exportedPerMetric.get(name) ?? 0) + live.length);
             return { ...m, dataPoints: live };
           })

@@ -11,7 +11,9 @@ import type { Logger } from '../../log.js';
 import type { SeriesCap } from '../../metrics/container-series-cap.js';
 import { registerCatalog, type Registration } from '../../metrics/instruments.js';
 import type { MetricSpec } from '../../metrics/spec.js';
+import { SeriesHandles } from '../../metrics/series-handles.js';
 import { countPoints } from './count-points.js';
+import { expandHandles, type Expansion } from './expand-handles.js';
 import { LiveSeries, type EndedSeries, type SeriesShortfall } from './live-series.js';
 import { DEFAULT_MAX_SERIES_PER_METRIC, maxDeadSeriesFor, sdkCardinalityLimit } from './series-limit.js';
 import type { SnapshotSource } from '../../collection/sample.js';
@@ -40,14 +42,25 @@ export interface PipelineOptions {
   onEnded?: (ended: readonly EndedSeries[], resource: Resource, scopeName: string) => void;
 }
 
+/** The SDK's points with their labels back, then only the series the last cycle observed. */
+function expandAndFilter(rm: ResourceMetrics, handles: SeriesHandles, live: LiveSeries, log?: Logger): ResourceMetrics {
+  const expansion: Expansion = expandHandles(rm, handles);
+  if (expansion.droppedTotal > 0) {
+    log?.debug({ points: expansion.droppedTotal }, 'left out points whose series handle is no longer known (ended series the SDK still carries)');
+  }
+  return live.filter(expansion.resourceMetrics, expansion.dropped);
+}
+
 /**
- * Stands between one generation's reader and the shared delivery: drops points the last cycle did
- * not observe, and goes quiet once its generation is retired.
+ * Stands between one generation's reader and the shared delivery: expands series handles, drops
+ * points the last cycle did not observe, and goes quiet once its generation is retired.
  */
 class GenerationExporter implements PushMetricExporter {
   retired = false;
   constructor(
     private readonly live: LiveSeries,
+    private readonly handles: SeriesHandles,
+    private readonly log: Logger,
     private readonly target: PushMetricExporter,
     private readonly afterExport: () => void,
     private readonly onEnded?: PipelineOptions['onEnded'],
@@ -56,7 +69,7 @@ class GenerationExporter implements PushMetricExporter {
 
   export(rm: ResourceMetrics, done: (result: ExportResult) => void): void {
     if (this.retired) return done({ code: ExportResultCode.SUCCESS });
-    const filtered = this.live.filter(rm);
+    const filtered = expandAndFilter(rm, this.handles, this.live, this.log);
     const ended = this.live.ended;
     if (this.onOverLimit && this.live.overLimit.length > 0) this.onOverLimit(this.live.overLimit);
     if (countPoints(filtered) === 0) {
@@ -84,6 +97,7 @@ interface Generation {
   reader: PeriodicExportingMetricReader;
   exporter: GenerationExporter;
   live: LiveSeries;
+  handles: SeriesHandles;
   registration: Registration;
 }
 
@@ -128,8 +142,11 @@ export class MetricsPipeline {
   #build(): Generation {
     const { resource, specs, source, delivery, intervalMs } = this.#opts;
     const live = new LiveSeries();
+    // A fresh registry per MeterProvider (the SDK's memory of old handles goes with the old one);
+    // numbering continues, so no number ever names two series in this pipeline.
+    const handles = new SeriesHandles(this.#current?.handles.nextHandle ?? 1);
     const number = ++this.#count;
-    const exporter = new GenerationExporter(live, delivery, () => this.#afterExport(number), this.#opts.onEnded, this.#opts.onOverLimit);
+    const exporter = new GenerationExporter(live, handles, this.#opts.log, delivery, () => this.#afterExport(number), this.#opts.onEnded, this.#opts.onOverLimit);
     const reader = new PeriodicExportingMetricReader({
       exporter,
       exportIntervalMillis: intervalMs,
@@ -137,8 +154,8 @@ export class MetricsPipeline {
       cardinalityLimits: { default: sdkCardinalityLimit(this.#maxSeries) },
     });
     const provider = new MeterProvider({ resource, readers: [reader] });
-    const registration = registerCatalog(provider.getMeter(SCOPE), specs, source, live, this.#opts.seriesCap ? { seriesCap: this.#opts.seriesCap } : {});
-    return { number, provider, reader, exporter, live, registration };
+    const registration = registerCatalog(provider.getMeter(SCOPE), specs, source, live, handles, this.#opts.seriesCap ? { seriesCap: this.#opts.seriesCap } : {});
+    return { number, provider, reader, exporter, live, handles, registration };
   }
 
   #afterExport(number: number): void {
@@ -206,11 +223,12 @@ export async function collectOnce(
   const reader = new OnDemandReader({ cardinalitySelector: () => limit });
   const provider = new MeterProvider({ resource, readers: [reader] });
   const live = new LiveSeries();
-  registerCatalog(provider.getMeter(SCOPE), specs, source, live, opts.seriesCap ? { seriesCap: opts.seriesCap } : {});
+  const handles = new SeriesHandles();
+  registerCatalog(provider.getMeter(SCOPE), specs, source, live, handles, opts.seriesCap ? { seriesCap: opts.seriesCap } : {});
   try {
     const { resourceMetrics, errors } = await reader.collect();
     if (errors.length > 0) throw errors[0];
-    const filtered = live.filter(resourceMetrics);
+    const filtered = expandAndFilter(resourceMetrics, handles, live);
     if (live.overLimit.length > 0) opts.onOverLimit?.(live.overLimit);
     return filtered;
   } finally {
