@@ -16,6 +16,12 @@ export interface ObservationSink {
 export interface Registration {
   /** Stop observing: the batch callback is removed from the meter. */
   unregister(): void;
+  /**
+   * True while a callback is still running. The SDK awaits the callback before its collection
+   * completes, so at export time this means the collection gave up on it (its timeout passed): that
+   * export carries the last cycle's values under a new timestamp and must not be sent.
+   */
+  readonly observing: boolean;
 }
 
 function createInstrument(meter: Meter, spec: MetricSpec): Observable {
@@ -88,7 +94,18 @@ export function registerCatalog(
   /** The observing part of the last callback: the next one starts its cycle after it. */
   let observing: Promise<void> = Promise.resolve();
 
+  let running = 0;
+
   const callback = async (result: BatchObservableResult): Promise<void> => {
+    running++;
+    try {
+      await collectAndObserve(result);
+    } finally {
+      running--;
+    }
+  };
+
+  const collectAndObserve = async (result: BatchObservableResult): Promise<void> => {
     let snapshot: Snapshot;
     try {
       snapshot = await source.collect();
@@ -171,5 +188,10 @@ export function registerCatalog(
 
   const observables = instruments.map((i) => i.instrument);
   meter.addBatchObservableCallback(callback, observables);
-  return { unregister: () => meter.removeBatchObservableCallback(callback, observables) };
+  return {
+    unregister: () => meter.removeBatchObservableCallback(callback, observables),
+    get observing() {
+      return running > 0;
+    },
+  };
 }

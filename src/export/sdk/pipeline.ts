@@ -57,6 +57,8 @@ function expandAndFilter(rm: ResourceMetrics, handles: SeriesHandles, live: Live
  */
 class GenerationExporter implements PushMetricExporter {
   retired = false;
+  /** Set once the catalog is registered (the registration needs this exporter's generation first). */
+  registration: Registration | undefined;
   constructor(
     private readonly live: LiveSeries,
     private readonly handles: SeriesHandles,
@@ -69,6 +71,15 @@ class GenerationExporter implements PushMetricExporter {
 
   export(rm: ResourceMetrics, done: (result: ExportResult) => void): void {
     if (this.retired) return done({ code: ExportResultCode.SUCCESS });
+    if (this.registration?.observing) {
+      // The SDK stopped waiting for the callback (its timeout is the interval): the collection holds
+      // the last cycle's values stamped with this cycle's time. Sending nothing is honest; the callback
+      // still finishes, and the next cycle reports what it reads.
+      this.log.warn('a collection outlived its deadline (the collection interval); its export is skipped instead of resending the last values');
+      done({ code: ExportResultCode.SUCCESS });
+      this.afterExport();
+      return;
+    }
     const filtered = expandAndFilter(rm, this.handles, this.live, this.log);
     const ended = this.live.ended;
     if (this.onOverLimit && this.live.overLimit.length > 0) this.onOverLimit(this.live.overLimit);
@@ -155,6 +166,7 @@ export class MetricsPipeline {
     });
     const provider = new MeterProvider({ resource, readers: [reader] });
     const registration = registerCatalog(provider.getMeter(SCOPE), specs, source, live, handles, this.#opts.seriesCap ? { seriesCap: this.#opts.seriesCap } : {});
+    exporter.registration = registration;
     return { number, provider, reader, exporter, live, handles, registration };
   }
 
