@@ -81,7 +81,7 @@ function containerAttributes(id: ContainerIdentity, podUid: string): Record<stri
 /**
  * The semconv identity attributes of each sample, the SAME object every cycle while the sample's
  * identity object stays (the cycle reader keeps it stable): the SDK and the live-series filter
- * recognise series by that object (metrics/attribute-sets.ts). Entries go with their identity object.
+ * recognise series by that object (metrics/series-handles.ts). Entries go with their identity object.
  */
 export class SemconvIdentities {
   #cache = new WeakMap<ContainerIdentity, Attributes>();
