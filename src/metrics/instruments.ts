@@ -69,6 +69,15 @@ interface Usage {
   dropped: number;
 }
 
+/** One row's points for one entity: the first `take` finite ones are observed (the rest were cut by the cap). */
+interface Batch {
+  instrument: Observable;
+  name: string;
+  points: readonly Point[];
+  base: Attributes;
+  take: number;
+}
+
 /**
  * Creates one observable instrument per enabled catalog entry and ONE batch callback for all of them:
  * the snapshot is collected once per cycle and every instrument reads from it. This is the only place
@@ -76,8 +85,9 @@ interface Usage {
  *
  * The SDK is given each series' handle (metrics/series-handles.ts), the sink its real labels; the
  * export side must expand the handles (export/sdk/expand-handles.ts) with the same `handles`.
- * Observing yields to the event loop every OBSERVE_SLICE_POINTS points (the SDK awaits the batch
- * callback); the order stays the catalog's, and cycles of overlapping collections never interleave.
+ * All values of a cycle are read at once, then handed to the SDK in slices, yielding to the event loop
+ * every OBSERVE_SLICE_POINTS points (the SDK awaits the batch callback); the order stays the
+ * catalog's, and cycles of overlapping collections never interleave.
  */
 export function registerCatalog(
   meter: Meter,
@@ -121,37 +131,29 @@ export function registerCatalog(
       await empty;
       throw err;
     }
-    const run = observing.then(() => observeSnapshot(result, snapshot));
+    const batches = plan(snapshot);
+    const run = observing.then(() => observeBatches(result, batches));
     observing = run.catch(() => undefined);
     await run;
   };
 
-  const observeSnapshot = async (result: BatchObservableResult, snapshot: Snapshot): Promise<void> => {
-    sink.beginCycle();
-    handles.beginCycle();
-    let observations = 0;
-    let sinceYield = 0;
-    const maybeYield = async (): Promise<void> => {
-      if (sinceYield < OBSERVE_SLICE_POINTS) return;
-      sinceYield = 0;
-      await yieldToLoop();
-    };
-    /** Observes up to `room` points; counts into `usage` what it observed and what did not fit. */
-    const emit = (instrument: Observable, name: string, points: readonly Point[], base: Attributes, usage?: Usage, room = Infinity): void => {
-      for (const p of points) {
-        if (!Number.isFinite(p.value)) continue; // never export NaN/Infinity made up from a bad read
-        if (room <= 0) {
-          if (usage) usage.dropped++;
-          continue;
-        }
-        room--;
-        if (usage) usage.kept++;
-        const series = handles.of(base, p.attributes);
-        result.observe(instrument, p.value, series.handle);
-        sink.observe(name, series.attributes);
-        observations++;
-        sinceYield++;
+  /**
+   * Every point of the cycle, read at once (no yield in here): the agent's own rows read live
+   * counters (podpulse_cri_up, ...), so they must be taken at the same moment as the snapshot, and
+   * after the cap's report (podpulse_container_series_over_limit_total counts this cycle's cut).
+   */
+  const plan = (snapshot: Snapshot): Batch[] => {
+    const batches: Batch[] = [];
+    const add = (instrument: Observable, name: string, points: readonly Point[], base: Attributes, usage?: Usage): void => {
+      let finite = 0;
+      for (const p of points) if (Number.isFinite(p.value)) finite++; // never export NaN/Infinity made up from a bad read
+      let take = finite;
+      if (cap && usage) {
+        take = Math.max(0, Math.min(finite, cap.limit - usage.kept));
+        usage.kept += take;
+        usage.dropped += finite - take;
       }
+      if (take > 0) batches.push({ instrument, name, points, base, take });
     };
     const usage = cap ? new Map<ContainerSample, Usage>() : undefined;
     for (const { spec, instrument } of instruments) {
@@ -160,17 +162,15 @@ export function registerCatalog(
           // Semconv rows: only their subject's samples, with the semconv identity (later the point's Resource).
           if (spec.subject !== undefined && subjectOf(c) !== spec.subject) continue;
           const base = spec.subject === undefined ? (c.identity as unknown as Attributes) : semconv.of(c, spec.subject);
-          if (!cap || !usage) {
-            emit(instrument, spec.name, spec.points(c), base);
-          } else {
-            let u = usage.get(c);
+          let u: Usage | undefined;
+          if (usage) {
+            u = usage.get(c);
             if (!u) usage.set(c, (u = { kept: 0, dropped: 0 }));
-            emit(instrument, spec.name, spec.points(c), base, u, cap.limit - u.kept);
           }
-          await maybeYield();
+          add(instrument, spec.name, spec.points(c), base, u);
         }
       } else if (spec.entity === 'machine' && snapshot.machine) {
-        emit(instrument, spec.name, spec.points(snapshot.machine), machineAttributes(snapshot.machine));
+        add(instrument, spec.name, spec.points(snapshot.machine), machineAttributes(snapshot.machine));
       }
     }
     // Before the agent's own rows: podpulse_container_series_over_limit_total then counts this cycle's cut.
@@ -180,7 +180,33 @@ export function registerCatalog(
       if (over.length > 0) cap.report(over);
     }
     for (const { spec, instrument } of instruments) {
-      if (spec.entity === 'agent') emit(instrument, spec.name, spec.points(snapshot.agent), agentBase);
+      if (spec.entity === 'agent') add(instrument, spec.name, spec.points(snapshot.agent), agentBase);
+    }
+    return batches;
+  };
+
+  /** Hands the planned points to the SDK (handles) and the sink (labels), yielding between slices. */
+  const observeBatches = async (result: BatchObservableResult, batches: readonly Batch[]): Promise<void> => {
+    sink.beginCycle();
+    handles.beginCycle();
+    let observations = 0;
+    let sinceYield = 0;
+    for (const b of batches) {
+      let left = b.take;
+      for (const p of b.points) {
+        if (left === 0) break;
+        if (!Number.isFinite(p.value)) continue;
+        left--;
+        const series = handles.of(b.base, p.attributes);
+        result.observe(b.instrument, p.value, series.handle);
+        sink.observe(b.name, series.attributes);
+      }
+      observations += b.take;
+      sinceYield += b.take;
+      if (sinceYield >= OBSERVE_SLICE_POINTS) {
+        sinceYield = 0;
+        await yieldToLoop();
+      }
     }
     handles.endCycle();
     sink.endCycle(observations);

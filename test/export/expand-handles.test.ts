@@ -228,4 +228,30 @@ describe('series handles at the SDK boundary', () => {
     expect(order).toEqual(expected);
     await provider.shutdown();
   });
+
+  it("the agent's own rows are read with the snapshot, not after the yields (podpulse_cri_up matches the containers' labels)", async () => {
+    const stats = new SelfStats();
+    stats.recordCriUp(false);
+    const many = new Source();
+    many.ids = Array.from({ length: OBSERVE_SLICE_POINTS }, (_, i) => `/c${i}`);
+    const source: SnapshotSource = {
+      async collect() {
+        const snap = await many.collect();
+        // The runtime answers while the SDK is being fed: this cycle's export must still say 0.
+        setImmediate(() => stats.recordCriUp(true));
+        return { ...snap, agent: stats };
+      },
+    };
+    const reader = new OnDemandReader();
+    const provider = new MeterProvider({ resource, readers: [reader] });
+    const handles = new SeriesHandles();
+    registerCatalog(provider.getMeter('podpulse'), [...specs, ...catalog.filter((s) => s.name === 'podpulse_cri_up')], source, new LiveSeries(), handles);
+    const first = expandHandles((await reader.collect()).resourceMetrics, handles).resourceMetrics;
+    const criUp = (rm: ResourceMetrics) => rm.scopeMetrics.flatMap((sm) => sm.metrics).find((m) => m.descriptor.name === 'podpulse_cri_up')?.dataPoints[0]?.value;
+    expect(stats.criUp).toBe(true); // it did flip during the collection
+    expect(criUp(first)).toBe(0);
+    const second = expandHandles((await reader.collect()).resourceMetrics, handles).resourceMetrics;
+    expect(criUp(second)).toBe(1);
+    await provider.shutdown();
+  });
 });
