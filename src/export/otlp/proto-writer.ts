@@ -153,3 +153,10 @@ export class ProtoWriter {
     return Buffer.from(this.#buf.subarray(0, this.pos));
   }
 }
+
+/** A message written by `write` into a writer of its own: for nested messages off the hot path. */
+export function message(write: (w: ProtoWriter) => void): Buffer {
+  const w = new ProtoWriter();
+  write(w);
+  return w.finish();
+}

@@ -4,7 +4,7 @@ import { AggregationTemporality, DataPointType, type DataPoint, type MetricData,
 import { AgentError } from '../../errors.js';
 import { CONTAINER_IDENTITY_KEYS } from '../../metrics/spec.js';
 import { ResourceGroups } from '../sdk/resource-groups.js';
-import { LEN, lenFieldSize, ProtoWriter, VARINT } from './proto-writer.js';
+import { LEN, lenFieldSize, message, ProtoWriter, VARINT } from './proto-writer.js';
 
 /**
  * podpulse's own encoder of collector.metrics.v1.ExportMetricsServiceRequest (field numbers from
@@ -85,12 +85,6 @@ const EMPTY = new Uint8Array(0);
 /** Point body without its attributes: start and end time and the value, each a one-byte tag and 8 bytes. */
 const POINT_FIXED_BYTES = 27;
 
-function encoded(write: (w: ProtoWriter) => void): Uint8Array {
-  const w = new ProtoWriter();
-  write(w);
-  return w.finish();
-}
-
 /** common.v1.AnyValue: string 1, bool 2, int 3, double 4, array 5 {values 1}, kvlist 6 {values 1}, bytes 7. */
 function writeAnyValue(w: ProtoWriter, value: unknown): void {
   switch (typeof value) {
@@ -106,8 +100,8 @@ function writeAnyValue(w: ProtoWriter, value: unknown): void {
       return w.doubleField(4, value);
   }
   if (value instanceof Uint8Array) return w.bytesField(7, value);
-  if (Array.isArray(value)) return w.bytesField(5, encoded((a) => value.forEach((item) => a.bytesField(1, encoded((v) => writeAnyValue(v, item))))));
-  if (typeof value === 'object' && value !== null) return w.bytesField(6, encoded((l) => writeKeyValues(l, 1, value as Attributes)));
+  if (Array.isArray(value)) return w.bytesField(5, message((a) => value.forEach((item) => a.bytesField(1, message((v) => writeAnyValue(v, item))))));
+  if (typeof value === 'object' && value !== null) return w.bytesField(6, message((l) => writeKeyValues(l, 1, value as Attributes)));
   // undefined or null: an empty AnyValue, as the SDK writes it.
 }
 
@@ -118,9 +112,9 @@ export function writeKeyValues(w: ProtoWriter, field: number, attributes: Attrib
     const value = attributes[key];
     w.bytesField(
       field,
-      encoded((kv) => {
+      message((kv) => {
         kv.stringField(1, key);
-        kv.bytesField(2, encoded((v) => writeAnyValue(v, value)));
+        kv.bytesField(2, message((v) => writeAnyValue(v, value)));
       }),
     );
   }
@@ -299,7 +293,7 @@ export class RequestEncoder {
   #attributeBytes(attributes: Attributes): Uint8Array {
     let bytes = this.#attributes.get(attributes);
     if (!bytes) {
-      bytes = encoded((w) => writeKeyValues(w, 7, attributes));
+      bytes = message((w) => writeKeyValues(w, 7, attributes));
       this.#attributes.set(attributes, bytes);
     }
     return bytes;
@@ -310,13 +304,13 @@ export class RequestEncoder {
     if (!r) {
       const attributes = identity ? { ...base.attributes, ...identity } : base.attributes;
       // Resource: attributes 1, dropped_attributes_count 2 (0, written as the SDK does).
-      const message = encoded((w) => {
+      const body = message((w) => {
         writeKeyValues(w, 1, attributes);
         w.varintField(2, 0);
       });
       r = {
-        field: encoded((w) => w.bytesField(1, message)),
-        schema: base.schemaUrl ? encoded((w) => w.stringField(3, base.schemaUrl as string)) : EMPTY,
+        field: message((w) => w.bytesField(1, body)),
+        schema: base.schemaUrl ? message((w) => w.stringField(3, base.schemaUrl as string)) : EMPTY,
       };
     }
     used.set(key, r);
@@ -328,15 +322,15 @@ export class RequestEncoder {
     let s = this.#scopes.get(sm.scope);
     if (!s) {
       const scope = sm.scope as ScopeMetrics['scope'] & { attributes?: Attributes; droppedAttributesCount?: number };
-      const message = encoded((w) => {
+      const body = message((w) => {
         w.stringField(1, scope.name);
         if (scope.version) w.stringField(2, scope.version);
         if (scope.attributes) writeKeyValues(w, 3, scope.attributes);
         if (scope.droppedAttributesCount) w.varintField(4, scope.droppedAttributesCount);
       });
       s = {
-        field: encoded((w) => w.bytesField(1, message)),
-        schema: scope.schemaUrl ? encoded((w) => w.stringField(3, scope.schemaUrl as string)) : EMPTY,
+        field: message((w) => w.bytesField(1, body)),
+        schema: scope.schemaUrl ? message((w) => w.stringField(3, scope.schemaUrl as string)) : EMPTY,
       };
       this.#scopes.set(sm.scope, s);
     }
@@ -348,7 +342,7 @@ export class RequestEncoder {
     if (d.valueType !== ValueType.INT && d.valueType !== ValueType.DOUBLE) throw new UnsupportedMetricError(d.name, `value type ${String(d.valueType)}`);
     let header = this.#descriptors.get(d);
     if (!header) {
-      header = encoded((w) => {
+      header = message((w) => {
         w.stringField(1, d.name);
         if (d.description) w.stringField(2, d.description);
         if (d.unit) w.stringField(3, d.unit);
@@ -361,7 +355,7 @@ export class RequestEncoder {
         return { scope, header, dataField: 5, tail: EMPTY, int };
       case DataPointType.SUM: {
         const temporality = temporalityNumber(m.aggregationTemporality);
-        const tail = encoded((w) => {
+        const tail = message((w) => {
           if (temporality !== 0) w.varintField(2, temporality);
           if (m.isMonotonic) w.varintField(3, 1);
         });
