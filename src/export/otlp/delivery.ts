@@ -47,6 +47,8 @@ export interface OtlpDeliveryOptions {
    * REPLAY_MAX_BYTES. The newest snapshot is always tried once, whatever its size.
    */
   replayMaxBytes?: number;
+  /** The request encoder (default: a RequestEncoder of the delivery's own; the benchmark passes one that times itself). */
+  encoder?: RequestEncoder;
   /** How long one cycle may spend retrying (must end before the next cycle). */
   retryBudgetMs: number;
   stats: SelfStats;
@@ -98,7 +100,7 @@ export function describeExportError(error: unknown): string {
 export class OtlpDelivery implements PushMetricExporter {
   #opts: OtlpDeliveryOptions;
   #queue: Queued[] = [];
-  #encoder = new RequestEncoder();
+  #encoder: RequestEncoder;
   #otlp: PushMetricExporter | undefined;
   #chain: Promise<unknown> = Promise.resolve();
   #now: () => number;
@@ -107,6 +109,7 @@ export class OtlpDelivery implements PushMetricExporter {
   constructor(opts: OtlpDeliveryOptions) {
     this.#opts = opts;
     this.#otlp = opts.otlp;
+    this.#encoder = opts.encoder ?? new RequestEncoder();
     this.#now = opts.now ?? Date.now;
     this.#sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms).unref?.()));
   }
