@@ -13,6 +13,7 @@ import type { Target, TargetProvider } from '../src/discovery/target.js';
 import { GoneError } from '../src/errors.js';
 import { OtlpDelivery } from '../src/export/otlp/delivery.js';
 import type { EncodedRequest, EncodedRequestExporter } from '../src/export/otlp/exporter.js';
+import type { ProtoWriter } from '../src/export/otlp/proto-writer.js';
 import { RequestEncoder, type RequestPlan } from '../src/export/otlp/request-encoder.js';
 import { MetricsPipeline } from '../src/export/sdk/pipeline.js';
 import { buildResource } from '../src/export/sdk/resource.js';
@@ -105,10 +106,10 @@ class TimedEncoder extends RequestEncoder {
     }
   }
 
-  override encodeSlice(plan: RequestPlan, index: number): Buffer {
+  override encodeSlice(plan: RequestPlan, index: number, w: ProtoWriter): void {
     const c0 = cpuMicros();
     try {
-      return super.encodeSlice(plan, index);
+      super.encodeSlice(plan, index, w);
     } finally {
       this.cpuUs += cpuMicros() - c0;
     }

@@ -4,7 +4,8 @@ import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-met
 import { countPoints } from '../sdk/count-points.js';
 import type { EndedSeries } from '../sdk/live-series.js';
 import { takesEncodedRequests, type EncodedRequest } from './exporter.js';
-import { RequestEncoder } from './request-encoder.js';
+import { ProtoWriter } from './proto-writer.js';
+import { finishRequest, RequestEncoder } from './request-encoder.js';
 import { encodeStalenessMarkers } from './staleness-markers.js';
 import type { SelfStats } from '../../telemetry/self-stats.js';
 
@@ -190,17 +191,17 @@ export class OtlpDelivery implements PushMetricExporter {
   /** The snapshot's request, encoded once, giving the event loop a turn every POINTS_PER_YIELD points. */
   async #encode(rm: ResourceMetrics): Promise<EncodedRequest> {
     const plan = this.#encoder.plan(rm);
-    const parts: Uint8Array[] = [];
+    const w = new ProtoWriter(plan.bytes);
     let sinceYield = 0;
     for (let i = 0; i < plan.slices.length; i++) {
       if (sinceYield >= POINTS_PER_YIELD) {
         sinceYield = 0;
         await new Promise((resolve) => setImmediate(resolve));
       }
-      parts.push(this.#encoder.encodeSlice(plan, i));
-      for (const b of plan.slices[i] ?? []) sinceYield += b.points.length;
+      this.#encoder.encodeSlice(plan, i, w);
+      sinceYield += plan.slices[i]?.points ?? 0;
     }
-    return { bytes: parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts), points: plan.points };
+    return { bytes: finishRequest(plan, w), points: plan.points };
   }
 
   async #sendWithRetry(

@@ -28,24 +28,28 @@ export function lenFieldSize(length: number): number {
   return 1 + varintSize(length) + length;
 }
 
-const utf8 = new TextEncoder();
-
 export class ProtoWriter {
-  #buf: Uint8Array;
+  #buf: Buffer;
   #view: DataView;
   pos = 0;
 
   constructor(capacity = 256) {
-    this.#buf = new Uint8Array(capacity);
-    this.#view = new DataView(this.#buf.buffer);
+    // Not from Buffer's shared pool: a request is handed on as this very buffer (finish()).
+    this.#buf = Buffer.allocUnsafeSlow(capacity);
+    this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.length);
   }
 
   #ensure(n: number): void {
     if (this.pos + n <= this.#buf.length) return;
-    const next = new Uint8Array(Math.max(this.#buf.length * 2, this.pos + n));
-    next.set(this.#buf.subarray(0, this.pos));
+    const next = Buffer.allocUnsafeSlow(Math.max(this.#buf.length * 2, this.pos + n));
+    this.#buf.copy(next, 0, 0, this.pos);
     this.#buf = next;
-    this.#view = new DataView(next.buffer);
+    this.#view = new DataView(next.buffer, next.byteOffset, next.length);
+  }
+
+  /** Starts over, keeping the buffer (a scratch writer for cached encodings). */
+  reset(): void {
+    this.pos = 0;
   }
 
   /** A varint of a non-negative integer below 2^53. */
@@ -95,8 +99,11 @@ export class ProtoWriter {
     this.raw(bytes);
   }
 
-  stringField(field: number, s: string): void {
-    this.bytesField(field, utf8.encode(s));
+  stringField(field: number, s: string, byteLength = Buffer.byteLength(s, 'utf8')): void {
+    this.tag(field, LEN);
+    this.varint(byteLength);
+    this.#ensure(byteLength);
+    this.pos += this.#buf.write(s, this.pos, byteLength, 'utf8');
   }
 
   varintField(field: number, n: number): void {
@@ -149,7 +156,11 @@ export class ProtoWriter {
 
   /** The bytes written so far (the buffer itself when exactly filled, else a copy that fits). */
   finish(): Buffer {
-    if (this.pos === this.#buf.length) return Buffer.from(this.#buf.buffer, this.#buf.byteOffset, this.pos);
+    return this.pos === this.#buf.length ? this.#buf : this.copy();
+  }
+
+  /** A copy of the bytes written so far (small ones share Buffer's pool slabs, so caching many costs little). */
+  copy(): Buffer {
     return Buffer.from(this.#buf.subarray(0, this.pos));
   }
 }

@@ -73,12 +73,36 @@ interface Bucket {
   attributes: Uint8Array[];
 }
 
-/** What one snapshot encodes to, slice by slice (encodeSlice), so a caller can yield in between. */
+/** One metric's points within a slice: [bucket, first point, end] triples, and its sizes. */
+interface Run {
+  metric: number;
+  ranges: number[];
+  /** Bytes inside the gauge or sum field. */
+  data: number;
+  /** Bytes of the Metric message. */
+  size: number;
+}
+
+/** One `resource_metrics` entry: its buckets (one resource), their metric runs and every size. */
+interface Slice {
+  buckets: readonly Bucket[];
+  runs: Run[];
+  scopeSizes: Map<number, number>;
+  /** Bytes of the ResourceMetrics message. */
+  size: number;
+  points: number;
+}
+
+/**
+ * What one snapshot encodes to, with every size known: `bytes` for the whole request, written
+ * slice by slice (encodeSlice) so a caller can yield in between.
+ */
 export interface RequestPlan {
-  readonly slices: readonly (readonly Bucket[])[];
+  readonly slices: readonly Slice[];
   readonly metrics: readonly MetricPlan[];
   readonly scopes: readonly ScopeBytes[];
   readonly points: number;
+  readonly bytes: number;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -105,15 +129,31 @@ function writeAnyValue(w: ProtoWriter, value: unknown): void {
   // undefined or null: an empty AnyValue, as the SDK writes it.
 }
 
-/** repeated common.v1.KeyValue (key 1, value 2) at `field`. */
+/**
+ * repeated common.v1.KeyValue (key 1, value 2) at `field`. String values (all of podpulse's point
+ * attributes) are written straight into `w` with their lengths computed; other types go through
+ * nested messages.
+ */
 export function writeKeyValues(w: ProtoWriter, field: number, attributes: Attributes): void {
   for (const key in attributes) {
     if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
     const value = attributes[key];
+    const keyBytes = Buffer.byteLength(key, 'utf8');
+    if (typeof value === 'string') {
+      const valueBytes = Buffer.byteLength(value, 'utf8');
+      const anyValue = lenFieldSize(valueBytes);
+      w.tag(field, LEN);
+      w.varint(lenFieldSize(keyBytes) + lenFieldSize(anyValue));
+      w.stringField(1, key, keyBytes);
+      w.tag(2, LEN);
+      w.varint(anyValue);
+      w.stringField(1, value, valueBytes);
+      continue;
+    }
     w.bytesField(
       field,
       message((kv) => {
-        kv.stringField(1, key);
+        kv.stringField(1, key, keyBytes);
         kv.bytesField(2, message((v) => writeAnyValue(v, value)));
       }),
     );
@@ -134,6 +174,8 @@ export class RequestEncoder {
   readonly #groups: ResourceGroups;
   /** Encoded KeyValue list (field 7 of NumberDataPoint) per attribute object. */
   #attributes = new WeakMap<object, Uint8Array>();
+  /** Where cached encodings are written before being copied to their own small buffer. */
+  #scratch = new ProtoWriter(4096);
   #descriptors = new WeakMap<MetricDescriptor, Uint8Array>();
   #scopes = new WeakMap<object, ScopeBytes>();
   /** Per identity key ('' the node's own) for the last snapshot's node resource; only keys the last snapshot used are kept. */
@@ -148,9 +190,9 @@ export class RequestEncoder {
   /** The whole request at once. */
   encode(rm: ResourceMetrics): Buffer {
     const plan = this.plan(rm);
-    const parts: Uint8Array[] = [];
-    for (let i = 0; i < plan.slices.length; i++) parts.push(this.encodeSlice(plan, i));
-    return Buffer.concat(parts);
+    const w = new ProtoWriter(plan.bytes);
+    for (let i = 0; i < plan.slices.length; i++) this.encodeSlice(plan, i, w);
+    return finishRequest(plan, w);
   }
 
   /**
@@ -200,56 +242,22 @@ export class RequestEncoder {
       }
     });
     this.#resources = used;
-    const slices: Bucket[][] = [];
+    const groups: Bucket[][] = [];
     const nodeBuckets = [...containers.values()];
-    for (let i = 0; i < nodeBuckets.length; i += this.#perSlice) slices.push(nodeBuckets.slice(i, i + this.#perSlice));
-    for (const b of identities.values()) slices.push([b]);
-    return { slices, metrics, scopes, points };
+    for (let i = 0; i < nodeBuckets.length; i += this.#perSlice) groups.push(nodeBuckets.slice(i, i + this.#perSlice));
+    for (const b of identities.values()) groups.push([b]);
+    const slices = groups.map((buckets) => layout(buckets, metrics, scopes));
+    let bytes = 0;
+    for (const slice of slices) bytes += lenFieldSize(slice.size);
+    return { slices, metrics, scopes, points, bytes };
   }
 
-  /** One `resource_metrics` field (tag included) of the request: the slice's buckets, metric by metric. */
-  encodeSlice(plan: RequestPlan, index: number): Buffer {
-    const buckets = plan.slices[index] as readonly Bucket[];
+  /** Writes one `resource_metrics` field (tag included) of the request into `w`: the slice's buckets, metric by metric. */
+  encodeSlice(plan: RequestPlan, index: number, w: ProtoWriter): void {
+    const { buckets, runs, scopeSizes, size } = plan.slices[index] as Slice;
     const resource = (buckets[0] as Bucket).resource;
-    // Pass 1: metric runs across the buckets (each bucket is in metric order) and their sizes.
-    const cursors = buckets.map(() => 0);
-    const runs: { metric: number; ranges: number[]; data: number; size: number }[] = [];
-    for (;;) {
-      let next = Infinity;
-      buckets.forEach((b, j) => {
-        const m = b.metric[cursors[j] as number];
-        if (m !== undefined && m < next) next = m;
-      });
-      if (next === Infinity) break;
-      const ranges: number[] = [];
-      let pointBytes = 0;
-      buckets.forEach((b, j) => {
-        const start = cursors[j] as number;
-        let end = start;
-        while (b.metric[end] === next) {
-          pointBytes += lenFieldSize(POINT_FIXED_BYTES + (b.attributes[end] as Uint8Array).length);
-          end++;
-        }
-        if (end > start) ranges.push(j, start, end);
-        cursors[j] = end;
-      });
-      const mp = plan.metrics[next] as MetricPlan;
-      const data = pointBytes + mp.tail.length;
-      runs.push({ metric: next, ranges, data, size: mp.header.length + lenFieldSize(data) });
-    }
-    const scopeSizes = new Map<number, number>();
-    for (const r of runs) {
-      const scope = (plan.metrics[r.metric] as MetricPlan).scope;
-      const s = plan.scopes[scope] as ScopeBytes;
-      scopeSizes.set(scope, (scopeSizes.get(scope) ?? s.field.length + s.schema.length) + lenFieldSize(r.size));
-    }
-    let rmSize = resource.field.length + resource.schema.length;
-    for (const size of scopeSizes.values()) rmSize += lenFieldSize(size);
-
-    // Pass 2: write, every length known.
-    const w = new ProtoWriter(lenFieldSize(rmSize));
     w.tag(1, LEN);
-    w.varint(rmSize);
+    w.varint(size);
     w.raw(resource.field);
     let scope = -1;
     for (let ri = 0; ri < runs.length; ri++) {
@@ -287,13 +295,14 @@ export class RequestEncoder {
       if (!nextRun || (plan.metrics[nextRun.metric] as MetricPlan).scope !== scope) w.raw((plan.scopes[scope] as ScopeBytes).schema);
     }
     w.raw(resource.schema);
-    return w.finish();
   }
 
   #attributeBytes(attributes: Attributes): Uint8Array {
     let bytes = this.#attributes.get(attributes);
     if (!bytes) {
-      bytes = message((w) => writeKeyValues(w, 7, attributes));
+      this.#scratch.reset();
+      writeKeyValues(this.#scratch, 7, attributes);
+      bytes = this.#scratch.copy();
       this.#attributes.set(attributes, bytes);
     }
     return bytes;
@@ -365,4 +374,51 @@ export class RequestEncoder {
         throw new UnsupportedMetricError(d.name, `data point type ${DataPointType[m.dataPointType] ?? String(m.dataPointType)}`);
     }
   }
+}
+
+/** A slice's metric runs across its buckets (each bucket is in metric order) and the size of every message. */
+function layout(buckets: readonly Bucket[], metrics: readonly MetricPlan[], scopes: readonly ScopeBytes[]): Slice {
+  const cursors = buckets.map(() => 0);
+  const runs: Run[] = [];
+  let points = 0;
+  for (;;) {
+    let next = Infinity;
+    buckets.forEach((b, j) => {
+      const m = b.metric[cursors[j] as number];
+      if (m !== undefined && m < next) next = m;
+    });
+    if (next === Infinity) break;
+    const ranges: number[] = [];
+    let pointBytes = 0;
+    buckets.forEach((b, j) => {
+      const start = cursors[j] as number;
+      let end = start;
+      while (b.metric[end] === next) {
+        pointBytes += lenFieldSize(POINT_FIXED_BYTES + (b.attributes[end] as Uint8Array).length);
+        end++;
+      }
+      if (end > start) ranges.push(j, start, end);
+      points += end - start;
+      cursors[j] = end;
+    });
+    const mp = metrics[next] as MetricPlan;
+    const data = pointBytes + mp.tail.length;
+    runs.push({ metric: next, ranges, data, size: mp.header.length + lenFieldSize(data) });
+  }
+  const scopeSizes = new Map<number, number>();
+  for (const r of runs) {
+    const scope = (metrics[r.metric] as MetricPlan).scope;
+    const s = scopes[scope] as ScopeBytes;
+    scopeSizes.set(scope, (scopeSizes.get(scope) ?? s.field.length + s.schema.length) + lenFieldSize(r.size));
+  }
+  const resource = (buckets[0] as Bucket).resource;
+  let size = resource.field.length + resource.schema.length;
+  for (const scopeSize of scopeSizes.values()) size += lenFieldSize(scopeSize);
+  return { buckets, runs, scopeSizes, size, points };
+}
+
+/** The request once every slice is written; a size other than planned would be a bug here, and a corrupt request. */
+export function finishRequest(plan: RequestPlan, w: ProtoWriter): Buffer {
+  if (w.pos !== plan.bytes) throw new AgentError('EXPORT', `OTLP request encoder wrote ${w.pos} bytes where it planned ${plan.bytes}`);
+  return w.finish();
 }
