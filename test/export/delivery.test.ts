@@ -156,6 +156,32 @@ describe('OtlpDelivery', () => {
     expect(otlp.sent.every((r) => r.points === 50 && r.bytes.length === one)).toBe(true);
   });
 
+  it('gives the event loop turns while it encodes a large snapshot', async () => {
+    // 10,000 containers of one point each: some 300 slices, a few thousand points between two turns.
+    const rm = snapshot(1, 10_000);
+    for (const m of rm.scopeMetrics[0]?.metrics ?? []) for (const p of m.dataPoints) Object.assign(p, { attributes: { id: `/kubepods/c${String(p.attributes.i)}` } });
+    let turns = 0;
+    let turnsAtSend = -1;
+    let running = true;
+    const tick = (): void => {
+      turns++;
+      if (running) setImmediate(tick);
+    };
+    const otlp = new EncodedScriptedExporter([]);
+    const exportEncoded = otlp.exportEncoded.bind(otlp);
+    otlp.exportEncoded = (request, done) => {
+      turnsAtSend = turns;
+      exportEncoded(request, done);
+    };
+    const d = new OtlpDelivery({ otlp, replaySnapshots: 0, retryBudgetMs: 0, stats: new SelfStats() });
+    setImmediate(tick);
+    const result = await new Promise<ExportResult>((resolve) => d.export(rm, resolve));
+    running = false;
+    expect(result.code).toBe(ExportResultCode.SUCCESS);
+    expect(otlp.sent[0]?.points).toBe(10_000);
+    expect(turnsAtSend).toBeGreaterThanOrEqual(2);
+  });
+
   it('drops data the collector refuses (INVALID_ARGUMENT) instead of resending it forever', async () => {
     const otlp = new ScriptedExporter([3]);
     const { stats, d, reports, send } = delivery(otlp);
