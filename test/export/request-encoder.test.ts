@@ -199,6 +199,19 @@ describe('RequestEncoder', () => {
     expect(decodeExportRequest(ours).resource_metrics).toHaveLength(2);
   });
 
+  it('leaves out a metric without points, which the SDK writes empty', () => {
+    const metric = (name: string, points: number) => ({
+      descriptor: { name, description: '', unit: '', type: 'x', valueType: ValueType.DOUBLE },
+      aggregationTemporality: AggregationTemporality.CUMULATIVE,
+      dataPointType: DataPointType.GAUGE,
+      dataPoints: Array.from({ length: points }, (_, i) => ({ startTime: [1, 0], endTime: [2, 0], attributes: { id: `/c${i}` }, value: i })),
+    });
+    const rm = { resource: resourceFromAttributes({}), scopeMetrics: [{ scope: { name: 'podpulse' }, metrics: [metric('empty', 0), metric('full', 2)] }] } as unknown as ResourceMetrics;
+    const names = (req: ExportRequest) => req.resource_metrics.flatMap((r) => r.scope_metrics.flatMap((s) => s.metrics.map((m) => m.name)));
+    expect(names(decodeExportRequest(sdkBytes(rm)))).toEqual(['empty', 'full']);
+    expect(names(decodeExportRequest(new RequestEncoder().encode(rm)))).toEqual(['full']);
+  });
+
   it('refuses a histogram with a typed error instead of leaving it out', () => {
     const rm = {
       resource: resourceFromAttributes({}),

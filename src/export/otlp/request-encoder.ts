@@ -20,6 +20,10 @@ import { LEN, lenFieldSize, message, ProtoWriter, VARINT } from './proto-writer.
  * containers. The request is therefore cut into several ResourceMetrics entries with the same resource
  * (repeated resource_metrics with equal resources are legal OTLP and land as the same series), each
  * holding every metric of a slice of containers, so a container's identity repeats within the window.
+ *
+ * One difference from the SDK's serializer: a metric without points this cycle (say, network metrics
+ * on a node without pod network namespaces) is left out, where the SDK writes its empty Metric; it
+ * carries nothing, and the collector's Prometheus translation would only log it as dropped.
  */
 
 /**
