@@ -1,6 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, statfsSync, type Stats } from 'node:fs';
 import { FileTooLargeError, GoneError, NotRegularFileError, ReadError, isGoneErrno } from '../errors.js';
-import { parseMaxOpenFiles } from '../procfs/limits.js';
 
 /**
  * O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer (forever), before any
@@ -53,13 +52,20 @@ export function keepOpenRoom(softLimit: number | undefined): number | undefined 
   return Math.max(0, softLimit - Math.min(KEEP_OPEN_RESERVE, Math.ceil(softLimit / 4)));
 }
 
-/** This process's soft RLIMIT_NOFILE from /proc/self/limits (Node raises it to the hard limit at start); undefined if unreadable. */
+/**
+ * This process's soft RLIMIT_NOFILE from /proc/self/limits (Node raises it to the hard limit at
+ * start); -1 for unlimited, undefined if unreadable. (procfs/limits.ts parses the same row for
+ * containers, but fs/ sits below procfs/: this reads just the one number it needs.)
+ */
 export function ownOpenFilesLimit(limitsFile = '/proc/self/limits'): number | undefined {
+  let text: string;
   try {
-    return parseMaxOpenFiles(readFileSync(limitsFile, 'utf8'), limitsFile)?.soft;
+    text = readFileSync(limitsFile, 'utf8');
   } catch {
     return undefined;
   }
+  const soft = /^Max open files\s+(\d+|unlimited)\s/m.exec(text)?.[1];
+  return soft === undefined ? undefined : soft === 'unlimited' ? -1 : Number(soft);
 }
 
 export interface FileReaderOptions {
