@@ -484,4 +484,40 @@ describe('CycleReader: the event loop during a cycle', () => {
     const cycle = [...paths.map((p) => `read ${p}`), 'sweep'];
     expect(events).toEqual([...cycle, ...cycle]);
   });
+
+  it('says, at most every 5 minutes, when the keep-open bound made a cycle open and close files it re-reads', async () => {
+    root = writeTree({ cg: { c0: leaf('2097152\n') } });
+    let unkept = 0;
+    class FullReader extends FileReader {
+      override get unkeptLastCycle(): number {
+        return unkept;
+      }
+    }
+    const warnings: Record<string, unknown>[] = [];
+    const clock = { ms: 1_000_000 };
+    const collector = new CycleReader({
+      layout: { mode: 'v2', v1: new Map(), unified: join(root, 'cg') },
+      reader: new FullReader(),
+      roots: { procRoot: join(root, 'proc'), sysRoot: join(root, 'sys'), rootfsRoot: root },
+      targets: { list: async () => ({ targets: [{ cgroupPath: '/c0', identity: rawIdentity('/c0') }], truncated: false }) },
+      stats: new SelfStats(),
+      log: pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) }),
+      plan: READ_DEFAULT,
+      now: () => clock.ms,
+    });
+    const unkeptLines = () => warnings.filter((w) => String(w.msg).startsWith('cannot keep every file open'));
+    await collector.collect();
+    expect(unkeptLines()).toEqual([]);
+    unkept = 7;
+    await collector.collect();
+    expect(unkeptLines()).toHaveLength(1);
+    expect(unkeptLines()[0]).toMatchObject({ unkept: 7 });
+    expect(String(unkeptLines()[0]!.msg)).toMatch(/collection\.maxOpenFiles/);
+    clock.ms += 60_000;
+    await collector.collect();
+    expect(unkeptLines()).toHaveLength(1);
+    clock.ms += 5 * 60_000;
+    await collector.collect();
+    expect(unkeptLines()).toHaveLength(2);
+  });
 });
