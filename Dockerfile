@@ -29,5 +29,9 @@ COPY config/podpulse.yaml /etc/podpulse/podpulse.yaml
 # read-only (see docker-compose.yml and deploy/kubernetes/daemonset.yaml). Their health probes use
 # bash's /dev/tcp, which the bookworm base image has.
 USER 0
-# The same entry as `npm start` (node dist/src/main.js --config …), without the build check.
-CMD ["node", "dist/src/main.js", "--config", "/etc/podpulse/podpulse.yaml"]
+# The same entry as `npm start` (node --max-semi-space-size=4 dist/src/main.js --config …), without the
+# build check. A young generation of 2 × 4 MiB instead of V8's 2 × 16 MiB: measured 2026-12-04 with
+# 100 pods on containerd (3 interleaved runs each, heap capped at 256 MiB as in the DaemonSet), RSS
+# 134-142 against 171-199 MiB, CPU 5.8 against 5.5 % of a core on average (within run-to-run noise).
+# --optimize-for-size was dropped: RSS 113 MiB but twice the CPU.
+CMD ["node", "--max-semi-space-size=4", "dist/src/main.js", "--config", "/etc/podpulse/podpulse.yaml"]

@@ -135,7 +135,7 @@ function header(args: BenchArgs, m: BenchJson['machine'], mode: string, note: st
     `method:  per stage ${args.warmup} warm-up + ${args.cycles} measured cycles, back to back (1 ms apart), each N in a fresh worker process;`,
     `         CPU = process.cpuUsage() user+system of the worker (all threads: JS, GC, libuv); µs per container = CPU per cycle ÷ N.`,
     `         READ = CycleReader.collect() (cgroup files + /proc/<pid>/net/dev + samples); FULL = MetricsPipeline.collectNow() with the real`,
-    `         catalog, OtlpDelivery, and an exporter that encodes the OTLP protobuf request and gzips it (the agent's default compression).`,
+    `         catalog, OtlpDelivery encoding the OTLP request (podpulse's RequestEncoder), and an exporter that gzips it as grpc-js does (the agent's default compression).`,
     `         C floor = bench/c-floor/floor.c (cc -O2, compiled by this run) doing open+read+close of the very files READ opened, same cycles.`,
   ].join('\n');
 }

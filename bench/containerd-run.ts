@@ -11,7 +11,8 @@ import { startOtlpCounter, type OtlpCounter } from './soak/otlp-counter.js';
 /**
  * `npm run bench -- --runtime containerd --pods 100`: the real agent (dist/src/main.js, default
  * config apart from the endpoints and the interval) on a private containerd from the test harness,
- * with `pods` kubelet-like pods (one busybox `sleep infinity` each), exporting over real OTLP/gRPC to
+ * with `pods` kubelet-like pods (one busybox `sleep infinity` each), node's flags as in `npm start`,
+ * exporting over real OTLP/gRPC to
  * a counting receiver on 127.0.0.1. Once the agent reports every container, its CPU (all threads,
  * from /proc/<pid>/stat) is measured over a window. Teardown removes the pods, stops the agent and
  * the receiver, and stops the runtime with stop-runtime.sh, which fails when anything of it is left.
@@ -35,6 +36,20 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** Every cgroup hierarchy of this host (v1 controllers and cgroup2) with the cgroup its mount shows. */
 function cgroupMounts(): { mountPoint: string; root: string }[] {
   return parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8')).map((m) => ({ mountPoint: m.mountPoint, root: m.root }));
+}
+
+/**
+ * node's own flags in `npm start` (V8 heap sizing; the image's CMD has the same, test/pipeline/dockerfile.test.ts):
+ * the bench runs the agent as users do.
+ */
+export function npmStartNodeFlags(repoRoot: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  for (const step of (pkg.scripts?.start ?? '').split('&&')) {
+    const words = step.trim().replace(/^exec\s+/, '').split(/\s+/);
+    const script = words.findIndex((w, i) => i > 0 && !w.startsWith('--'));
+    if (words[0] === 'node' && words[script]?.startsWith('dist/')) return words.slice(1, script);
+  }
+  return [];
 }
 
 /** Pod cgroups (absolute cgroup paths) that still exist in some hierarchy. */
@@ -83,8 +98,14 @@ export class ContainerdRun {
       `${intervalSec * 1000}ms`,
       '--export-otlp-endpoint',
       this.#receiver.url,
-    ], this.opts.cpuProfDir ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', this.opts.cpuProfDir, '--cpu-prof-name', AGENT_PROFILE] } : {});
+    ], {
+      nodeArgs: [
+        ...npmStartNodeFlags(repoRoot),
+        ...(this.opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', this.opts.cpuProfDir, '--cpu-prof-name', AGENT_PROFILE] : []),
+      ],
+    });
     const agent = this.#agent;
+    log(`agent node flags: ${npmStartNodeFlags(repoRoot).join(' ') || 'none'} (as npm start)`);
     const counts = this.#receiver.counts;
     log(`agent pid ${agent.pid}; waiting until it reports ${pods} containers`);
     const deadline = Date.now() + 120_000 + 3 * intervalSec * 1000;

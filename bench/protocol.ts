@@ -49,9 +49,9 @@ export interface CycleSamples {
 export interface FullSamples extends CycleSamples {
   /** Part of cpuUs spent inside CycleReader.collect (the read). */
   readCpuUs: number[];
-  /** Part of cpuUs spent in ProtobufMetricsSerializer.serializeRequest. */
+  /** Part of cpuUs spent in the agent's OTLP request encoder (RequestEncoder.plan and encodeSlice). */
   encodeCpuUs: number[];
-  /** Part of cpuUs spent gzipping the request (0 when export.otlp.compression is none). */
+  /** Part of cpuUs spent gzipping the request, asynchronously as grpc-js does (0 when export.otlp.compression is none). */
   gzipCpuUs: number[];
 }
 

@@ -21,6 +21,7 @@ export const SYSTEM_TEST_FILES: readonly string[] = [
   'test/e2e/process-metrics.test.ts',
   'test/e2e/cri-hang-containerd.test.ts',
   'test/e2e/lifecycle.test.ts',
+  'test/e2e/discovery-schedule.test.ts',
   'test/e2e/prometheus-live.test.ts',
   // The operator commands (ps, explain, stats, top in tmux, machine) on the real containerd.
   'test/e2e/operator-tools.test.ts',

@@ -98,7 +98,12 @@ export class CgroupDir {
 
 /** Number of distinct pids in cgroup.procs (v1 does not promise the list is free of duplicates). */
 export function countProcs(text: string): number {
-  return parsePidList(text, 'cgroup.procs').length;
+  return procsOf(text).length;
+}
+
+/** The distinct pids of cgroup.procs in file order: the count is their number. */
+export function procsOf(text: string): number[] {
+  return parsePidList(text, 'cgroup.procs');
 }
 
 /** Drops `obj`'s undefined properties in place; undefined when nothing is left (absent is not zero). */

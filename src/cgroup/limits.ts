@@ -56,4 +56,9 @@ export interface CgroupRead {
   stats: CgroupStats;
   limits: CgroupLimits;
   failures: FileFailure[];
+  /**
+   * The cgroup.procs behind stats.processes: its path and distinct pids in file order, for readers
+   * of the same cycle that need the list (one read of the file per cgroup per cycle).
+   */
+  procs?: { file: string; pids: readonly number[] };
 }

@@ -12,6 +12,8 @@ import { deviceNames } from '../procfs/diskstats.js';
 import { isIgnoredInterface } from '../procfs/net-dev.js';
 import { ProcFs, readDiskstats, readNetDev } from '../procfs/proc-fs.js';
 import { readBootTime } from '../procfs/boot-time.js';
+import { readPidStat } from '../procfs/proc-fs.js';
+import type { PidStat } from '../procfs/pid-stat.js';
 import { OomCounts } from './oom-counts.js';
 import { MonotonicCounters } from './monotonic-counters.js';
 import { USER_HZ, busiest, readCgroupProcesses, readProcessSample, type ProcessSample } from './processes.js';
@@ -43,9 +45,17 @@ export interface CycleReaderDeps {
   processLimits?: ProcessReadLimits;
   /** Host filesystems reported on "/" at most; default 1000. */
   maxRootFilesystems?: number;
+  /** Give the event loop a turn after this much reading; default YIELD_EVERY_MS (0: after every container). */
+  yieldEveryMs?: number;
 }
 
 export const DEFAULT_PROCESS_LIMITS: ProcessReadLimits = { maxPids: 1024, maxFds: 65_536 };
+
+/**
+ * A cycle gives the event loop a turn after this much synchronous reading: at N=1000 a whole cycle
+ * is some 300 ms of CPU, which would otherwise stall timers, gRPC and the health endpoint.
+ */
+export const YIELD_EVERY_MS = 5;
 
 /** One warning line per (source, code) this often: a broken file on every cgroup must not flood the log. */
 const WARN_EVERY_MS = 5 * 60_000;
@@ -56,6 +66,11 @@ const WARN_EVERY_MS = 5 * 60_000;
  * be read or parsed (or stat-ed, for the start time) loses only its own values, and is counted in
  * podpulse_source_errors_total{source,code} and logged (rate-limited); the rest of that target and
  * every other target are reported. Nothing here ever throws for one container's sake.
+ *
+ * The reads themselves are synchronous (see FileReader), but a cycle yields to the event loop
+ * between containers every YIELD_EVERY_MS. The cycle's timestamp (nowMs) is taken once before the
+ * first container, as when it ran in one go. Calls never overlap: a collect() made while one runs
+ * starts when that one has finished.
  */
 export class CycleReader implements SnapshotSource {
   #deps: CycleReaderDeps;
@@ -84,6 +99,10 @@ export class CycleReader implements SnapshotSource {
   #cycleFailures = 0;
   /** Per warning key: when it was last logged, and how many were held back since. */
   #warned = new Map<string, { atMs: number; suppressed: number }>();
+  /** /proc/<pid>/stat of this cycle: read once however many readers need it (null: the task is gone). */
+  #pidStats = new Map<number, PidStat | null>();
+  /** The cycle in progress (or the last one): the next collect() waits for it. */
+  #running: Promise<unknown> = Promise.resolve();
 
   constructor(deps: CycleReaderDeps) {
     this.#deps = deps;
@@ -108,9 +127,22 @@ export class CycleReader implements SnapshotSource {
     });
     this.#processes = new ProcessReader(this.#proc, deps.reader, deps.layout, deps.processLimits ?? DEFAULT_PROCESS_LIMITS);
     this.#rootDisk = new RootDiskReader({ proc: this.#proc, rootfsRoot: deps.roots.rootfsRoot, reader: deps.reader, maxFilesystems: deps.maxRootFilesystems ?? 1000 });
+    // The per-task files read every cycle may stay open too, under the reader's keep-open bound.
+    deps.reader.keepPidFilesUnder(deps.roots.procRoot);
   }
 
-  async collect(): Promise<Snapshot> {
+  collect(): Promise<Snapshot> {
+    // One cycle at a time: the reads yield to the event loop, and a second cycle interleaved with
+    // the first would share its per-cycle state (and the reader's kept descriptors).
+    const next = this.#running.then(
+      () => this.#collect(),
+      () => this.#collect(),
+    );
+    this.#running = next.catch(() => undefined);
+    return next;
+  }
+
+  async #collect(): Promise<Snapshot> {
     const started = performance.now();
     const { stats } = this.#deps;
     this.#refreshSlowFacts();
@@ -129,7 +161,14 @@ export class CycleReader implements SnapshotSource {
     const optIn = this.#optInFacts.files();
     if (optIn !== undefined) readOpts.optIn = optIn;
     this.#pidSources.beginCycle();
+    this.#pidStats.clear();
+    const yieldEveryMs = this.#deps.yieldEveryMs ?? YIELD_EVERY_MS;
+    let sliceStart = performance.now();
     for (const t of targets) {
+      if (performance.now() - sliceStart >= yieldEveryMs) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
       if (t.cgroupless) {
         // After the live cgroups: a raw target may still read the dead container's cgroup this cycle.
         exited.push(t);
@@ -159,11 +198,14 @@ export class CycleReader implements SnapshotSource {
     for (const path of this.#startTimes.keys()) if (!livePaths.has(path)) this.#startTimes.delete(path);
     for (const path of this.#cpuBefore.keys()) if (!livePaths.has(path)) this.#cpuBefore.delete(path);
     for (const path of this.#limits.keys()) if (!livePaths.has(path)) this.#limits.delete(path);
+    this.#processes.retain((path) => livePaths.has(path));
+    this.#pidStats.clear();
     this.#pidSources.endCycle(livePaths);
     this.#ioCounters.endCycle();
     this.#loads.endCycle();
     for (const key of this.#identities.keys()) if (!liveIdentities.has(key)) this.#identities.delete(key);
     this.#deps.reader.sweep();
+    this.#warnUnkept();
     const seconds = (performance.now() - started) / 1000;
     stats.recordCycle(seconds, containers.length);
     const topology = this.#optInFacts.topology;
@@ -209,7 +251,7 @@ export class CycleReader implements SnapshotSource {
     if (perProcess.sched) sample.sched = perProcess.sched;
     if (perProcess.referencedBytes !== undefined) sample.referencedBytes = perProcess.referencedBytes;
     if (t.fs) sample.fs = t.fs;
-    if (this.#plan.processes || this.#plan.taskStates) this.#process(t, sample, nowMs);
+    if (this.#plan.processes || this.#plan.taskStates) this.#process(t, sample, nowMs, read.procs);
     if (t.k8s) sample.k8s = t.k8s;
     this.#cpuRate(t.cgroupPath, cgroup.cpu?.usageSeconds, nowMs, sample);
     if (t.restartCount !== undefined) sample.restartCount = t.restartCount;
@@ -347,7 +389,7 @@ export class CycleReader implements SnapshotSource {
   #perProcessSamples(cgroupPath: string): ProcessSample[] | undefined {
     try {
       const read = readCgroupProcesses(this.#deps.layout, cgroupPath, this.#deps.reader, (pid) =>
-        readProcessSample(this.#proc, pid, this.#deps.reader, { userHz: USER_HZ }),
+        readProcessSample(this.#proc, pid, this.#deps.reader, { userHz: USER_HZ, stat: (p) => this.#pidStat(p) }),
       );
       for (const f of read.failures) this.#sourceError('proc', f.path, f.error);
       if (read.truncated) this.#warn('processes', `cgroup ${cgroupPath} has more than 1024 processes; per_process reads the first 1024`);
@@ -362,7 +404,7 @@ export class CycleReader implements SnapshotSource {
    * The cgroup's processes and tasks (kinds "process", "cpuLoad"). The load averages advance only on
    * a cycle whose task states were read in full; a failed read keeps the previous state.
    */
-  #process(t: Target, sample: ContainerSample, nowMs: number): void {
+  #process(t: Target, sample: ContainerSample, nowMs: number, procs: CgroupRead['procs']): void {
     const { stats } = this.#deps;
     const wants = {
       fds: this.#plan.processes,
@@ -370,7 +412,12 @@ export class CycleReader implements SnapshotSource {
       taskCount: this.#plan.processes && sample.cgroup?.pids?.current === undefined,
       taskStates: this.#plan.taskStates,
     };
-    const r = this.#processes.read(t.cgroupPath, t.netPid, wants);
+    const r = this.#processes.read(t.cgroupPath, t.netPid, wants, {
+      ...(procs !== undefined ? { procs } : {}),
+      pidStat: (pid) => this.#pidStat(pid),
+      nowMs,
+      limitsRefreshMs: this.#deps.limitsRefreshMs ?? 60_000,
+    });
     for (const f of r.failures) this.#sourceError('proc', f.what, f.error);
     stats.countReadsSkipped('pids_cap', r.cuts.pids);
     stats.countReadsSkipped('tasks_cap', r.cuts.tasks);
@@ -402,6 +449,38 @@ export class CycleReader implements SnapshotSource {
     this.#deps.stats.countReadsSkipped('filesystems_cap', r.cut);
     if (r.cut > 0) this.#warn('proc\u0000filesystems_cap', `more host filesystems than collection.maxRootFilesystems; ${r.cut} left out of the "/" series`);
     return r;
+  }
+
+  /**
+   * /proc/<pid>/stat, once per cycle per pid (per_process and the task states both need it). A gone
+   * task is remembered as such; any other failure is not, so each reader reports its own as before.
+   */
+  #pidStat(pid: number): PidStat {
+    const known = this.#pidStats.get(pid);
+    if (known === null) throw new GoneError(this.#proc.path(pid, 'stat'));
+    if (known !== undefined) return known;
+    try {
+      const s = readPidStat(this.#proc, pid, this.#deps.reader);
+      this.#pidStats.set(pid, s);
+      return s;
+    } catch (err) {
+      if (err instanceof GoneError) this.#pidStats.set(pid, null);
+      throw err;
+    }
+  }
+
+  /** Says (rate-limited) when the keep-open bound made the last cycle open and close files it re-reads every cycle. */
+  #warnUnkept(): void {
+    const { reader } = this.#deps;
+    const unkept = reader.unkeptLastCycle;
+    if (unkept === 0) return;
+    this.#warn(
+      'reader\u0000unkept',
+      `cannot keep every file open: ${unkept} files were opened and closed this cycle (about three times the CPU of a re-read) ` +
+        `because ${reader.keptOpen} are kept open already, the bound (collection.maxOpenFiles, lowered to the agent's RLIMIT_NOFILE soft limit minus a reserve) being ${reader.maxOpen}; ` +
+        `raise both to keep them all`,
+      { unkept, keptOpen: reader.keptOpen, maxOpenFiles: reader.maxOpen },
+    );
   }
 
   #sourceError(source: string, what: string, err: unknown): void {

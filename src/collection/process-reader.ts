@@ -8,6 +8,7 @@ import { countFds } from '../procfs/fd-dir.js';
 import { parseMaxOpenFiles } from '../procfs/limits.js';
 import { parsePidList } from '../procfs/pid-list.js';
 import { readPidStat, type ProcFs } from '../procfs/proc-fs.js';
+import type { PidStat } from '../procfs/pid-stat.js';
 import { noTasks, taskStateOf, type TaskStates } from '../procfs/task-state.js';
 import type { ProcessStatsSample } from './sample.js';
 
@@ -42,6 +43,21 @@ export interface ProcessCuts {
   fdForbidden: number;
 }
 
+/** What the caller already read this cycle, and the clock for the cached limits. */
+export interface ProcessReadContext {
+  /**
+   * The cgroup's cgroup.procs as its cgroup read parsed it (file: its path): used instead of a
+   * second read when it is the very file this reader would read.
+   */
+  procs?: { file: string; pids: readonly number[] };
+  /** /proc/<pid>/stat through the cycle's shared cache (throws GoneError when the task is gone); default: a read. */
+  pidStat?: (pid: number) => PidStat;
+  /** now() of this cycle; with it, the root's open-files limit is re-read only every limitsRefreshMs. */
+  nowMs?: number;
+  /** How long a root process's limit is reused (default 60 s); a clock that went back re-reads it. */
+  limitsRefreshMs?: number;
+}
+
 export interface ProcessRead {
   sample: ProcessStatsSample;
   /** Failures other than a process exiting; each lost only the values it would have given. */
@@ -65,6 +81,8 @@ export class ProcessReader {
   #reader: FileReader;
   #layout: CgroupLayout;
   #limits: ProcessReadLimits;
+  /** Per cgroup: its root process's open-files limit, which rarely changes, and when it was read. */
+  #ulimits = new Map<string, { pid: number; soft: number | undefined; atMs: number }>();
 
   constructor(proc: ProcFs, reader: FileReader, layout: CgroupLayout, limits: ProcessReadLimits) {
     this.#proc = proc;
@@ -77,7 +95,7 @@ export class ProcessReader {
    * @param rootPid the container's root process when discovery knows it (the sandbox pid, 1 for "/");
    *   otherwise the process of cgroup.procs whose parent is outside the cgroup.
    */
-  read(cgroupPath: string, rootPid: number | undefined, wants: ProcessWants): ProcessRead {
+  read(cgroupPath: string, rootPid: number | undefined, wants: ProcessWants, ctx: ProcessReadContext = {}): ProcessRead {
     const out: ProcessRead = { sample: {}, failures: [], cuts: { pids: 0, tasks: 0, fdLists: 0, fdForbidden: 0 } };
     const dir = this.#dir(cgroupPath);
     if (dir === undefined) return out;
@@ -85,8 +103,9 @@ export class ProcessReader {
       out.failures.push({ what, error });
     };
     // A cgroup removed since its cgroup files were read: its lists are gone, and so are its values.
-    const list = (file: string): number[] | undefined => {
+    const list = (file: string): readonly number[] | undefined => {
       const path = join(dir, file);
+      if (ctx.procs !== undefined && ctx.procs.file === path) return ctx.procs.pids;
       try {
         return parsePidList(this.#reader.read(path), path);
       } catch (err) {
@@ -94,14 +113,15 @@ export class ProcessReader {
         return undefined;
       }
     };
+    const readStat = ctx.pidStat ?? ((pid: number) => readPidStat(this.#proc, pid, this.#reader));
 
-    const stats = new Map<number, { state: string; ppid: number } | null>();
-    const stat = (pid: number): { state: string; ppid: number } | null | 'failed' => {
+    // Each pid's stat once per read (a failed one is tried, and reported, again where it is needed again).
+    const stats = new Map<number, PidStat | null>();
+    const stat = (pid: number): PidStat | null | 'failed' => {
       const known = stats.get(pid);
       if (known !== undefined) return known;
       try {
-        const s = readPidStat(this.#proc, pid, this.#reader);
-        const v = { state: s.state, ppid: s.ppid };
+        const v = readStat(pid);
         stats.set(pid, v);
         return v;
       } catch (err) {
@@ -131,13 +151,18 @@ export class ProcessReader {
         if (wants.fds) this.#fds(pids, out, fail);
         if (wants.ulimits) {
           const root = rootPid ?? this.#rootOf(pids, stat);
-          if (root !== undefined) this.#ulimit(root, out, fail);
+          if (root !== undefined) this.#ulimit(cgroupPath, root, ctx, out, fail);
         }
       }
     } else if (wants.ulimits && rootPid !== undefined) {
-      this.#ulimit(rootPid, out, fail);
+      this.#ulimit(cgroupPath, rootPid, ctx, out, fail);
     }
     return out;
+  }
+
+  /** Forgets the cached limits of cgroups no longer read. */
+  retain(keep: (cgroupPath: string) => boolean): void {
+    for (const path of this.#ulimits.keys()) if (!keep(path)) this.#ulimits.delete(path);
   }
 
   /** v2: the unified dir; v1/hybrid: the cpu hierarchy, where cAdvisor reads cgroup.procs, else any mounted one. */
@@ -147,7 +172,7 @@ export class ProcessReader {
     return mount === undefined ? undefined : cgroupDirOf(mount, cgroupPath);
   }
 
-  #taskStates(tids: readonly number[], stat: (pid: number) => { state: string } | null | 'failed', cuts: ProcessCuts): TaskStates | undefined {
+  #taskStates(tids: readonly number[], stat: (pid: number) => PidStat | null | 'failed', cuts: ProcessCuts): TaskStates | undefined {
     const states = noTasks();
     const n = Math.min(tids.length, this.#limits.maxPids);
     cuts.tasks += tids.length - n;
@@ -203,7 +228,7 @@ export class ProcessReader {
   }
 
   /** The process whose parent is outside the cgroup, lowest pid first (usually the first one looked at). */
-  #rootOf(pids: readonly number[], stat: (pid: number) => { ppid: number } | null | 'failed'): number | undefined {
+  #rootOf(pids: readonly number[], stat: (pid: number) => PidStat | null | 'failed'): number | undefined {
     const members = new Set(pids);
     const sorted = [...pids].sort((a, b) => a - b);
     const n = Math.min(sorted.length, this.#limits.maxPids);
@@ -215,11 +240,27 @@ export class ProcessReader {
     return undefined;
   }
 
-  #ulimit(pid: number, out: ProcessRead, fail: (what: string, error: unknown) => void): void {
+  /**
+   * The root process's soft open-files limit: read on the cgroup's first read, when its root process
+   * changed, and every limitsRefreshMs (like the cgroup's own limits; prlimit on a running process
+   * is rare). A failed or vanished read is not kept.
+   */
+  #ulimit(cgroupPath: string, pid: number, ctx: ProcessReadContext, out: ProcessRead, fail: (what: string, error: unknown) => void): void {
+    const { nowMs } = ctx;
+    const cached = this.#ulimits.get(cgroupPath);
+    if (nowMs !== undefined && cached !== undefined && cached.pid === pid) {
+      const age = nowMs - cached.atMs;
+      if (age >= 0 && age < (ctx.limitsRefreshMs ?? 60_000)) {
+        if (cached.soft !== undefined) out.sample.maxOpenFilesSoft = cached.soft;
+        return;
+      }
+    }
+    this.#ulimits.delete(cgroupPath);
     const path = this.#proc.path(pid, 'limits');
     try {
-      const limit = parseMaxOpenFiles(this.#reader.read(path), path);
-      if (limit !== undefined) out.sample.maxOpenFilesSoft = limit.soft;
+      const soft = parseMaxOpenFiles(this.#reader.read(path), path)?.soft;
+      if (soft !== undefined) out.sample.maxOpenFilesSoft = soft;
+      if (nowMs !== undefined) this.#ulimits.set(cgroupPath, { pid, soft, atMs: nowMs });
     } catch (err) {
       if (!(err instanceof GoneError)) fail(path, err);
     }

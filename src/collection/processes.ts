@@ -5,6 +5,7 @@ import type { FileReader } from '../fs/file-reader.js';
 import { readPidCmdline } from '../procfs/pid-cmdline.js';
 import { readPidStatus } from '../procfs/pid-status.js';
 import { readPidStat, type ProcFs } from '../procfs/proc-fs.js';
+import type { PidStat } from '../procfs/pid-stat.js';
 
 /** One process of a container as the per_process metric group reports it (base units). */
 export interface ProcessSample {
@@ -39,6 +40,8 @@ export const MAX_PIDS_READ = 1024;
 export interface ProcessReadOptions {
   /** USER_HZ (sysconf(_SC_CLK_TCK)); 100 on every mainstream Linux build. */
   userHz: number;
+  /** /proc/<pid>/stat through a cache of the cycle; default: a read. */
+  stat?: (pid: number) => PidStat;
 }
 
 export interface ProcessRead<T> {
@@ -51,7 +54,7 @@ export interface ProcessRead<T> {
 
 /** /proc/<pid>/stat and status of one process; GoneError when it exited. */
 export function readProcessSample(proc: ProcFs, pid: number, reader: FileReader, opts: ProcessReadOptions): ProcessSample {
-  const stat = readPidStat(proc, pid, reader);
+  const stat = opts.stat ? opts.stat(pid) : readPidStat(proc, pid, reader);
   const status = readPidStatus(proc, pid, reader);
   const out: ProcessSample = { pid, comm: stat.comm, cpuSeconds: (stat.utimeTicks + stat.stimeTicks) / opts.userHz, threads: status.threads };
   if (status.rssBytes !== undefined) out.rssBytes = status.rssBytes;

@@ -7,10 +7,11 @@ import { runtimeKind, type RuntimeKind } from '../runtime/kind.js';
 import type { Container, ContainerStatsSample, Pod, RuntimeVersion } from '../runtime/types.js';
 import { forEachBounded, within } from './bounded.js';
 import { cgroupPathFromSpec, parentOf } from './cgroups-path.js';
-import { walkRawCgroups, type RawWalkOptions, type RawWalkResult } from './raw-cgroups.js';
+import { rawTreeChanged, walkRawCgroups, type RawWalkOptions, type RawWalkResult } from './raw-cgroups.js';
 import type { ContainerLabel } from './container-labels.js';
 import { joinTargets, OOM_KILLED, type ContainerEntry, type PodEntry } from './runtime-targets.js';
 import { criErrorCode, WarnLimiter } from './source-errors.js';
+import { StableTargets } from './stable-targets.js';
 import type { TargetList, TargetProvider, FsUsageSample } from './target.js';
 import type { SelfStats } from '../telemetry/self-stats.js';
 
@@ -44,6 +45,12 @@ export interface InventoryOptions {
   listWaitMs?: number;
   /** The most list() ever waits for discovery, ms. Default 1000. */
   listMaxWaitMs?: number;
+  /**
+   * The same for the very first list(), ms. Default 5000: at start-up every container needs its status
+   * call, and a cgroup reported before its labels arrive becomes a raw-identity series that ends a
+   * cycle later (and that the SDK keeps carrying). Still only while the runtime keeps answering.
+   */
+  firstListMaxWaitMs?: number;
   /** Runtime labels every identity carries as container_label_* (metrics.containerLabels). Default none. */
   containerLabels?: readonly ContainerLabel[];
 }
@@ -68,6 +75,12 @@ const STATUS_RETRY_MS = 5_000;
 const STATUS_RETRY_MAX_MS = 60_000;
 /** Longest synchronous stretch of the raw cgroup walk before it lets the event loop turn. */
 const WALK_SLICE_MS = 5;
+/**
+ * The raw cgroup tree is read again in full at least this often even when nothing looked changed:
+ * the backstop for what the per-cycle check (rawTreeChanged) cannot see, a cgroup removed and another
+ * made under the same parent within one interval. cAdvisor re-lists its cgroups once a minute too.
+ */
+const FULL_WALK_MS = 60_000;
 
 /**
  * Pods and containers from the runtime's CRI API, joined with the raw cgroup walk (joinTargets in
@@ -115,6 +128,14 @@ export class CriInventory implements TargetProvider {
   #fsJob: Promise<void> | undefined;
   #walking: Promise<void> | undefined;
   #walk: RawWalkResult | undefined;
+  /** this.#now() when the last full walk started. */
+  #walkedAt = -Infinity;
+  /** The runtime listed a pod or container that was not there before, or dropped one: walk again. */
+  #walkWanted = false;
+  #listedIds: Record<'pod' | 'container', ReadonlySet<string>> = { pod: new Set(), container: new Set() };
+  #stable = new StableTargets();
+  #listed = false;
+  #firstListMaxWaitMs: number;
   #closed = false;
 
   constructor(opts: InventoryOptions) {
@@ -124,6 +145,7 @@ export class CriInventory implements TargetProvider {
     this.#refreshTimeoutMs = opts.refreshTimeoutMs ?? 15_000;
     this.#listWaitMs = opts.listWaitMs ?? 200;
     this.#listMaxWaitMs = Math.max(this.#listWaitMs, opts.listMaxWaitMs ?? 1000);
+    this.#firstListMaxWaitMs = Math.max(this.#listMaxWaitMs, opts.firstListMaxWaitMs ?? 5000);
     this.#warn = new WarnLimiter(opts.log, WARN_EVERY_MS, this.#now);
   }
 
@@ -143,19 +165,21 @@ export class CriInventory implements TargetProvider {
       const walk = this.#startWalk();
       // The very first walk has nothing older to answer with; it is bounded by maxCgroups and yields.
       if (!this.#walk) await walk;
-      await this.#whileProgressing(Promise.all([refresh, walk]), started);
+      const maxWaitMs = this.#listed ? this.#listMaxWaitMs : this.#firstListMaxWaitMs;
+      this.#listed = true;
+      await this.#whileProgressing(Promise.all([refresh, walk]), started, maxWaitMs);
     }
     return this.#targets();
   }
 
-  /** Waits for `done` while answers keep coming (idle < listWaitMs), never past listMaxWaitMs. */
-  async #whileProgressing(done: Promise<unknown>, started: number): Promise<void> {
+  /** Waits for `done` while answers keep coming (idle < listWaitMs), never past maxWaitMs. */
+  async #whileProgressing(done: Promise<unknown>, started: number, maxWaitMs: number): Promise<void> {
     let finished = false;
     void done.then(() => (finished = true));
     while (!finished) {
       const now = performance.now();
       const idleLeft = this.#listWaitMs - (now - Math.max(this.#progressAt, started));
-      const left = Math.min(idleLeft, this.#listMaxWaitMs - (now - started));
+      const left = Math.min(idleLeft, maxWaitMs - (now - started));
       if (left <= 0) return;
       await within(done, left);
     }
@@ -171,6 +195,8 @@ export class CriInventory implements TargetProvider {
    */
   async refreshNow(): Promise<void> {
     if (this.#closed) return;
+    this.#walkWanted = true;
+    await this.#walking; // one started before may have found nothing to do
     await Promise.all([this.#startRefresh(), this.#startWalk()]);
     await this.#fsJob;
   }
@@ -184,25 +210,38 @@ export class CriInventory implements TargetProvider {
   }
 
   #targets(): TargetList {
-    return joinTargets(
+    const joined = joinTargets(
       this.#walk ?? { paths: ['/'], truncated: false },
       { pods: this.#pods, containers: this.#containers, fs: this.#fs, ...(this.#kind ? { runtime: this.#kind } : {}) },
       { labels: this.#opts.containerLabels ?? [] },
     );
+    return { targets: this.#stable.keep(joined.targets), truncated: joined.truncated };
   }
 
-  /** The raw walk in progress, or a new one; pod cgroups the runtime named are walked first. */
+  /**
+   * The raw walk in progress, or a new one when one is due: the first, one asked for (refreshNow, a
+   * changed CRI list), every FULL_WALK_MS, or when a directory the last walk read has since gained or
+   * lost a subdirectory (one stat each, rawTreeChanged). So a new cgroup is seen at the next cycle,
+   * at the latest FULL_WALK_MS later when its parent's subdirectory count did not change. Pod
+   * cgroups the runtime named are walked first.
+   */
   #startWalk(): Promise<void> {
     if (this.#walking) return this.#walking;
-    const first = new Set<string>();
-    for (const { cgroupPath } of this.#pods.values()) if (cgroupPath) first.add(parentOf(cgroupPath));
     const { layout, raw, stats, log } = this.#opts;
-    this.#walking = walkRawCgroups(layout, raw, { first: [...first], sliceMs: WALK_SLICE_MS })
-      .then((r) => {
-        this.#progress();
-        this.#walk = r;
-        if (r.truncated) stats.recordDiscoveryTruncation();
-      })
+    const last = this.#walk;
+    this.#walking = (async () => {
+      const due = last === undefined || this.#walkWanted || this.#now() - this.#walkedAt >= FULL_WALK_MS || this.#now() < this.#walkedAt;
+      if (!due && !(await rawTreeChanged(last, WALK_SLICE_MS))) return;
+      // Cleared before the walk: a change the runtime reports meanwhile asks for the next one.
+      this.#walkWanted = false;
+      this.#walkedAt = this.#now();
+      const first = new Set<string>();
+      for (const { cgroupPath } of this.#pods.values()) if (cgroupPath) first.add(parentOf(cgroupPath));
+      const r = await walkRawCgroups(layout, raw, { first: [...first], sliceMs: WALK_SLICE_MS });
+      this.#progress();
+      this.#walk = r;
+      if (r.truncated) stats.recordDiscoveryTruncation();
+    })()
       .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'raw cgroup walk failed; keeping the previous one'))
       .finally(() => {
         this.#walking = undefined;
@@ -331,6 +370,7 @@ export class CriInventory implements TargetProvider {
 
   async #syncPods(runtime: ContainerRuntime, pods: Pod[], round: Round): Promise<void> {
     const listed = new Set(pods.map((p) => p.id));
+    this.#noteChange('pod', listed);
     for (const id of this.#pods.keys()) if (!listed.has(id)) this.#pods.delete(id);
     this.#forgetRetries('pod', listed);
     const todo = pods.filter((p) => this.#pods.get(p.id)?.pod.state !== p.state && this.#mayRetry('pod', p.id));
@@ -358,6 +398,7 @@ export class CriInventory implements TargetProvider {
 
   async #syncContainers(runtime: ContainerRuntime, containers: Container[], round: Round): Promise<void> {
     const listed = new Set(containers.map((c) => c.id));
+    this.#noteChange('container', listed);
     for (const id of this.#containers.keys()) if (!listed.has(id)) this.#containers.delete(id);
     const todo: Container[] = [];
     for (const c of containers) {
@@ -418,6 +459,22 @@ export class CriInventory implements TargetProvider {
         capacity.set(layer.mountpoint, fsInfo);
       }
       this.#fs.set(s.id, { device: layer.mountpoint, usageBytes: layer.usedBytes, ...fsInfo });
+    }
+  }
+
+  /** A list that differs from the last one (an id added or gone) asks for a raw walk next cycle. */
+  #noteChange(kind: 'pod' | 'container', listed: ReadonlySet<string>): void {
+    const last = this.#listedIds[kind];
+    this.#listedIds[kind] = listed;
+    if (last.size !== listed.size) {
+      this.#walkWanted = true;
+      return;
+    }
+    for (const id of listed) {
+      if (!last.has(id)) {
+        this.#walkWanted = true;
+        return;
+      }
     }
   }
 

@@ -1,4 +1,4 @@
-import { existsSync, opendirSync, type Dir, type Dirent } from 'node:fs';
+import { existsSync, opendirSync, statSync, type Dir, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { CgroupLayout } from '../cgroup/layout.js';
@@ -27,6 +27,32 @@ export interface RawWalkResult {
   paths: string[];
   /** True when maxCgroups cut the walk short. */
   truncated: boolean;
+  /** What each directory the walk read (or tried to) looked like just before: see rawTreeChanged. */
+  stamps?: readonly DirStamp[];
+}
+
+/**
+ * A directory as the walk found it, taken before reading it. On cgroupfs (kernfs, v1 and v2 alike)
+ * a directory's link count is 2 + its subdirectories, refreshed at every stat, so a cgroup created
+ * or removed below it changes `nlink`; a directory removed and made again under the same name gets
+ * a new inode. ino 0 and nlink 0: the directory did not exist (or could not be read).
+ */
+export interface DirStamp {
+  dir: string;
+  ino: number;
+  nlink: number;
+  /** Other filesystems (a test's temporary tree) may keep nlink at 1 but change mtime on mkdir/rmdir. */
+  mtimeMs: number;
+}
+
+function stampOf(dir: string): DirStamp {
+  try {
+    const st = statSync(dir, { throwIfNoEntry: false });
+    if (st) return { dir, ino: st.ino, nlink: st.nlink, mtimeMs: st.mtimeMs };
+  } catch {
+    // unreadable counts as absent, like a directory the walk cannot open
+  }
+  return { dir, ino: 0, nlink: 0, mtimeMs: 0 };
 }
 
 /**
@@ -64,7 +90,8 @@ export async function walkRawCgroups(layout: CgroupLayout, opts: RawWalkOptions,
   const root = walkRoot(layout);
   const paths: string[] = ['/'];
   const reported = new Set(paths);
-  if (root === undefined) return { paths, truncated: false };
+  if (root === undefined) return { paths, truncated: false, stamps: [] };
+  const stamps: DirStamp[] = [];
   const parents = opts.parents.length > 0 ? [...new Set(opts.parents.map(normalizeParent))] : ['/'];
   const expanded = new Set<string>();
   let sliceStart = performance.now();
@@ -92,9 +119,12 @@ export async function walkRawCgroups(layout: CgroupLayout, opts: RawWalkOptions,
       queue[head] = undefined as never; // let walked entries go: the queue can hold a whole flood
       if (d >= opts.maxDepth || expanded.has(path)) continue;
       expanded.add(path);
+      const abs = join(root, path);
+      // Before the read: a cgroup made while reading changes the stamp, and the next check sees it.
+      stamps.push(stampOf(abs));
       let dir: Dir;
       try {
-        dir = opendirSync(join(root, path));
+        dir = opendirSync(abs);
       } catch {
         continue; // removed while walking, or a parent that does not exist on this host
       }
@@ -126,7 +156,7 @@ export async function walkRawCgroups(layout: CgroupLayout, opts: RawWalkOptions,
     return true;
   };
 
-  for (const p of parents) if (!report(p)) return { paths, truncated };
+  for (const p of parents) if (!report(p)) return { paths, truncated, stamps };
   for (const seed of new Set(priority.first.map(normalizeParent))) {
     const parent = parents.find((p) => depthBelow(seed, p) !== undefined);
     if (parent === undefined) continue;
@@ -139,8 +169,35 @@ export async function walkRawCgroups(layout: CgroupLayout, opts: RawWalkOptions,
       const ancestor = `/${segments.slice(0, i).join('/')}`;
       if (depthBelow(ancestor, parent) !== undefined && ancestor !== parent) ok = report(ancestor);
     }
-    if (!ok || !(await walk(seed, depth))) return { paths, truncated };
+    if (!ok || !(await walk(seed, depth))) return { paths, truncated, stamps };
   }
-  for (const p of parents) if (!(await walk(p, 0))) return { paths, truncated };
-  return { paths, truncated };
+  for (const p of parents) if (!(await walk(p, 0))) return { paths, truncated, stamps };
+  return { paths, truncated, stamps };
+}
+
+/**
+ * Whether a walk would find anything different from `last`: one stat per directory it read, instead
+ * of reading them all again (a cgroup directory holds dozens of files besides its children). Stops at
+ * the first difference. Yields like the walk, after `sliceMs` or 512 stats. A walk without stamps
+ * counts as changed.
+ *
+ * Not inotify: cgroup v1 does not report a child cgroup's mkdir to a watch on its parent on every
+ * kernel, and a watch per cgroup is a descriptor per cgroup. What this cannot see: a subdirectory
+ * removed and another made under the same directory between two checks (same count); the periodic
+ * full walk (discovery/inventory.ts) bounds how long that goes unseen.
+ */
+export async function rawTreeChanged(last: RawWalkResult, sliceMs: number): Promise<boolean> {
+  if (!last.stamps) return true;
+  let sliceStart = performance.now();
+  let steps = 0;
+  for (const was of last.stamps) {
+    if (++steps > 512 || performance.now() - sliceStart >= sliceMs) {
+      await nextTurn();
+      sliceStart = performance.now();
+      steps = 0;
+    }
+    const now = stampOf(was.dir);
+    if (now.ino !== was.ino || now.nlink !== was.nlink || now.mtimeMs !== was.mtimeMs) return true;
+  }
+  return false;
 }

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync, statfsSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, statfsSync, type Stats } from 'node:fs';
 import { FileTooLargeError, GoneError, NotRegularFileError, ReadError, isGoneErrno } from '../errors.js';
 
 /**
@@ -11,11 +11,62 @@ const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTT
 /** Per-file bound: memory.stat, or usage_percpu of 1,000 CPUs, are tens of KiB. */
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 
+/**
+ * A kept descriptor's read that returns less than this (and less than asked) was the whole file.
+ * Kept files are seq_file-backed (cgroup files; /proc/<pid>/stat, status, schedstat): those show one
+ * record, returned whole, or pid lists, whose reads stop short of the end only when the next record
+ * does not fit the kernel's page-sized buffer, i.e. after more than a page minus a few bytes. So
+ * the read at EOF, which returns 0, can be left out (a third of a kept read's cost).
+ */
+const KEPT_SHORT_READ_IS_EOF = 2048;
+
 /** The reused buffer keeps at most this much between reads; a larger file's buffer is let go after it. */
 const RETAINED_BUFFER_BYTES = 64 * 1024;
 
 /** statfs f_type of cgroupfs (v1) and cgroup2: kernfs files whose fds may be kept and re-read. */
 const CGROUP_FS_TYPES = new Set([0x27e0eb, 0x63677270]);
+
+/** statfs f_type of procfs (PROC_SUPER_MAGIC). */
+const PROC_FS_TYPE = 0x9fa0;
+
+/**
+ * /proc/<pid>/ files read every cycle whose every read looks the task up again through the struct pid the open
+ * pinned (proc_single_show, proc_pid_limits): once that task is reaped, a read of the kept
+ * descriptor fails with ESRCH, and a later process that gets the same pid number has another
+ * struct pid, so a kept descriptor can never show it. Not net/* (bound to the network namespace at
+ * open: it keeps reading after the process exited), nor smaps_rollup (bound to the address space at
+ * open, which execve replaces). Not limits either: it is read once a minute, and a kept descriptor
+ * would hold a slot of the bound until the next sweep for nothing (proc_pid_limits is as safe).
+ */
+const PID_FILE = /^\d+\/(?:stat|status|schedstat)$/;
+
+/** Descriptors the kept ones always leave to everything else (sockets, gRPC, logs, per-cycle opens, fd listings). */
+export const KEEP_OPEN_RESERVE = 1024;
+
+/**
+ * The kept descriptors a soft RLIMIT_NOFILE leaves room for: the limit minus a reserve (a quarter
+ * of a small limit); undefined when the limit is unknown or unlimited (no bound from it).
+ */
+export function keepOpenRoom(softLimit: number | undefined): number | undefined {
+  if (softLimit === undefined || softLimit < 0) return undefined;
+  return Math.max(0, softLimit - Math.min(KEEP_OPEN_RESERVE, Math.ceil(softLimit / 4)));
+}
+
+/**
+ * This process's soft RLIMIT_NOFILE from /proc/self/limits (Node raises it to the hard limit at
+ * start); -1 for unlimited, undefined if unreadable. (procfs/limits.ts parses the same row for
+ * containers, but fs/ sits below procfs/: this reads just the one number it needs.)
+ */
+export function ownOpenFilesLimit(limitsFile = '/proc/self/limits'): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(limitsFile, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const soft = /^Max open files\s+(\d+|unlimited)\s/m.exec(text)?.[1];
+  return soft === undefined ? undefined : soft === 'unlimited' ? -1 : Number(soft);
+}
 
 export interface FileReaderOptions {
   /** Initial size of the reused buffer (default 16 KiB). */
@@ -27,8 +78,14 @@ export interface FileReaderOptions {
 export interface KeepOpenOptions {
   /** Directories under which files may stay open between reads; only cgroup filesystems qualify. */
   dirs: readonly string[];
-  /** Upper bound on kept descriptors; further files are opened and closed per read. */
+  /**
+   * Upper bound on kept descriptors (cgroup and /proc/<pid> files together); further files are
+   * opened and closed per read. Lowered to what this process's RLIMIT_NOFILE leaves room for
+   * (keepOpenRoom), unless `openFilesLimit` says otherwise.
+   */
   maxOpen: number;
+  /** The soft RLIMIT_NOFILE to respect; default this process's (/proc/self/limits). */
+  openFilesLimit?: number;
 }
 
 /**
@@ -45,19 +102,36 @@ export interface KeepOpenOptions {
  *
  * Optionally (keepOpenUnder) cgroup files stay open and are re-read from offset 0 each cycle: kernfs
  * regenerates their content on every read, and a read on a descriptor of a removed cgroup fails
- * with ENODEV, so nothing stale can come back. That saves the open and close of every file (about
+ * with ENODEV, so nothing stale can come back. A file is kept from its second cycle in a row on
+ * (between two sweeps), so files read now and then do not take the slots. That saves the open and close of every file (about
  * two thirds of a read). Only cgroup filesystems qualify: a regular file's descriptor would keep
  * showing a deleted file's old content, and a /proc/<pid>/net/dev descriptor would pin the
  * network namespace of an exited process. Call sweep() once per cycle to close what was not read.
+ *
+ * keepPidFilesUnder(procRoot) adds a few /proc/<pid>/ files (PID_FILE) under the same bound: their
+ * descriptors fail with ESRCH once the task is gone, and are then reopened by path like a removed
+ * cgroup's, so they give exactly what an open per read would.
  */
 export class FileReader {
   #buf: Buffer;
   #initialSize: number;
   #maxFileBytes: number;
   #keepDirs: string[] = [];
+  /** `<procRoot>/` when /proc/<pid> files may be kept. */
+  #procDir: string | undefined;
   #maxOpen = 0;
   #kept = new Map<string, number>();
   #used = new Set<string>();
+  /**
+   * Keepable files opened and closed since the last sweep, and those of the cycle before: a file is
+   * kept from its second cycle in a row on, so what is read once (limits, each minute; the first
+   * cycle's everything) never takes a slot that the files read every cycle need.
+   */
+  #seen = new Set<string>();
+  #seenBefore = new Set<string>();
+  /** Files read since the last sweep that would have been kept but for maxOpen. */
+  #unkept = 0;
+  #lastUnkept = 0;
 
   constructor(opts: FileReaderOptions = {}) {
     this.#initialSize = Math.max(1, opts.initialSize ?? 16 * 1024);
@@ -72,7 +146,8 @@ export class FileReader {
 
   /** Keeps files under these directories open between reads, where they are cgroup filesystems. */
   keepOpenUnder(opts: KeepOpenOptions): void {
-    this.#maxOpen = opts.maxOpen;
+    const room = keepOpenRoom('openFilesLimit' in opts ? opts.openFilesLimit : ownOpenFilesLimit());
+    this.#maxOpen = room === undefined ? opts.maxOpen : Math.min(opts.maxOpen, room);
     this.#keepDirs = opts.dirs
       .filter((dir) => {
         try {
@@ -84,9 +159,33 @@ export class FileReader {
       .map((dir) => (dir.endsWith('/') ? dir : dir + '/'));
   }
 
+  /**
+   * Also keeps PID_FILE files under procRoot open (same bound as keepOpenUnder's), where procRoot
+   * is a procfs mount.
+   */
+  keepPidFilesUnder(procRoot: string): void {
+    let isProc = false;
+    try {
+      isProc = Number(statfsSync(procRoot).type) === PROC_FS_TYPE;
+    } catch {
+      isProc = false;
+    }
+    this.#procDir = isProc ? (procRoot.endsWith('/') ? procRoot : procRoot + '/') : undefined;
+  }
+
   /** Descriptors currently kept open. */
   get keptOpen(): number {
     return this.#kept.size;
+  }
+
+  /** The bound on kept descriptors in force (0: none kept). */
+  get maxOpen(): number {
+    return this.#maxOpen;
+  }
+
+  /** Files read between the last two sweeps that were opened and closed because the bound was full. */
+  get unkeptLastCycle(): number {
+    return this.#lastUnkept;
   }
 
   /**
@@ -94,7 +193,7 @@ export class FileReader {
    * or FileTooLargeError as above, ReadError otherwise.
    */
   read(path: string): string {
-    if (this.#maxOpen > 0 && this.#keepDirs.some((d) => path.startsWith(d))) return this.#readKept(path);
+    if (this.#maxOpen > 0 && this.#keepable(path)) return this.#readKept(path);
     const fd = this.#open(path);
     try {
       return this.#readAll(fd, path);
@@ -121,6 +220,10 @@ export class FileReader {
       this.#kept.delete(path);
     }
     this.#used.clear();
+    this.#seenBefore = this.#seen;
+    this.#seen = new Set();
+    this.#lastUnkept = this.#unkept;
+    this.#unkept = 0;
   }
 
   /** Closes every kept descriptor. */
@@ -128,19 +231,28 @@ export class FileReader {
     for (const fd of this.#kept.values()) closeSync(fd);
     this.#kept.clear();
     this.#used.clear();
+    this.#seen.clear();
+    this.#seenBefore.clear();
+  }
+
+  #keepable(path: string): boolean {
+    for (const d of this.#keepDirs) if (path.startsWith(d)) return true;
+    const proc = this.#procDir;
+    return proc !== undefined && path.startsWith(proc) && PID_FILE.test(path.slice(proc.length));
   }
 
   #readKept(path: string): string {
     const kept = this.#kept.get(path);
     if (kept !== undefined) {
       try {
-        const text = this.#readAll(kept, path);
+        const text = this.#readAll(kept, path, KEPT_SHORT_READ_IS_EOF);
         this.#used.add(path);
         return text;
       } catch (err) {
         closeSync(kept);
         this.#kept.delete(path);
-        // ENODEV: this cgroup was removed; a new one may live at the same path now, so open afresh.
+        // ENODEV: this cgroup was removed; ESRCH: this task was reaped. A new cgroup, or a new process
+        // with the same pid, may live at the same path now: open afresh, as an open per read would.
         if (!(err instanceof GoneError)) throw err;
       }
     }
@@ -148,7 +260,11 @@ export class FileReader {
     let keep = false;
     try {
       const text = this.#readAll(fd, path);
-      keep = this.#kept.size < this.#maxOpen;
+      if (this.#seenBefore.has(path)) {
+        keep = this.#kept.size < this.#maxOpen;
+        if (!keep) this.#unkept++;
+      }
+      if (!keep) this.#seen.add(path);
       return text;
     } finally {
       if (keep) {
@@ -187,7 +303,8 @@ export class FileReader {
     return fd;
   }
 
-  #readAll(fd: number, path: string): string {
+  /** Until EOF; with `shortIsEof`, a first read shorter than that and than asked is taken as the whole file. */
+  #readAll(fd: number, path: string, shortIsEof = 0): string {
     // One byte past the bound tells "exactly maxFileBytes" from "more".
     const limit = this.#maxFileBytes + 1;
     let total = 0;
@@ -199,9 +316,11 @@ export class FileReader {
           this.#buf.copy(bigger, 0, 0, total);
           this.#buf = bigger;
         }
-        const n = readSync(fd, this.#buf, total, this.#buf.length - total, total);
+        const asked = this.#buf.length - total;
+        const n = readSync(fd, this.#buf, total, asked, total);
         if (n === 0) break;
         total += n;
+        if (total === n && n < shortIsEof && n < asked) break;
       }
       if (total > this.#maxFileBytes) throw new FileTooLargeError(path, this.#maxFileBytes);
       return this.#buf.toString('utf8', 0, total);

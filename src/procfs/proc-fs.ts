@@ -12,14 +12,26 @@ import { parsePidStat, type PidStat } from './pid-stat.js';
  */
 export class ProcFs {
   readonly root: string;
+  /** root, normalized, without a trailing slash ('' for '/'). */
+  readonly #base: string;
 
   constructor(root: string) {
     this.root = root;
+    const normal = join(root);
+    this.#base = normal.endsWith('/') ? normal.slice(0, -1) : normal;
   }
 
   /** `path('self', 'net', 'dev')` → `<root>/self/net/dev`. */
   path(...parts: ReadonlyArray<string | number>): string {
-    return join(this.root, ...parts.map(String));
+    // Plain names (pids, file names) need no normalizing: concatenation is what path.join would
+    // give here, at a fraction of its cost, for several files per process per cycle.
+    let out = this.#base;
+    for (const p of parts) {
+      const s = String(p);
+      if (s === '' || s === '.' || s === '..' || s.includes('/')) return join(this.root, ...parts.map(String));
+      out += '/' + s;
+    }
+    return out === '' ? '/' : out;
   }
 }
 

@@ -318,12 +318,13 @@ describe('CycleReader: the read plan of the /proc process and filesystem sources
   afterEach(() => removeTree(root));
 
   it('reads task lists, task stats, limits, fds, mountinfo and diskstats only for the groups that are on', async () => {
-    const stat = (pid: number, state: string) => `${pid} (sh) ${state} 1 ${pid} ${pid} 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 100 1000 10\n`;
+    // Process 10 has two threads (num_threads, field 20), 10 and 11.
+    const stat = (pid: number, state: string, threads = 1) => `${pid} (sh) ${state} 1 ${pid} ${pid} 0 -1 0 0 0 0 0 0 0 0 0 20 0 ${threads} 0 100 1000 10\n`;
     const limits = 'Limit  Soft Limit  Hard Limit  Units\nMax open files            1024                 4096                 files\n';
     const cg = { ...leaf('2097152\n'), 'cgroup.procs': '10\n', 'cgroup.threads': '10\n11\n' };
     root = writeTree({
       cg: { ...cg, a: cg },
-      proc: { '1': { mountinfo: '1 0 8:1 / / rw - ext4 /dev/sda1 rw\n' }, '10': { stat: stat(10, 'R'), limits }, '11': { stat: stat(11, 'S') }, diskstats: '   8       1 sda1 1 2 3 4000 5 6 7 8000 0 10000 11000\n' },
+      proc: { '1': { mountinfo: '1 0 8:1 / / rw - ext4 /dev/sda1 rw\n' }, '10': { stat: stat(10, 'R', 2), limits }, '11': { stat: stat(11, 'S') }, diskstats: '   8       1 sda1 1 2 3 4000 5 6 7 8000 0 10000 11000\n' },
     });
     mkdirSync(join(root, 'proc', '10', 'fd'));
     const collect = async (plan: ReadPlan) => {
@@ -417,5 +418,106 @@ describe('podpulse_source_errors_total', () => {
     expect(after).toContainEqual({ value: 2, attributes: { source: 'cgroup', code: 'READ_NOT_REGULAR' } });
     expect(after).toContainEqual({ value: 1, attributes: { source: 'fs', code: 'UNEXPECTED' } });
     expect(after).toHaveLength(zero.length + 1);
+  });
+});
+
+describe('CycleReader: the event loop during a cycle', () => {
+  let root = '';
+  afterEach(() => removeTree(root));
+
+  function setup() {
+    const paths = Array.from({ length: 20 }, (_, i) => `/c${i}`);
+    root = writeTree({ cg: Object.fromEntries(paths.map((p) => [p.slice(1), leaf('2097152\n')])) });
+    const events: string[] = [];
+    class MarkingReader extends FileReader {
+      override read(path: string): string {
+        const m = /(\/c\d+)\/cgroup\.procs$/.exec(path);
+        if (m) events.push(`read ${m[1]}`);
+        return super.read(path);
+      }
+      override sweep(): void {
+        events.push('sweep');
+        super.sweep();
+      }
+    }
+    const collector = new CycleReader({
+      layout: { mode: 'v2', v1: new Map(), unified: join(root, 'cg') },
+      reader: new MarkingReader(),
+      roots: { procRoot: join(root, 'proc'), sysRoot: join(root, 'sys'), rootfsRoot: root },
+      targets: { list: async () => ({ targets: paths.map((p) => ({ cgroupPath: p, identity: rawIdentity(p) })), truncated: false }) },
+      stats: new SelfStats(),
+      log: pino({ level: 'silent' }),
+      // The default plan: cgroup.procs once per cgroup (the count, and the pid list of kind "process").
+      plan: READ_DEFAULT,
+      yieldEveryMs: 0,
+    });
+    return { collector, events, paths };
+  }
+
+  it('yields between containers, and gives the same samples as without yielding', async () => {
+    const { collector, events, paths } = setup();
+    let turns = 0;
+    const tick = (): void => {
+      turns++;
+      events.push('turn');
+      if (turns < 1000) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const snap = await collector.collect();
+    turns = 1000;
+    const reads = events.filter((e) => e.startsWith('read'));
+    expect(reads).toEqual(paths.map((p) => `read ${p}`));
+    // Other callbacks ran between the containers' reads, not only before or after the cycle.
+    const first = events.indexOf('read /c0');
+    const last = events.indexOf(`read /c19`);
+    expect(events.slice(first, last).filter((e) => e === 'turn').length).toBeGreaterThanOrEqual(10);
+    expect(snap.containers.map((c) => c.cgroup?.memory?.limitBytes)).toEqual(paths.map(() => 2097152));
+    // Every sample has the one timestamp of its cycle.
+    expect(new Set(snap.containers.map((c) => c.lastSeenSeconds)).size).toBe(1);
+  });
+
+  it('never runs two cycles at once: a collect() made during one starts after it', async () => {
+    const { collector, events, paths } = setup();
+    const [a, b] = await Promise.all([collector.collect(), collector.collect()]);
+    expect(a.containers).toHaveLength(20);
+    expect(b.containers).toHaveLength(20);
+    const cycle = [...paths.map((p) => `read ${p}`), 'sweep'];
+    expect(events).toEqual([...cycle, ...cycle]);
+  });
+
+  it('says, at most every 5 minutes, when the keep-open bound made a cycle open and close files it re-reads', async () => {
+    root = writeTree({ cg: { c0: leaf('2097152\n') } });
+    let unkept = 0;
+    class FullReader extends FileReader {
+      override get unkeptLastCycle(): number {
+        return unkept;
+      }
+    }
+    const warnings: Record<string, unknown>[] = [];
+    const clock = { ms: 1_000_000 };
+    const collector = new CycleReader({
+      layout: { mode: 'v2', v1: new Map(), unified: join(root, 'cg') },
+      reader: new FullReader(),
+      roots: { procRoot: join(root, 'proc'), sysRoot: join(root, 'sys'), rootfsRoot: root },
+      targets: { list: async () => ({ targets: [{ cgroupPath: '/c0', identity: rawIdentity('/c0') }], truncated: false }) },
+      stats: new SelfStats(),
+      log: pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) }),
+      plan: READ_DEFAULT,
+      now: () => clock.ms,
+    });
+    const unkeptLines = () => warnings.filter((w) => String(w.msg).startsWith('cannot keep every file open'));
+    await collector.collect();
+    expect(unkeptLines()).toEqual([]);
+    unkept = 7;
+    await collector.collect();
+    expect(unkeptLines()).toHaveLength(1);
+    expect(unkeptLines()[0]).toMatchObject({ unkept: 7 });
+    expect(String(unkeptLines()[0]!.msg)).toMatch(/collection\.maxOpenFiles/);
+    clock.ms += 60_000;
+    await collector.collect();
+    expect(unkeptLines()).toHaveLength(1);
+    clock.ms += 5 * 60_000;
+    await collector.collect();
+    expect(unkeptLines()).toHaveLength(2);
   });
 });

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import type { CgroupLayout } from '../../src/cgroup/layout.js';
 import { ProcessReader, type ProcessWants } from '../../src/collection/process-reader.js';
 import { FileReader } from '../../src/fs/file-reader.js';
 import { ProcFs } from '../../src/procfs/proc-fs.js';
+import { RecordingReader } from '../cgroup/recording-reader.js';
 
 /** Captured on this kernel (test/fixtures/README.md, proc-process): sh busy loop (R), sleep (S), a stopped bash (T), python with 2 sockets (S). */
 const FIXTURE = new URL('../fixtures/proc-process/', import.meta.url).pathname;
@@ -85,4 +86,48 @@ describe('ProcessReader on a captured process group', () => {
       taskStates: { running: 1, sleeping: 1, stopped: 0, uninterruptible: 0 },
     });
   });
+
+  it('takes cgroup.procs from the cgroup read when it is the same file, instead of reading it again', () => {
+    const d = copy();
+    const fileReader = new RecordingReader();
+    const r = new ProcessReader(new ProcFs(join(d, 'proc')), fileReader, { mode: 'v1', v1: new Map([['cpu', d]]) }, { maxPids: 100, maxFds: 1000 });
+    const procs = join(d, 'cgroup/cgroup.procs');
+    const pids = readFileSync(procs, 'utf8').split('\n').filter(Boolean).map(Number);
+    const given = r.read('/cgroup', undefined, ALL, { procs: { file: procs, pids } });
+    expect(fileReader.take(d).filter((p) => p.endsWith('cgroup.procs'))).toEqual([]);
+    expect(given).toEqual(reader(d).read('/cgroup', undefined, ALL));
+    // Another file (another hierarchy's list) is not taken for this one.
+    r.read('/cgroup', undefined, ALL, { procs: { file: join(d, 'other/cgroup.procs'), pids: [] } });
+    expect(fileReader.take(d).filter((p) => p.endsWith('cgroup.procs'))).toEqual(['cgroup/cgroup.procs']);
+  });
+
+  it('re-reads the root process\'s limits only when they are limitsRefreshMs old or the root process changed', () => {
+    const d = copy();
+    const fileReader = new RecordingReader();
+    const r = new ProcessReader(new ProcFs(join(d, 'proc')), fileReader, { mode: 'v1', v1: new Map([['cpu', d]]) }, { maxPids: 100, maxFds: 1000 });
+    const want: ProcessWants = { fds: false, ulimits: true, taskCount: false, taskStates: false };
+    const limitsReads = () => fileReader.take(d).filter((p) => p.endsWith('/limits'));
+    const at = (nowMs: number, pid = 29689) => r.read('/cgroup', pid, want, { nowMs, limitsRefreshMs: 60_000 }).sample.maxOpenFilesSoft;
+    expect(at(1_000)).toBe(20000);
+    expect(limitsReads()).toEqual(['proc/29689/limits']);
+    writeFileSync(join(d, 'proc/29689/limits'), 'Limit  Soft Limit  Hard Limit  Units\nMax open files            4096                 4096                 files\n');
+    expect(at(30_000)).toBe(20000); // the kept value, no read
+    expect(limitsReads()).toEqual([]);
+    expect(at(61_000)).toBe(4096);
+    expect(limitsReads()).toEqual(['proc/29689/limits']);
+    expect(at(500)).toBe(4096); // a clock that went back re-reads
+    expect(limitsReads()).toEqual(['proc/29689/limits']);
+    // Another root process: read at once.
+    expect(at(600, 29686)).toBe(readLimit(d, 29686));
+    expect(limitsReads()).toEqual(['proc/29686/limits']);
+    // A cgroup no longer read is forgotten.
+    r.retain(() => false);
+    at(700, 29686);
+    expect(limitsReads()).toEqual(['proc/29686/limits']);
+  });
 });
+
+function readLimit(root: string, pid: number): number {
+  const line = readFileSync(join(root, `proc/${pid}/limits`), 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  return Number(line?.split(/\s+/)[3]);
+}

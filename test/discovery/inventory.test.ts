@@ -152,6 +152,34 @@ describe('CriInventory', () => {
     expect(t.get(`/kubepods/burstable/pod${UID}/ctr1`)?.identity.name).toBe('');
   });
 
+  it('hands out the same identity objects every list while the labels stay, and new ones when a label changes', async () => {
+    const rt = new ScriptedRuntime();
+    rt.pods = [pod()];
+    rt.containers = [container()];
+    const { inv } = setup(rt);
+    const ctr = `/kubepods/burstable/pod${UID}/ctr1`;
+    const first = byId((await inv.list()).targets);
+    const second = byId((await inv.list()).targets);
+    expect(first.size).toBeGreaterThan(3);
+    for (const [id, t] of first) {
+      expect(second.get(id)).toBe(t);
+      expect(second.get(id)?.identity).toBe(t.identity);
+    }
+    // The kubelet's restart count is not a label: a new target object, the same identity.
+    rt.containers = [container({ restartCount: 1 })];
+    const third = byId((await inv.list()).targets);
+    expect(third.get(ctr)?.restartCount).toBe(1);
+    expect(third.get(ctr)?.identity).toBe(first.get(ctr)?.identity);
+    // A new image after a state change (status asked again) is a new series: a new identity object.
+    rt.containers = [container({ state: 'exited' })];
+    await inv.list();
+    rt.containers = [container({ image: 'localhost/busybox:2', restartCount: 1 })];
+    const fourth = byId((await inv.list()).targets);
+    expect(fourth.get(ctr)?.identity.image).toBe('localhost/busybox:2');
+    expect(fourth.get(ctr)?.identity).not.toBe(first.get(ctr)?.identity);
+    expect(fourth.get(`/kubepods/burstable/pod${UID}/sandbox1`)?.identity).toBe(first.get(`/kubepods/burstable/pod${UID}/sandbox1`)?.identity);
+  });
+
   it('does not attribute host traffic to a host-network pod', async () => {
     const rt = new ScriptedRuntime();
     rt.pods = [pod({ hostNetwork: true })];

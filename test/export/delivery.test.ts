@@ -4,7 +4,9 @@ import { AggregationTemporality, DataPointType, type PushMetricExporter, type Re
 import { describe, expect, it } from 'vitest';
 import { OtlpDelivery, describeExportError, type DeliveryReport } from '../../src/export/otlp/delivery.js';
 import { SelfStats } from '../../src/telemetry/self-stats.js';
-import { estimateSnapshotBytes } from '../../src/export/otlp/snapshot-size.js';
+import type { EncodedRequest, EncodedRequestExporter } from '../../src/export/otlp/exporter.js';
+import { RequestEncoder } from '../../src/export/otlp/request-encoder.js';
+import { decodeExportRequest } from '../helpers/otlp-receiver.js';
 
 /** A snapshot with `n` points, tagged so the test can tell snapshots apart. */
 function snapshot(tag: number, n = 2): ResourceMetrics {
@@ -34,6 +36,23 @@ class ScriptedExporter implements PushMetricExporter {
     this.sent.push(rm.resource.attributes.tag as number);
     const code = this.script.shift() ?? 0;
     done(code === 0 ? { code: ExportResultCode.SUCCESS } : { code: ExportResultCode.FAILED, error: Object.assign(new Error('x'), { code, details: `status ${code}` }) });
+  }
+  async forceFlush() {}
+  async shutdown() {}
+}
+
+/** As ScriptedExporter, for encoded requests: records each request with the tag its bytes decode to. */
+class EncodedScriptedExporter implements EncodedRequestExporter {
+  sent: { tag: number; bytes: Uint8Array; points: number }[] = [];
+  constructor(public script: number[]) {}
+  exportEncoded(request: EncodedRequest, done: (r: ExportResult) => void): void {
+    const tag = decodeExportRequest(Buffer.from(request.bytes)).resource_metrics[0]?.resource?.attributes.find((a) => a.key === 'tag')?.value?.int_value;
+    this.sent.push({ tag: Number(tag), bytes: request.bytes, points: request.points });
+    const code = this.script.shift() ?? 0;
+    done(code === 0 ? { code: ExportResultCode.SUCCESS } : { code: ExportResultCode.FAILED, error: Object.assign(new Error('x'), { code, details: `status ${code}` }) });
+  }
+  export(): void {
+    throw new Error('OtlpDelivery must send encoded requests to an exporter that takes them');
   }
   async forceFlush() {}
   async shutdown() {}
@@ -98,7 +117,7 @@ describe('OtlpDelivery', () => {
   it('bounds the replay queue in bytes too: the oldest go first, the newest is always tried', async () => {
     const otlp = new ScriptedExporter(Array(100).fill(14));
     const stats = new SelfStats();
-    const one = estimateSnapshotBytes(snapshot(1, 50));
+    const one = new RequestEncoder().encode(snapshot(1, 50)).length;
     // Room for two such snapshots, while the count bound (10 + 1) would keep all five.
     const d = new OtlpDelivery({ otlp, replaySnapshots: 10, replayMaxBytes: 2.5 * one, retryBudgetMs: 0, stats });
     const send = (rm: ResourceMetrics) => new Promise<ExportResult>((resolve) => d.export(rm, resolve));
@@ -114,6 +133,53 @@ describe('OtlpDelivery', () => {
     otlp.sent = [];
     await new Promise<ExportResult>((resolve) => tight.export(snapshot(7, 50), resolve));
     expect(otlp.sent).toEqual([7]);
+  });
+
+  it('sends and replays encoded requests to an exporter that takes them, bounded by their exact size', async () => {
+    const otlp = new EncodedScriptedExporter([14, 14]);
+    const stats = new SelfStats();
+    const one = new RequestEncoder().encode(snapshot(1, 50)).length;
+    // Exactly two requests fit (every snapshot here encodes to the same size), while the count bound would keep 11.
+    const d = new OtlpDelivery({ otlp, replaySnapshots: 10, replayMaxBytes: 2 * one, retryBudgetMs: 0, stats });
+    const send = (rm: ResourceMetrics) => new Promise<ExportResult>((resolve) => d.export(rm, resolve));
+    await send(snapshot(1, 50));
+    await send(snapshot(2, 50));
+    expect(d.queued).toBe(2);
+    expect(stats.droppedPoints).toBe(0);
+    // The third does not fit with both: the oldest goes, the other two are delivered.
+    await send(snapshot(3, 50));
+    expect(d.queued).toBe(0);
+    expect(stats.droppedPoints).toBe(50);
+    expect(otlp.sent.map((r) => r.tag)).toEqual([1, 1, 2, 3]);
+    // What was replayed is the request as first encoded, the very bytes.
+    expect(otlp.sent[1]?.bytes).toBe(otlp.sent[0]?.bytes);
+    expect(otlp.sent.every((r) => r.points === 50 && r.bytes.length === one)).toBe(true);
+  });
+
+  it('gives the event loop turns while it encodes a large snapshot', async () => {
+    // 10,000 containers of one point each: some 300 slices, a few thousand points between two turns.
+    const rm = snapshot(1, 10_000);
+    for (const m of rm.scopeMetrics[0]?.metrics ?? []) for (const p of m.dataPoints) Object.assign(p, { attributes: { id: `/kubepods/c${String(p.attributes.i)}` } });
+    let turns = 0;
+    let turnsAtSend = -1;
+    let running = true;
+    const tick = (): void => {
+      turns++;
+      if (running) setImmediate(tick);
+    };
+    const otlp = new EncodedScriptedExporter([]);
+    const exportEncoded = otlp.exportEncoded.bind(otlp);
+    otlp.exportEncoded = (request, done) => {
+      turnsAtSend = turns;
+      exportEncoded(request, done);
+    };
+    const d = new OtlpDelivery({ otlp, replaySnapshots: 0, retryBudgetMs: 0, stats: new SelfStats() });
+    setImmediate(tick);
+    const result = await new Promise<ExportResult>((resolve) => d.export(rm, resolve));
+    running = false;
+    expect(result.code).toBe(ExportResultCode.SUCCESS);
+    expect(otlp.sent[0]?.points).toBe(10_000);
+    expect(turnsAtSend).toBeGreaterThanOrEqual(2);
   });
 
   it('drops data the collector refuses (INVALID_ARGUMENT) instead of resending it forever', async () => {

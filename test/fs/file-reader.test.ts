@@ -1,8 +1,9 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AgentError, FileTooLargeError, GoneError, NotRegularFileError } from '../../src/errors.js';
-import { FileReader } from '../../src/fs/file-reader.js';
+import { FileReader, KEEP_OPEN_RESERVE, keepOpenRoom, ownOpenFilesLimit } from '../../src/fs/file-reader.js';
 import { removeTree, writeTree } from '../helpers/tmp-tree.js';
 import { placeDeviceLink, placeFifo, placeSparseFile, placeSymlinkLoop } from './hostile-files.js';
 
@@ -52,9 +53,13 @@ describe.skipIf(why !== '')(`FileReader keeping real cgroup files open${why ? ` 
   it('re-reads fresh content, fails with GoneError once the cgroup is removed, and opens a re-created one afresh', () => {
     mkdirSync(dir);
     const r = new FileReader();
-    r.keepOpenUnder({ dirs: [hierarchy as string], maxOpen: 10 });
+    r.keepOpenUnder({ dirs: [hierarchy as string], maxOpen: 10, openFilesLimit: 20_000 });
     const limit = join(dir, 'memory.limit_in_bytes');
     writeFileSync(limit, String(64 * 1024 * 1024));
+    expect(Number(r.read(limit))).toBe(64 * 1024 * 1024);
+    // Kept from its second cycle in a row on: a file read once (limits, each minute) takes no slot.
+    expect(r.keptOpen).toBe(0);
+    r.sweep();
     expect(Number(r.read(limit))).toBe(64 * 1024 * 1024);
     expect(r.keptOpen).toBe(1);
     writeFileSync(limit, String(32 * 1024 * 1024));
@@ -69,20 +74,151 @@ describe.skipIf(why !== '')(`FileReader keeping real cgroup files open${why ? ` 
     r.close();
   });
 
-  it('keeps at most maxOpen descriptors and closes the ones a cycle did not read', () => {
+  it('keeps at most maxOpen descriptors, says how many it could not keep, and closes the ones a cycle did not read', () => {
     mkdirSync(dir);
     const r = new FileReader();
-    r.keepOpenUnder({ dirs: [hierarchy as string], maxOpen: 2 });
-    for (const f of ['memory.usage_in_bytes', 'memory.stat', 'memory.failcnt']) r.read(join(dir, f));
+    r.keepOpenUnder({ dirs: [hierarchy as string], maxOpen: 2, openFilesLimit: 20_000 });
+    const files = ['memory.usage_in_bytes', 'memory.stat', 'memory.failcnt'];
+    for (const f of files) r.read(join(dir, f));
+    r.sweep();
+    expect(r.unkeptLastCycle).toBe(0);
+    for (const f of files) expect(r.read(join(dir, f))).toBe(readFileSync(join(dir, f), 'utf8'));
     expect(r.keptOpen).toBe(2);
     r.sweep(); // all read this cycle: all kept
+    expect(r.unkeptLastCycle).toBe(1);
     expect(r.keptOpen).toBe(2);
     r.read(join(dir, 'memory.usage_in_bytes'));
     r.sweep();
     expect(r.keptOpen).toBe(1);
+    expect(r.unkeptLastCycle).toBe(0);
     r.close();
     expect(r.keptOpen).toBe(0);
     rmdirSync(dir);
+  });
+
+  it('reads a kept pid list longer than a page in full (a short first read is not taken for EOF there)', () => {
+    mkdirSync(dir);
+    // A shell in the new cgroup starts 1000 sleeps: cgroup.procs holds 1001 pids, over 4 KiB.
+    const sh = spawn('sh', ['-c', `echo $$ > ${dir}/cgroup.procs && for i in $(seq 1000); do sleep 60 & done; echo started; wait`], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const r = new FileReader();
+      r.keepOpenUnder({ dirs: [hierarchy as string], maxOpen: 10, openFilesLimit: 20_000 });
+      const procs = join(dir, 'cgroup.procs');
+      const deadline = Date.now() + 20_000;
+      while (readFileSync(procs, 'utf8').split('\n').filter(Boolean).length < 1001 && Date.now() < deadline) execFileSync('sleep', ['0.1']);
+      r.read(procs);
+      r.sweep();
+      const kept = r.read(procs);
+      expect(r.keptOpen).toBe(1);
+      expect(kept.length).toBeGreaterThan(4096);
+      expect(kept).toBe(readFileSync(procs, 'utf8'));
+      r.close();
+    } finally {
+      if (sh.pid !== undefined) process.kill(-sh.pid, 'SIGKILL');
+    }
+    const deadline = Date.now() + 20_000;
+    while (readFileSync(join(dir, 'cgroup.procs'), 'utf8').trim() !== '' && Date.now() < deadline) execFileSync('sleep', ['0.1']);
+    rmdirSync(dir);
+  }, 30_000);
+});
+
+describe.skipIf(process.platform !== 'linux')('FileReader keeping /proc/<pid> files open', () => {
+  it('keeps stat, status and schedstat; a reaped process fails with ESRCH, and the path is opened afresh (GoneError when no process has the pid)', async () => {
+    const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const pid = child.pid as number;
+    const r = new FileReader();
+    r.keepOpenUnder({ dirs: [], maxOpen: 10, openFilesLimit: 20_000 });
+    r.keepPidFilesUnder('/proc');
+    const stat = `/proc/${pid}/stat`;
+    expect(r.read(stat)).toMatch(new RegExp(`^${pid} \\(sleep\\)`));
+    r.read(`/proc/${pid}/status`);
+    r.read(`/proc/${pid}/limits`);
+    r.read(`/proc/${pid}/net/dev`);
+    r.sweep();
+    expect(r.read(stat)).toMatch(new RegExp(`^${pid} \\(sleep\\)`));
+    r.read(`/proc/${pid}/status`);
+    r.read(`/proc/${pid}/limits`);
+    r.read(`/proc/${pid}/net/dev`);
+    // Only stat and status: net/dev is bound to the namespace at open and would outlive the process.
+    expect(r.keptOpen).toBe(2);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    // The kept descriptor fails (ESRCH), is closed, and the path is tried again: gone.
+    expect(() => r.read(stat)).toThrow(GoneError);
+    expect(r.keptOpen).toBe(1);
+    r.close();
+  });
+
+  const rootWhy = process.getuid?.() !== 0 ? 'not root' : !existsSync('/proc/sys/kernel/ns_last_pid') ? 'no ns_last_pid' : '';
+  it.skipIf(rootWhy !== '')(`a pid reused by another process never shows the first one's data through a kept descriptor${rootWhy ? ` (skipped: ${rootWhy})` : ''}`, async () => {
+    const first = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const pid = first.pid as number;
+    const r = new FileReader();
+    r.keepOpenUnder({ dirs: [], maxOpen: 10, openFilesLimit: 20_000 });
+    r.keepPidFilesUnder('/proc');
+    const path = `/proc/${pid}/stat`;
+    r.read(path);
+    r.sweep();
+    const before = r.read(path);
+    expect(r.keptOpen).toBe(1);
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.once('exit', resolve));
+    // Hand the same pid to a new process: the next pid after ns_last_pid (other forks on the host may race; retry).
+    let second: ReturnType<typeof spawn> | undefined;
+    for (let i = 0; i < 200 && second === undefined; i++) {
+      writeFileSync('/proc/sys/kernel/ns_last_pid', String(pid - 1));
+      // Another program (comm "cat", not "sleep"), so its stat cannot be taken for the first one's.
+      const c = spawn('cat', [], { stdio: ['pipe', 'ignore', 'ignore'] });
+      if (c.pid === pid) second = c;
+      else c.kill('SIGKILL');
+    }
+    if (second === undefined) throw new Error(`could not get pid ${pid} again in 200 tries`);
+    try {
+      const after = r.read(path);
+      // The kept descriptor of the first process failed (ESRCH); the path now names the second one.
+      expect(before).toMatch(new RegExp(`^${pid} \\(sleep\\) `));
+      expect(after).toMatch(new RegExp(`^${pid} \\(cat\\) `));
+      expect(after).toBe(readFileSync(path, 'utf8'));
+    } finally {
+      second.kill('SIGKILL');
+      r.close();
+    }
+  });
+
+  it('keeps nothing under a directory that is not procfs', () => {
+    const tree = writeTree({ '42': { stat: '42 (x) S 1\n' } });
+    const r = new FileReader();
+    r.keepOpenUnder({ dirs: [], maxOpen: 10, openFilesLimit: 20_000 });
+    r.keepPidFilesUnder(tree);
+    r.read(join(tree, '42/stat'));
+    r.sweep();
+    r.read(join(tree, '42/stat'));
+    expect(r.keptOpen).toBe(0);
+    removeTree(tree);
+  });
+});
+
+describe('the keep-open bound', () => {
+  it('is collection.maxOpenFiles, lowered to RLIMIT_NOFILE minus a reserve (a quarter of a small limit)', () => {
+    expect(keepOpenRoom(20_000)).toBe(20_000 - KEEP_OPEN_RESERVE);
+    expect(keepOpenRoom(1024)).toBe(768);
+    expect(keepOpenRoom(0)).toBe(0);
+    expect(keepOpenRoom(undefined)).toBeUndefined();
+    expect(keepOpenRoom(-1)).toBeUndefined(); // unlimited
+    const r = new FileReader();
+    r.keepOpenUnder({ dirs: [], maxOpen: 32_768, openFilesLimit: 20_000 });
+    expect(r.maxOpen).toBe(18_976);
+    r.keepOpenUnder({ dirs: [], maxOpen: 100, openFilesLimit: 20_000 });
+    expect(r.maxOpen).toBe(100);
+    r.keepOpenUnder({ dirs: [], maxOpen: 100, openFilesLimit: undefined });
+    expect(r.maxOpen).toBe(100);
+  });
+
+  it('reads this process\'s own soft limit from /proc/self/limits', () => {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const soft = line?.split(/\s+/)[3];
+    expect(ownOpenFilesLimit()).toBe(soft === 'unlimited' ? -1 : Number(soft));
+    expect(ownOpenFilesLimit('/nonexistent/limits')).toBeUndefined();
   });
 });
 

@@ -188,17 +188,33 @@ export function flattenResourceMetrics(rm: RawResourceMetrics): FlatRequest {
 }
 
 /**
- * A request → { resource, metrics }. The JS SDK sends one ResourceMetrics per request (one
- * MeterProvider, one resource); a request with several would be ambiguous here, so it throws and
- * the caller should use flattenResourceMetrics on each.
+ * A request → { resource, metrics }. The agent sends the node's resource as several ResourceMetrics
+ * entries with the same resource (a slice of containers each, for gzip: export/otlp/request-encoder.ts);
+ * those are one resource, so their metrics are merged by name (points concatenated). A request with
+ * different resources would be ambiguous here, so it throws and the caller should use
+ * flattenResourceMetrics on each.
  */
 export function flattenRequest(req: ExportRequest): FlatRequest {
   if (req.resource_metrics.length === 0) return { resource: {}, metrics: [] };
-  const [only, ...rest] = req.resource_metrics;
-  if (!only || rest.length > 0) {
-    throw new Error(`request has ${req.resource_metrics.length} ResourceMetrics; use flattenResourceMetrics`);
+  const [first, ...rest] = req.resource_metrics.map(flattenResourceMetrics) as [FlatRequest, ...FlatRequest[]];
+  const key = JSON.stringify(first.resource);
+  if (rest.some((r) => JSON.stringify(r.resource) !== key)) {
+    throw new Error(`request has ${req.resource_metrics.length} ResourceMetrics of different resources; use flattenResourceMetrics`);
   }
-  return flattenResourceMetrics(only);
+  return mergeSameResource([first, ...rest]);
+}
+
+/** ResourceMetrics entries of one resource as one: each metric once (first seen order), its points in wire order. */
+export function mergeSameResource(entries: readonly FlatRequest[]): FlatRequest {
+  const byName = new Map<string, FlatMetric>();
+  for (const e of entries) {
+    for (const m of e.metrics) {
+      const known = byName.get(`${m.scope}\u0000${m.name}`);
+      if (known) known.points.push(...m.points);
+      else byName.set(`${m.scope}\u0000${m.name}`, { ...m, points: [...m.points] });
+    }
+  }
+  return { resource: entries[0]?.resource ?? {}, metrics: [...byName.values()] };
 }
 
 /** The metric named `name`; throws listing what the request does hold, so failures read well. */

@@ -53,7 +53,8 @@ function npmStartEntry(): string[] {
   const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> };
   // `exec` hands the shell's pid to node, so signals reach the agent directly.
   const parts = pkg.scripts.start!.split('&&').map((s) => s.trim().replace(/^exec\s+/, '').split(/\s+/));
-  const main = parts.find((p) => p[0] === 'node' && p[1]?.startsWith('dist/'));
+  // node's own flags (V8 heap sizing) come before the script.
+  const main = parts.find((p) => p[0] === 'node' && p.slice(1).find((a) => !a.startsWith('--'))?.startsWith('dist/'));
   if (!main) throw new Error(`no "node dist/…" step in npm start: ${pkg.scripts.start}`);
   return main;
 }
@@ -112,8 +113,12 @@ describe('Dockerfile', () => {
     expect(cmds).toHaveLength(1);
     const cmd = JSON.parse(cmds[0]!.args) as string[];
     const entry = npmStartEntry();
-    expect(entry.slice(0, 3)).toEqual(['node', 'dist/src/main.js', '--config']);
-    expect(cmd).toEqual([...entry.slice(0, 3), '/etc/podpulse/podpulse.yaml']);
+    const script = entry.indexOf('dist/src/main.js');
+    expect(entry[0]).toBe('node');
+    expect(entry.slice(1, script).every((flag) => flag.startsWith('--'))).toBe(true);
+    expect(entry.slice(script, script + 2)).toEqual(['dist/src/main.js', '--config']);
+    // The same node flags and entry as npm start; only the config path differs.
+    expect(cmd).toEqual([...entry.slice(0, script + 2), '/etc/podpulse/podpulse.yaml']);
     expect(instructions.some((i) => i.op === 'ENTRYPOINT')).toBe(false);
     // The k8s DaemonSet and compose mount their config exactly there.
     expect(readFileSync(`${ROOT}deploy/kubernetes/daemonset.yaml`, 'utf8')).toContain('mountPath: /etc/podpulse');

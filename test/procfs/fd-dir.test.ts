@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,6 +34,23 @@ describe('countFds', () => {
   it('reads this process\'s own /proc/self/fd', () => {
     const c = countFds('/proc/self/fd', 100_000);
     expect(c.fds).toBeGreaterThanOrEqual(3);
+  });
+
+  it('gives the same counts by one listing (stat size within the cap) and entry by entry (beyond it)', () => {
+    const child = spawn('sleep', ['30'], { stdio: ['ignore', 'ignore', 'ignore'] });
+    try {
+      const dir = `/proc/${child.pid}/fd`;
+      const n = statSync(dir).size; // Linux >= 6.2: the number of open descriptors
+      const listed = countFds(dir, 100);
+      expect(listed.fds).toBe(readdirSync(dir).length);
+      if (n > 0) {
+        expect(listed.fds).toBe(n);
+        const walked = countFds(dir, n - 1);
+        expect(walked).toEqual({ ...listed, fds: n - 1, sockets: walked.sockets, truncated: true });
+      }
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('throws GoneError for a process that is gone', () => {

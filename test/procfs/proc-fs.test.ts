@@ -25,6 +25,15 @@ describe('ProcFs', () => {
     expect(proc.path('meminfo')).toBe('/host/proc/meminfo');
     expect(proc.path(42, 'net', 'dev')).toBe('/host/proc/42/net/dev');
   });
+
+  it('gives what path.join gives, for any root and parts', () => {
+    for (const root of ['/proc', '/proc/', '/', 'rel/proc', './proc', '/host//proc/.']) {
+      const proc = new ProcFs(root);
+      for (const parts of [['meminfo'], [42, 'stat'], ['self', 'net', 'dev'], ['..', 'x'], ['a/b', 'c'], ['']]) {
+        expect(proc.path(...parts), `${root} ${parts.join(',')}`).toBe(join(root, ...parts.map(String)));
+      }
+    }
+  });
 });
 
 describe('readers on the captured fixtures', () => {

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { GoneError, ReadError, errnoOf } from '../../errors.js';
 import type { FileReader } from '../../fs/file-reader.js';
-import { CgroupDir, cgroupDirOf, compact, countProcs } from '../cgroup-dir.js';
+import { CgroupDir, cgroupDirOf, compact, procsOf } from '../cgroup-dir.js';
 import type { CgroupLayout } from '../layout.js';
 import { nsToSeconds } from '../parse.js';
 import { deviceLabel, type CgroupReadOptions } from '../read-options.js';
@@ -106,11 +106,13 @@ export function readCgroupV1(
 
   // cAdvisor counts processes in the cpu hierarchy; any hierarchy lists the same ones.
   const procsDir = cpu ?? cpuacct ?? memory ?? pids ?? blkio ?? dirs.values().next().value;
-  const processes = procsDir?.value('cgroup.procs', countProcs);
-  if (processes !== undefined) stats.processes = processes;
+  const pidList = procsDir?.value('cgroup.procs', procsOf);
+  if (pidList !== undefined) stats.processes = pidList.length;
 
   for (const dir of dirs.values()) dir.confirm();
-  return { stats, limits, failures };
+  const read: CgroupRead = { stats, limits, failures };
+  if (pidList !== undefined && procsDir !== undefined) read.procs = { file: `${procsDir.path}/cgroup.procs`, pids: pidList };
+  return read;
 }
 
 /**

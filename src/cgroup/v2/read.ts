@@ -1,6 +1,6 @@
 import { AgentError } from '../../errors.js';
 import type { FileReader } from '../../fs/file-reader.js';
-import { CgroupDir, cgroupDirOf, compact, countProcs } from '../cgroup-dir.js';
+import { CgroupDir, cgroupDirOf, compact, procsOf } from '../cgroup-dir.js';
 import type { CgroupLayout } from '../layout.js';
 import { deviceLabel, type CgroupReadOptions } from '../read-options.js';
 import type { CgroupRead, CgroupLimits, FileFailure } from '../limits.js';
@@ -90,10 +90,12 @@ export function readCgroupV2(
     if (opts.limits === undefined) limits.pressure = pressure !== undefined;
   }
 
-  const processes = dir.value('cgroup.procs', countProcs);
-  if (processes !== undefined) stats.processes = processes;
+  const pidList = dir.value('cgroup.procs', procsOf);
+  if (pidList !== undefined) stats.processes = pidList.length;
   dir.confirm();
-  return { stats, limits, failures };
+  const read: CgroupRead = { stats, limits, failures };
+  if (pidList !== undefined) read.procs = { file: `${dir.path}/cgroup.procs`, pids: pidList };
+  return read;
 }
 
 /**

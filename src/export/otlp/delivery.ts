@@ -3,7 +3,9 @@ import type { Resource } from '@opentelemetry/resources';
 import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { countPoints } from '../sdk/count-points.js';
 import type { EndedSeries } from '../sdk/live-series.js';
-import { estimateSnapshotBytes } from './snapshot-size.js';
+import { takesEncodedRequests, type EncodedRequest } from './exporter.js';
+import { ProtoWriter } from './proto-writer.js';
+import { finishRequest, RequestEncoder } from './request-encoder.js';
 import { encodeStalenessMarkers } from './staleness-markers.js';
 import type { SelfStats } from '../../telemetry/self-stats.js';
 
@@ -42,10 +44,12 @@ export interface OtlpDeliveryOptions {
   /** Failed snapshots kept for replay, oldest dropped first. */
   replaySnapshots: number;
   /**
-   * The replay queue's bound in bytes (estimated OTLP size, snapshot-size.ts), oldest dropped first;
-   * default REPLAY_MAX_BYTES. The newest snapshot is always tried once, whatever its size.
+   * The replay queue's bound in bytes of encoded requests, oldest dropped first; default
+   * REPLAY_MAX_BYTES. The newest snapshot is always tried once, whatever its size.
    */
   replayMaxBytes?: number;
+  /** The request encoder (default: a RequestEncoder of the delivery's own; the benchmark passes one that times itself). */
+  encoder?: RequestEncoder;
   /** How long one cycle may spend retrying (must end before the next cycle). */
   retryBudgetMs: number;
   stats: SelfStats;
@@ -61,6 +65,19 @@ export interface OtlpDeliveryOptions {
  * wire), so a long collector outage on a dense node cannot grow the agent's memory without bound.
  */
 export const REPLAY_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Points encoded between two yields to the event loop: some 3 ms of encoding, so a 1,000-container
+ * snapshot does not hold timers and gRPC callbacks for its whole encode.
+ */
+const POINTS_PER_YIELD = 4096;
+
+/** A snapshot in the replay queue: its request as sent (kept as bytes, not as the SDK's object tree). */
+interface Queued {
+  request: EncodedRequest;
+  /** Only for an exporter that takes ResourceMetrics (tests' in-memory sinks), not encoded requests. */
+  rm?: ResourceMetrics;
+}
 
 function grpcCode(error: unknown): number | undefined {
   const code = (error as { code?: unknown } | undefined)?.code;
@@ -83,11 +100,8 @@ export function describeExportError(error: unknown): string {
  */
 export class OtlpDelivery implements PushMetricExporter {
   #opts: OtlpDeliveryOptions;
-  #queue: ResourceMetrics[] = [];
-  /** Estimated bytes of each queued snapshot, in queue order. */
-  #queueBytes: number[] = [];
-  /** Bytes per attribute set, kept as long as the SDK keeps the set (snapshot-size.ts). */
-  #attributeBytes = new WeakMap<object, number>();
+  #queue: Queued[] = [];
+  #encoder: RequestEncoder;
   #otlp: PushMetricExporter | undefined;
   #chain: Promise<unknown> = Promise.resolve();
   #now: () => number;
@@ -96,6 +110,7 @@ export class OtlpDelivery implements PushMetricExporter {
   constructor(opts: OtlpDeliveryOptions) {
     this.#opts = opts;
     this.#otlp = opts.otlp;
+    this.#encoder = opts.encoder ?? new RequestEncoder();
     this.#now = opts.now ?? Date.now;
     this.#sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms).unref?.()));
   }
@@ -122,19 +137,20 @@ export class OtlpDelivery implements PushMetricExporter {
     const otlp = this.#otlp;
     if (!otlp) return { outcome: 'disabled', points, queued: 0, attempts: 0 };
 
-    this.#queue.push(rm);
-    this.#queueBytes.push(estimateSnapshotBytes(rm, this.#attributeBytes));
+    const request = await this.#encode(rm);
+    const entry: Queued = takesEncodedRequests(otlp) ? { request } : { request, rm };
+    this.#queue.push(entry);
     const maxBytes = this.#opts.replayMaxBytes ?? REPLAY_MAX_BYTES;
     while (this.#queue.length > this.#opts.replaySnapshots + 1 || (this.#queue.length > 1 && this.#queuedBytes() > maxBytes)) {
       const dropped = this.#dequeue();
-      this.#opts.stats.recordDroppedPoints(countPoints(dropped));
+      this.#opts.stats.recordDroppedPoints(dropped.request.points);
     }
     const deadline = this.#now() + this.#opts.retryBudgetMs;
     let attempts = 0;
     let reason: string | undefined;
     let refused = false;
     while (this.#queue.length > 0) {
-      const head = this.#queue[0] as ResourceMetrics;
+      const head = this.#queue[0] as Queued;
       const r = await this.#sendWithRetry(otlp, head, deadline);
       attempts += r.attempts;
       if (r.ok) {
@@ -145,13 +161,13 @@ export class OtlpDelivery implements PushMetricExporter {
       if (r.permanent) {
         // The collector refused the data itself: sending it again would be refused again.
         this.#dequeue();
-        this.#opts.stats.recordDroppedPoints(countPoints(head));
-        if (head === rm) refused = true;
+        this.#opts.stats.recordDroppedPoints(head.request.points);
+        if (head === entry) refused = true;
         continue;
       }
       break;
     }
-    const delivered = !refused && !this.#queue.includes(rm);
+    const delivered = !refused && !this.#queue.includes(entry);
     this.#opts.stats.recordExport(delivered);
     if (this.#queue.length > 0 && this.#opts.renew) {
       await otlp.shutdown().catch(() => undefined);
@@ -162,25 +178,44 @@ export class OtlpDelivery implements PushMetricExporter {
       : { outcome: 'failed', reason: reason ?? 'unknown error', points, queued: this.#queue.length, attempts };
   }
 
-  #dequeue(): ResourceMetrics {
-    this.#queueBytes.shift();
-    return this.#queue.shift() as ResourceMetrics;
+  #dequeue(): Queued {
+    return this.#queue.shift() as Queued;
   }
 
   #queuedBytes(): number {
     let n = 0;
-    for (const b of this.#queueBytes) n += b;
+    for (const q of this.#queue) n += q.request.bytes.length;
     return n;
+  }
+
+  /** The snapshot's request, encoded once, giving the event loop a turn every POINTS_PER_YIELD points. */
+  async #encode(rm: ResourceMetrics): Promise<EncodedRequest> {
+    const plan = this.#encoder.plan(rm);
+    const w = new ProtoWriter(plan.bytes);
+    let sinceYield = 0;
+    for (let i = 0; i < plan.slices.length; i++) {
+      if (sinceYield >= POINTS_PER_YIELD) {
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      this.#encoder.encodeSlice(plan, i, w);
+      sinceYield += plan.slices[i]?.points ?? 0;
+    }
+    return { bytes: finishRequest(plan, w), points: plan.points };
   }
 
   async #sendWithRetry(
     otlp: PushMetricExporter,
-    rm: ResourceMetrics,
+    entry: Queued,
     deadline: number,
   ): Promise<{ ok: boolean; permanent?: boolean; reason?: string; attempts: number }> {
     let backoff = 250;
     for (let attempt = 1; ; attempt++) {
-      const result = await new Promise<ExportResult>((resolve) => otlp.export(rm, resolve));
+      const result = await new Promise<ExportResult>((resolve) => {
+        if (takesEncodedRequests(otlp)) otlp.exportEncoded(entry.request, resolve);
+        else if (entry.rm) otlp.export(entry.rm, resolve);
+        else resolve({ code: ExportResultCode.FAILED, error: new Error('the exporter takes no encoded requests and the snapshot was queued as one') });
+      });
       if (result.code === ExportResultCode.SUCCESS) return { ok: true, attempts: attempt };
       const code = grpcCode(result.error);
       const reason = describeExportError(result.error);

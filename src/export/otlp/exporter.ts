@@ -1,4 +1,5 @@
 import { credentials, Metadata, type ChannelCredentials } from '@grpc/grpc-js';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { convertLegacyOtlpGrpcOptions, createOtlpGrpcExportDelegate } from '@opentelemetry/otlp-grpc-exporter-base';
 import { MetricsExporterMetricsHelper, ProtobufMetricsSerializer, type IExportMetricsServiceResponse, type ISerializer } from '@opentelemetry/otlp-transformer';
@@ -6,7 +7,8 @@ import { AggregationTemporality, type PushMetricExporter, type ResourceMetrics }
 import { readPemFile } from '../../config/tls-files.js';
 import { ConfigError } from '../../errors.js';
 import { SocketOwningCredentials } from './owned-sockets.js';
-import { ResourceGroups } from '../sdk/resource-groups.js';
+import { countPoints } from '../sdk/count-points.js';
+import { RequestEncoder } from './request-encoder.js';
 
 /**
  * Where and how to push (config's export.otlp, as plain values). The TLS files are read by path
@@ -62,10 +64,12 @@ const SHUTDOWN_GRACE_MS = 1000;
 const EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
 
 /**
- * ONE ExportMetricsServiceRequest holding several ResourceMetrics. The SDK's serializer encodes one
- * ResourceMetrics as a request with a single `resource_metrics` (field 1) entry; protobuf parses
- * concatenated messages as one message whose repeated fields are concatenated, so the requests of
- * each ResourceMetrics, joined, are exactly the request that lists them all.
+ * ONE ExportMetricsServiceRequest holding several ResourceMetrics, by the SDK's serializer (for
+ * tests and tools that want the SDK's own bytes; the agent sends RequestEncoder's). The SDK's
+ * serializer encodes one ResourceMetrics as a request with a single `resource_metrics` (field 1)
+ * entry; protobuf parses concatenated messages as one message whose repeated fields are
+ * concatenated, so the requests of each ResourceMetrics, joined, are exactly the request that lists
+ * them all.
  */
 export const multiResourceSerializer: ISerializer<ResourceMetrics[], IExportMetricsServiceResponse> = {
   serializeRequest(list) {
@@ -75,20 +79,42 @@ export const multiResourceSerializer: ISerializer<ResourceMetrics[], IExportMetr
   deserializeResponse: (data) => ProtobufMetricsSerializer.deserializeResponse(data),
 };
 
-/** The exporter's self-observability counts data points of every resource in the request. */
-const multiResourceHelper = {
+/** An ExportMetricsServiceRequest already encoded (request-encoder.ts), with its number of data points. */
+export interface EncodedRequest {
+  bytes: Uint8Array;
+  points: number;
+}
+
+/** An exporter that also takes requests already encoded: what OtlpDelivery sends and replays. */
+export interface EncodedRequestExporter extends PushMetricExporter {
+  exportEncoded(request: EncodedRequest, done: (result: ExportResult) => void): void;
+}
+
+export function takesEncodedRequests(e: PushMetricExporter): e is EncodedRequestExporter {
+  return typeof (e as Partial<EncodedRequestExporter>).exportEncoded === 'function';
+}
+
+/** The bytes go out as they are; grpc-js compresses the message itself (off the JS thread's encode). */
+const passThroughSerializer: ISerializer<EncodedRequest, IExportMetricsServiceResponse> = {
+  serializeRequest: (request) => request.bytes,
+  deserializeResponse: (data) => ProtobufMetricsSerializer.deserializeResponse(data),
+};
+
+/** The exporter's self-observability counts the request's data points. */
+const encodedRequestHelper = {
   name: MetricsExporterMetricsHelper.name,
-  countItems: (list: ResourceMetrics[]) => list.reduce((n, rm) => n + MetricsExporterMetricsHelper.countItems(rm), 0),
+  countItems: (request: EncodedRequest) => request.points,
 };
 
 /**
  * The SDK's OTLP/gRPC transport (the delegate OTLPMetricExporter is built on, same options), sending
- * each collection as one request with one ResourceMetrics per resource (sdk/resource-groups.ts): the
- * node's, and in the semconv profile one per pod and container. Cumulative temporality (remote-write
- * needs cumulative). Its shutdown() closes every connection its channel opened, even one still
- * waiting for the collector's handshake (owned-sockets.ts), within SHUTDOWN_GRACE_MS.
+ * requests podpulse encodes itself (request-encoder.ts: one ResourceMetrics per resource, the node's
+ * cut into slices of containers). OtlpDelivery hands it encoded requests (exportEncoded); export()
+ * encodes a snapshot first. Cumulative temporality (remote-write needs cumulative). Its shutdown()
+ * closes every connection its channel opened, even one still waiting for the collector's handshake
+ * (owned-sockets.ts), within SHUTDOWN_GRACE_MS.
  */
-export function createOtlpExporter(otlp: OtlpOptions): PushMetricExporter {
+export function createOtlpExporter(otlp: OtlpOptions): EncodedRequestExporter {
   const metadata = buildMetadata(otlp.headers);
   const credentials = new SocketOwningCredentials(channelCredentials(otlp));
   const delegate = createOtlpGrpcExportDelegate(
@@ -104,16 +130,27 @@ export function createOtlpExporter(otlp: OtlpOptions): PushMetricExporter {
       },
       'METRICS',
     ),
-    multiResourceSerializer,
+    passThroughSerializer,
     'otlp_grpc_metric_exporter',
-    multiResourceHelper,
+    encodedRequestHelper,
     undefined,
     'MetricsExportService',
     EXPORT_PATH,
   );
-  const groups = new ResourceGroups();
+  let encoder: RequestEncoder | undefined;
   return {
-    export: (rm, done) => delegate.export(groups.regroup(rm), done),
+    export: (rm, done) => {
+      let request: EncodedRequest;
+      try {
+        encoder ??= new RequestEncoder();
+        const bytes = encoder.encode(rm);
+        request = { bytes, points: countPoints(rm) };
+      } catch (error) {
+        return done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
+      }
+      delegate.export(request, done);
+    },
+    exportEncoded: (request, done) => delegate.export(request, done),
     forceFlush: () => delegate.forceFlush(),
     selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
     shutdown: async () => {

@@ -5,85 +5,45 @@ import { buildMetadata, channelCredentials, grpcCompressionAlgorithm, type OtlpO
 import type { EndedSeries } from '../sdk/live-series.js';
 import { ResourceGroups } from '../sdk/resource-groups.js';
 import { SocketOwningCredentials } from './owned-sockets.js';
+import { message, type ProtoWriter } from './proto-writer.js';
+import { writeKeyValues } from './request-encoder.js';
 
 /**
  * Staleness markers ("this series ended"): one OTLP data point per ended series with the NoRecordedValue flag and
  * no value. The collector's prometheusremotewrite exporter turns such a point into Prometheus's
  * staleness marker, so a gone container disappears from instant queries at once instead of after the
  * 5-minute lookback. The JS SDK has no way to set data-point flags, so these few messages are encoded
- * here directly (field numbers from opentelemetry-proto: metrics/v1, common/v1, resource/v1,
- * collector/metrics/v1) and sent on a channel of their own.
+ * here directly with the agent's protobuf writer (proto-writer.ts; field numbers from opentelemetry-proto:
+ * metrics/v1, common/v1, resource/v1, collector/metrics/v1) and sent on a channel of their own.
  */
 
 const FLAG_NO_RECORDED_VALUE = 1;
 const TEMPORALITY_CUMULATIVE = 2;
 
-// --- a minimal protobuf writer: messages are built inside out as Buffers -----------------------
-
-function varint(n: number | bigint): Buffer {
-  let v = BigInt(n);
-  const out: number[] = [];
-  while (v > 0x7fn) {
-    out.push(Number(v & 0x7fn) | 0x80);
-    v >>= 7n;
-  }
-  out.push(Number(v));
-  return Buffer.from(out);
-}
-const tag = (field: number, wire: number): Buffer => varint((field << 3) | wire);
-const bytesField = (field: number, b: Buffer): Buffer => Buffer.concat([tag(field, 2), varint(b.length), b]);
-const stringField = (field: number, s: string): Buffer => bytesField(field, Buffer.from(s, 'utf8'));
-const varintField = (field: number, n: number | bigint): Buffer => Buffer.concat([tag(field, 0), varint(n)]);
-function fixed64Field(field: number, n: bigint): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64LE(n);
-  return Buffer.concat([tag(field, 1), b]);
-}
-function doubleField(field: number, x: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeDoubleLE(x);
-  return Buffer.concat([tag(field, 1), b]);
-}
-
-/** common.v1.AnyValue: string_value 1, bool_value 2, int_value 3, double_value 4, array_value 5 {values 1}. */
-function anyValue(v: unknown): Buffer {
-  if (Array.isArray(v)) return bytesField(5, Buffer.concat(v.map((x) => bytesField(1, anyValue(x)))));
-  if (typeof v === 'boolean') return varintField(2, v ? 1 : 0);
-  if (typeof v === 'number') return Number.isInteger(v) && v >= 0 ? varintField(3, v) : doubleField(4, v);
-  return stringField(1, String(v));
-}
-
-/** repeated common.v1.KeyValue (key 1, value 2) at `field`. */
-function keyValues(field: number, attrs: Attributes): Buffer {
-  const parts: Buffer[] = [];
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined) continue;
-    parts.push(bytesField(field, Buffer.concat([stringField(1, k), bytesField(2, anyValue(v))])));
-  }
-  return Buffer.concat(parts);
-}
-
 const hrToNanos = ([s, ns]: [number, number]): bigint => BigInt(s) * 1_000_000_000n + BigInt(ns);
 
 /** metrics.v1.NumberDataPoint: attributes 7, start 2, time 3, flags 8; no value (as_double/as_int absent). */
-function endPoint(s: EndedSeries, nowNs: bigint): Buffer {
-  return Buffer.concat([keyValues(7, s.attributes), fixed64Field(2, hrToNanos(s.startTime)), fixed64Field(3, nowNs), varintField(8, FLAG_NO_RECORDED_VALUE)]);
+function endPoint(w: ProtoWriter, s: EndedSeries, nowNs: bigint): void {
+  writeKeyValues(w, 7, s.attributes);
+  w.nanosField(2, hrToNanos(s.startTime));
+  w.nanosField(3, nowNs);
+  w.varintField(8, FLAG_NO_RECORDED_VALUE);
 }
 
 /** metrics.v1.Metric: name 1, description 2, unit 3, gauge 5 {data_points 1}, sum 7 {data_points 1, temporality 2, monotonic 3}. */
-function metric(series: EndedSeries[], nowNs: bigint): Buffer {
+function metric(w: ProtoWriter, series: EndedSeries[], nowNs: bigint): void {
   const first = series[0] as EndedSeries;
-  const points = Buffer.concat(series.map((s) => bytesField(1, endPoint(s, nowNs))));
-  const body =
-    first.kind === 'gauge'
-      ? bytesField(5, points)
-      : bytesField(7, Buffer.concat([points, varintField(2, TEMPORALITY_CUMULATIVE), ...(first.monotonic ? [varintField(3, 1)] : [])]));
-  return Buffer.concat([
-    stringField(1, first.name),
-    ...(first.description ? [stringField(2, first.description)] : []),
-    ...(first.unit ? [stringField(3, first.unit)] : []),
-    body,
-  ]);
+  w.stringField(1, first.name);
+  if (first.description) w.stringField(2, first.description);
+  if (first.unit) w.stringField(3, first.unit);
+  const data = message((d) => {
+    for (const s of series) d.bytesField(1, message((p) => endPoint(p, s, nowNs)));
+    if (first.kind !== 'gauge') {
+      d.varintField(2, TEMPORALITY_CUMULATIVE);
+      if (first.monotonic) d.varintField(3, 1);
+    }
+  });
+  w.bytesField(first.kind === 'gauge' ? 5 : 7, data);
 }
 
 /**
@@ -106,16 +66,25 @@ export function encodeStalenessMarkers(resource: Resource, scopeName: string, en
     if (list) list.push(series);
     else group.byName.set(s.name, [series]);
   }
-  const parts: Buffer[] = [];
-  for (const { identity, byName } of byResource.values()) {
-    const scopeMetrics = Buffer.concat([
-      bytesField(1, stringField(1, scopeName)), // InstrumentationScope{name}
-      ...[...byName.values()].map((list) => bytesField(2, metric(list, nowNs))),
-    ]);
-    const attrs = { ...resource.attributes, ...identity };
-    parts.push(bytesField(1, Buffer.concat([bytesField(1, keyValues(1, attrs)), bytesField(2, scopeMetrics)])));
-  }
-  return Buffer.concat(parts);
+  return message((request) => {
+    for (const { identity, byName } of byResource.values()) {
+      const attrs = { ...resource.attributes, ...identity };
+      // ResourceMetrics { resource 1 { attributes 1 }, scope_metrics 2 { scope 1 { name 1 }, metrics 2 } }
+      request.bytesField(
+        1,
+        message((rm) => {
+          rm.bytesField(1, message((r) => writeKeyValues(r, 1, attrs)));
+          rm.bytesField(
+            2,
+            message((sm) => {
+              sm.bytesField(1, message((scope) => scope.stringField(1, scopeName)));
+              for (const list of byName.values()) sm.bytesField(2, message((m) => metric(m, list, nowNs)));
+            }),
+          );
+        }),
+      );
+    }
+  });
 }
 
 const EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
