@@ -7,7 +7,7 @@ import type { CgroupLayout } from '../src/cgroup/layout.js';
 import type { MachineRoots } from '../src/machine/machine-info.js';
 import { BenchUsageError, parseArgs, USAGE, type BenchArgs } from './args.js';
 import { compileFloor, runFloor, type FloorResult } from './c-floor.js';
-import { AGENT_PROFILE, ContainerdRun } from './containerd-run.js';
+import { AGENT_PROFILE, ContainerdRun, npmStartNodeFlags } from './containerd-run.js';
 import { countFigures, JSON_VERSION, summaryLine, type BenchJson, type CountFigures } from './figures.js';
 import { formatHeap, summarizeHeapFile } from './heap-summary.js';
 import { cleanupLeftovers, HostCgroups, PARENT, probeHost } from './host-cgroups.js';
@@ -96,8 +96,9 @@ function runWorker(req: WorkerRequest, execArgv: string[], onChild: (c: ChildPro
   return new Promise((resolve, reject) => {
     const child = fork(join(here, 'worker.js'), [], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      // --expose-gc only for the retained-memory figure after the measured cycles.
-      execArgv: [...process.execArgv, '--expose-gc', ...execArgv],
+      // The agent's own V8 flags (as `npm start` runs it), so memory figures are the agent's; --expose-gc only
+      // for the retained-memory figure after the measured cycles.
+      execArgv: [...process.execArgv, ...npmStartNodeFlags(repoRootFrom(here)), '--expose-gc', ...execArgv],
       // WORKER_ENV of worker.ts (not imported here: it would load the SDK into this process).
       env: { ...process.env, PODPULSE_BENCH_WORKER: '1' },
     });
@@ -132,7 +133,7 @@ function header(args: BenchArgs, m: BenchJson['machine'], mode: string, note: st
     `machine: nproc ${m.nproc} (${m.cpu}), kernel ${m.kernel}, node ${m.node}, ${m.memGiB} GiB RAM, load average ${m.loadAtStart.join(' ')}`,
     `mode:    ${mode}`,
     ...(note ? [`         ${note}`] : []),
-    `method:  per stage ${args.warmup} warm-up + ${args.cycles} measured cycles, back to back (1 ms apart), each N in a fresh worker process;`,
+    `method:  per stage ${args.warmup} warm-up + ${args.cycles} measured cycles, back to back (1 ms apart), each N in a fresh worker process (node flags as npm start: ${npmStartNodeFlags(repoRootFrom(here)).join(' ') || 'none'});`,
     `         CPU = process.cpuUsage() user+system of the worker (all threads: JS, GC, libuv); µs per container = CPU per cycle ÷ N.`,
     `         READ = CycleReader.collect() (cgroup files + /proc/<pid>/net/dev + samples); FULL = MetricsPipeline.collectNow() with the real`,
     `         catalog, OtlpDelivery encoding the OTLP request (podpulse's RequestEncoder), and an exporter that gzips it as grpc-js does (the agent's default compression).`,
