@@ -1,3 +1,4 @@
+import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroupDirOf } from '../cgroup/cgroup-dir.js';
 import type { CgroupLayout } from '../cgroup/layout.js';
@@ -83,6 +84,8 @@ export class ProcessReader {
   #limits: ProcessReadLimits;
   /** Per cgroup: its root process's open-files limit, which rarely changes, and when it was read. */
   #ulimits = new Map<string, { pid: number; soft: number | undefined; atMs: number }>();
+  /** This process's pid as the procfs at #proc.root numbers it (null: not known there), resolved once. */
+  #selfPid: number | null | undefined;
 
   constructor(proc: ProcFs, reader: FileReader, layout: CgroupLayout, limits: ProcessReadLimits) {
     this.#proc = proc;
@@ -202,9 +205,10 @@ export class ProcessReader {
         out.cuts.pids += n - i - 1;
         break;
       }
-      const path = this.#proc.path(pids[i]!, 'fd');
+      const pid = pids[i]!;
+      const path = this.#proc.path(pid, 'fd');
       try {
-        const c = countFds(path, left);
+        const c = pid === this.#ownPid() ? countFds(path, left, this.#ownKeptFile) : countFds(path, left);
         fds += c.fds;
         sockets += c.sockets;
         if (c.truncated) out.cuts.fdLists++;
@@ -226,6 +230,26 @@ export class ProcessReader {
     out.sample.fileDescriptors = fds;
     if (!socketsUnknown) out.sample.sockets = sockets;
   }
+
+  /**
+   * The agent's own pid in the procfs it reads: `<root>/self` names the reader in that procfs' pid
+   * namespace (the host's with hostPID), so a pid that merely has the same number in another
+   * namespace is never taken for ours.
+   */
+  #ownPid(): number | null {
+    if (this.#selfPid === undefined) {
+      try {
+        const n = Number(readlinkSync(this.#proc.path('self')));
+        this.#selfPid = Number.isInteger(n) && n > 0 ? n : null;
+      } catch {
+        this.#selfPid = null;
+      }
+    }
+    return this.#selfPid;
+  }
+
+  /** Our kept cgroup and /proc files are regular files: counted as descriptors, never readlink'ed as socket candidates. */
+  #ownKeptFile = (fdName: string): boolean => this.#reader.holdsKept(Number(fdName));
 
   /** The process whose parent is outside the cgroup, lowest pid first (usually the first one looked at). */
   #rootOf(pids: readonly number[], stat: (pid: number) => PidStat | null | 'failed'): number | undefined {

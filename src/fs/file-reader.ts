@@ -121,6 +121,8 @@ export class FileReader {
   #procDir: string | undefined;
   #maxOpen = 0;
   #kept = new Map<string, number>();
+  /** The descriptor numbers of #kept: regular files of ours, never sockets (see holdsKept). */
+  #keptFds = new Set<number>();
   #used = new Set<string>();
   /**
    * Keepable files opened and closed since the last sweep, and those of the cycle before: a file is
@@ -173,6 +175,15 @@ export class FileReader {
     this.#procDir = isProc ? (procRoot.endsWith('/') ? procRoot : procRoot + '/') : undefined;
   }
 
+  /**
+   * Whether this process holds descriptor `fd` as one of its kept files (a regular file, so not a
+   * socket). The agent's own /proc/<pid>/fd lists every kept file: counting its sockets need not
+   * readlink thousands of descriptors it opened itself (process-reader.ts).
+   */
+  holdsKept(fd: number): boolean {
+    return this.#keptFds.has(fd);
+  }
+
   /** Descriptors currently kept open. */
   get keptOpen(): number {
     return this.#kept.size;
@@ -218,6 +229,7 @@ export class FileReader {
       if (this.#used.has(path)) continue;
       closeSync(fd);
       this.#kept.delete(path);
+      this.#keptFds.delete(fd);
     }
     this.#used.clear();
     this.#seenBefore = this.#seen;
@@ -230,6 +242,7 @@ export class FileReader {
   close(): void {
     for (const fd of this.#kept.values()) closeSync(fd);
     this.#kept.clear();
+    this.#keptFds.clear();
     this.#used.clear();
     this.#seen.clear();
     this.#seenBefore.clear();
@@ -251,6 +264,7 @@ export class FileReader {
       } catch (err) {
         closeSync(kept);
         this.#kept.delete(path);
+        this.#keptFds.delete(kept);
         // ENODEV: this cgroup was removed; ESRCH: this task was reaped. A new cgroup, or a new process
         // with the same pid, may live at the same path now: open afresh, as an open per read would.
         if (!(err instanceof GoneError)) throw err;
@@ -269,6 +283,7 @@ export class FileReader {
     } finally {
       if (keep) {
         this.#kept.set(path, fd);
+        this.#keptFds.add(fd);
         this.#used.add(path);
       } else {
         closeSync(fd);

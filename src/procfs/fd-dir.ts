@@ -28,19 +28,22 @@ export interface FdCount {
  * that is within `maxEntries`, the names are listed in one readdir (half the CPU of an opendir
  * handle, which Node builds with promise wrappers, for the usual handful of descriptors). Older
  * kernels report 0, and a larger count takes the entry-by-entry walk.
+ *
+ * `knownNotSocket(name)`: descriptors the caller knows are not sockets (the agent's own kept files)
+ * are counted without their readlink.
  */
-export function countFds(fdDir: string, maxEntries: number): FdCount {
+export function countFds(fdDir: string, maxEntries: number, knownNotSocket?: (fdName: string) => boolean): FdCount {
   let size: number;
   try {
     size = statSync(fdDir).size;
   } catch (err) {
     throw isGoneErrno(err) ? new GoneError(fdDir, err) : new ReadError(fdDir, err);
   }
-  if (size > 0 && size <= maxEntries) return countListed(fdDir, maxEntries);
-  return countWalked(fdDir, maxEntries);
+  if (size > 0 && size <= maxEntries) return countListed(fdDir, maxEntries, knownNotSocket);
+  return countWalked(fdDir, maxEntries, knownNotSocket);
 }
 
-function countListed(fdDir: string, maxEntries: number): FdCount {
+function countListed(fdDir: string, maxEntries: number, knownNotSocket: ((fdName: string) => boolean) | undefined): FdCount {
   let names: string[];
   try {
     names = readdirSync(fdDir);
@@ -53,7 +56,8 @@ function countListed(fdDir: string, maxEntries: number): FdCount {
   out.truncated = names.length > n;
   for (let i = 0; i < n; i++) {
     out.fds++;
-    countLink(fdDir, names[i]!, out);
+    const name = names[i]!;
+    if (knownNotSocket === undefined || !knownNotSocket(name)) countLink(fdDir, name, out);
   }
   return out;
 }
@@ -76,7 +80,7 @@ function countLink(fdDir: string, name: string, out: FdCount): void {
   if (target.startsWith('socket')) out.sockets++;
 }
 
-function countWalked(fdDir: string, maxEntries: number): FdCount {
+function countWalked(fdDir: string, maxEntries: number, knownNotSocket: ((fdName: string) => boolean) | undefined): FdCount {
   let dir: Dir;
   try {
     dir = opendirSync(fdDir, { bufferSize: 128 });
@@ -93,7 +97,7 @@ function countWalked(fdDir: string, maxEntries: number): FdCount {
         break;
       }
       out.fds++;
-      countLink(fdDir, entry.name, out);
+      if (knownNotSocket === undefined || !knownNotSocket(entry.name)) countLink(fdDir, entry.name, out);
     }
   } catch (err) {
     if (err instanceof ReadError) throw err;

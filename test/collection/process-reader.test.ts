@@ -1,4 +1,5 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -131,3 +132,56 @@ function readLimit(root: string, pid: number): number {
   const line = readFileSync(join(root, `proc/${pid}/limits`), 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
   return Number(line?.split(/\s+/)[3]);
 }
+
+describe('ProcessReader on its own process (real /proc)', () => {
+  it('counts its own kept files as descriptors without readlink, and its sockets exactly', async () => {
+    const fileReader = new FileReader();
+    fileReader.keepOpenUnder({ dirs: [], maxOpen: 200, openFilesLimit: 20_000 });
+    fileReader.keepPidFilesUnder('/proc');
+    const pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).slice(0, 20);
+    // Kept from their second cycle in a row on.
+    for (let cycle = 0; cycle < 2; cycle++) {
+      for (const pid of pids) {
+        try {
+          fileReader.read(`/proc/${pid}/stat`);
+          fileReader.read(`/proc/${pid}/status`);
+        } catch {
+          // a process that exited meanwhile
+        }
+      }
+      fileReader.sweep();
+    }
+    expect(fileReader.keptOpen).toBeGreaterThan(10);
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const d = mkdtempSync(join(tmpdir(), 'podpulse-self-'));
+      copies.push(d);
+      mkdirSync(join(d, 'x'));
+      const procs = join(d, 'x/cgroup.procs');
+      writeFileSync(procs, `${process.pid}\n`);
+      const r = new ProcessReader(new ProcFs('/proc'), fileReader, { mode: 'v1', v1: new Map([['cpu', d]]) }, { maxPids: 100, maxFds: 100_000 });
+      const wants: ProcessWants = { fds: true, ulimits: false, taskCount: false, taskStates: false };
+      const got = r.read('/x', undefined, wants, { procs: { file: procs, pids: [process.pid] } });
+      const names = readdirSync('/proc/self/fd');
+      let sockets = 0;
+      let kept = 0;
+      for (const n of names) {
+        if (fileReader.holdsKept(Number(n))) kept++;
+        try {
+          if (readlinkSync(`/proc/self/fd/${n}`).startsWith('socket')) sockets++;
+        } catch {
+          // the descriptor readdir itself used
+        }
+      }
+      expect(kept).toBe(fileReader.keptOpen);
+      expect(sockets).toBeGreaterThanOrEqual(1); // the listening server
+      expect(got.sample.sockets).toBe(sockets);
+      expect(got.sample.fileDescriptors).toBeGreaterThanOrEqual(names.length - 1);
+      expect(got.sample.fileDescriptors).toBeLessThanOrEqual(names.length + 1);
+    } finally {
+      server.close();
+      fileReader.close();
+    }
+  });
+});

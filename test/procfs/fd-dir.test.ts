@@ -31,6 +31,22 @@ describe('countFds', () => {
     expect(countFds(d, 10)).toEqual({ fds: 3, sockets: 1, truncated: false, linksRefused: 0 });
   });
 
+  it('counts descriptors the caller knows are not sockets without reading their link', () => {
+    const d = mkdtempSync(join(tmpdir(), 'podpulse-fd-'));
+    dirs.push(d);
+    symlinkSync('socket:[1]', join(d, '0'));
+    symlinkSync('socket:[2]', join(d, '1'));
+    symlinkSync('/var/lib/kept-file', join(d, '2'));
+    const asked: string[] = [];
+    // '1' really is a socket link: told it is not one, the count proves its link was not read.
+    const c = countFds(d, 10, (name) => {
+      asked.push(name);
+      return name === '1' || name === '2';
+    });
+    expect(c).toEqual({ fds: 3, sockets: 1, truncated: false, linksRefused: 0 });
+    expect(asked.sort()).toEqual(['0', '1', '2']);
+  });
+
   it('reads this process\'s own /proc/self/fd', () => {
     const c = countFds('/proc/self/fd', 100_000);
     expect(c.fds).toBeGreaterThanOrEqual(3);
