@@ -190,6 +190,9 @@ export class OtlpDelivery implements PushMetricExporter {
 
   /** The snapshot's request, encoded once, giving the event loop a turn every POINTS_PER_YIELD points. */
   async #encode(rm: ResourceMetrics): Promise<EncodedRequest> {
+    // The SDK's collection and the live-series filter ran just before, in one stretch: let timers
+    // and gRPC callbacks in before the plan's own pass over every point.
+    await new Promise((resolve) => setImmediate(resolve));
     const plan = this.#encoder.plan(rm);
     const w = new ProtoWriter(plan.bytes);
     let sinceYield = 0;

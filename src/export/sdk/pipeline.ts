@@ -70,6 +70,12 @@ class GenerationExporter implements PushMetricExporter {
   ) {}
 
   export(rm: ResourceMetrics, done: (result: ExportResult) => void): void {
+    // The SDK recorded and collected every instrument in one synchronous stretch: give the event loop
+    // a turn before this export's own pass over every point (expand, filter).
+    setImmediate(() => this.#export(rm, done));
+  }
+
+  #export(rm: ResourceMetrics, done: (result: ExportResult) => void): void {
     if (this.retired) return done({ code: ExportResultCode.SUCCESS });
     if (this.registration?.observing) {
       // The SDK stopped waiting for the callback (its timeout is the interval): the collection holds
