@@ -3,7 +3,7 @@ import type { StageMark } from './protocol.js';
 /**
  * Where the CPU went, from a V8 `--cpu-prof` profile of a bench worker: samples are cut per stage
  * with the worker's stage marks (both CLOCK_MONOTONIC µs), and FULL's samples are split into
- * phases by their stack (under CycleReader.collect = read, the OTLP request encoder = encode,
+ * phases by their stack (under src/collection/ = read, the OTLP request encoder = encode,
  * gzip = gzip, the rest = SDK + live filter). Self time per frame and per code area.
  */
 
@@ -69,8 +69,10 @@ function frameName(n: ProfileNode): string {
 function phaseOf(n: ProfileNode): Phase | undefined {
   const { functionName: fn, url } = n.callFrame;
   if (fn === '(garbage collector)') return 'gc';
-  if (fn === 'collect' && url.endsWith('/collection/cycle-reader.js')) return 'read';
-  if (url.endsWith('/export/sdk/live-series.js') || url.endsWith('/export/sdk/series-key.js')) return 'live';
+  // Any collection module, not only CycleReader.collect: the read yields every few ms and resumes
+  // from the microtask queue, where collect's caller is no longer on the stack.
+  if (url.includes('/src/collection/')) return 'read';
+  if (url.endsWith('/export/sdk/live-series.js') || url.endsWith('/export/sdk/expand-handles.js')) return 'live';
   if (fn === 'serializeRequest' || url.endsWith('/export/otlp/request-encoder.js') || url.endsWith('/export/otlp/proto-writer.js')) return 'encode';
   if (/^gzip/.test(fn) || fn === 'zlibBufferSync' || url === 'node:zlib') return 'gzip';
   if (url.includes('/src/discovery/') || url.includes('/src/runtime/')) return 'discovery';
