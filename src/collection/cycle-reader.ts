@@ -317,7 +317,8 @@ export class CycleReader implements SnapshotSource {
 
   /**
    * The same identity object for a series every cycle while its labels stay the same: the metric
-   * side reuses attribute objects per identity (metrics/attribute-sets.ts). Any changed value, an
+   * side finds a series' handle and labels by identity object first (metrics/series-handles.ts), and
+   * compares content only for an object it has not seen this cycle. Any changed value, an
    * allowlisted container label included, gives a new object: a new series, and the old one ends.
    */
   #stableIdentity(key: string, identity: ContainerIdentity): ContainerIdentity {

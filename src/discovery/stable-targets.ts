@@ -5,10 +5,10 @@ import { targetKey } from './target.js';
  * Hands out the SAME target object, and at least the same identity object, for a target that did not
  * change since the last list.
  *
- * Why: the metric side keys its per-series attribute objects by identity object (metrics/attribute-sets.ts),
- * the SDK keeps the first attribute object it saw for a series, and the live-series filter recognises
- * series by object (export/sdk/live-series.ts). An identity object made anew each cycle with the same
- * labels would cost every series a string key there. Any changed label gives a new identity object (a
+ * Why: the metric side finds a series' handle and label object by identity object first
+ * (metrics/series-handles.ts) and the encoder caches label bytes per label object
+ * (export/otlp/request-encoder.ts). An identity object made anew each cycle with the same labels
+ * would cost a content comparison per container per cycle there. Any changed label gives a new identity object (a
  * new series); a changed non-label field (restart count, fs figures, net pid) a new target object that
  * keeps the identity.
  */

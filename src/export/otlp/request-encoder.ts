@@ -11,7 +11,7 @@ import { LEN, lenFieldSize, message, ProtoWriter, VARINT } from './proto-writer.
  * opentelemetry-proto; fields written as the SDK's ProtobufMetricsSerializer writes them).
  *
  * Why not the SDK's serializer: it UTF-8 encodes every attribute string of every point every cycle,
- * while a series' attribute object is the same object cycle after cycle (metrics/attribute-sets.ts).
+ * while a series' attribute object is the same object cycle after cycle (metrics/series-handles.ts).
  * Here the encoded KeyValue list of each attribute object, each resource, scope and metric
  * descriptor is kept, so a steady-state cycle copies bytes and writes only times and values.
  *
