@@ -2,6 +2,7 @@ import type { CgroupLayout } from '../cgroup/layout.js';
 import { cgroupStartTime, readCgroup, type CgroupRead, type CgroupReadOptions, type CgroupLimits } from '../cgroup/read.js';
 import type { FileFailure } from '../cgroup/limits.js';
 import type { BlockIoDevice } from '../cgroup/stats.js';
+import { sameIdentity } from '../discovery/stable-targets.js';
 import { targetKey, type ContainerIdentity, type Target, type TargetProvider } from '../discovery/target.js';
 import { GoneError, errorCode } from '../errors.js';
 import type { FileReader } from '../fs/file-reader.js';
@@ -323,7 +324,7 @@ export class CycleReader implements SnapshotSource {
    */
   #stableIdentity(key: string, identity: ContainerIdentity): ContainerIdentity {
     const known = this.#identities.get(key);
-    if (known && sameLabels(known, identity)) return known;
+    if (known && sameIdentity(known, identity)) return known;
     this.#identities.set(key, identity);
     return identity;
   }
@@ -509,18 +510,6 @@ export class CycleReader implements SnapshotSource {
     this.#warned.set(key, { atMs: now, suppressed: 0 });
     this.#deps.log.warn(suppressed > 0 ? { ...extra, suppressedSinceLast: suppressed } : extra, msg);
   }
-}
-
-/** Same keys in the same order with the same values: the same series (every key counts, opt-in labels too). */
-function sameLabels(a: ContainerIdentity, b: ContainerIdentity): boolean {
-  const keys = Object.keys(a);
-  const other = Object.keys(b);
-  if (keys.length !== other.length) return false;
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i] as keyof ContainerIdentity;
-    if (k !== other[i] || a[k] !== b[k]) return false;
-  }
-  return true;
 }
 
 /** The host filesystems go on "/" beside what discovery found for it (nothing, normally). */
