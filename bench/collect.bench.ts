@@ -92,6 +92,23 @@ function chooseHost(args: BenchArgs): { host: BenchHost; note?: string } {
   return { host: syntheticHost(new SyntheticTree(repoRootFrom(here))), note: 'synthetic tree requested with --mode synthetic' };
 }
 
+/** On SIGINT/SIGTERM: `first` (e.g. kill the worker), the teardown with its report, then exit 130. */
+function exitOnSignal(teardown: () => Promise<string>, first?: () => void): void {
+  const onSignal = (sig: NodeJS.Signals): void => {
+    log(`${sig}: stopping and tearing down`);
+    first?.();
+    void teardown().then(
+      (r) => {
+        log(r);
+        process.exit(130);
+      },
+      () => process.exit(130),
+    );
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}
+
 function runWorker(req: WorkerRequest, execArgv: string[], onChild: (c: ChildProcess | undefined) => void): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
     const child = fork(join(here, 'worker.js'), [], {
@@ -192,18 +209,7 @@ async function runContainerd(args: BenchArgs, startedAt: string): Promise<void> 
   const run = new ContainerdRun({ repoRoot, pods: args.pods, intervalSec: args.intervalSec, windowSec: args.windowSec, log, ...(profDir ? { cpuProfDir: profDir } : {}) });
   let tearing: Promise<string> | undefined;
   const teardown = () => (tearing ??= run.teardown());
-  const onSignal = (sig: NodeJS.Signals) => {
-    log(`${sig}: stopping and tearing down`);
-    void teardown().then(
-      (r) => {
-        log(r);
-        process.exit(130);
-      },
-      () => process.exit(130),
-    );
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  exitOnSignal(teardown);
   process.once('exit', () => {
     if (!tearing) run.teardownSync();
   });
@@ -275,19 +281,7 @@ async function main(): Promise<void> {
       rmSync(work, { recursive: true, force: true });
       return host.teardown();
     })());
-  const onSignal = (sig: NodeJS.Signals) => {
-    log(`${sig}: stopping and tearing down`);
-    worker?.kill('SIGKILL');
-    void teardown().then(
-      (r) => {
-        log(r);
-        process.exit(130);
-      },
-      () => process.exit(130),
-    );
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  exitOnSignal(teardown, () => worker?.kill('SIGKILL'));
   // Last resort (uncaught exception, process.exit elsewhere): kill by pid and rmdir synchronously.
   process.once('exit', () => {
     if (tearing) return;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CgroupLayout } from '../../src/cgroup/layout.js';
 import { CycleReader } from '../../src/collection/cycle-reader.js';
 import { READ_ALL } from '../../src/collection/read-plan.js';
-import { containerLabels } from '../../src/discovery/container-labels.js';
+import { containerLabels, type ContainerLabel } from '../../src/discovery/container-labels.js';
 import { CriConnector } from '../../src/discovery/cri-connector.js';
 import { crioContainerName, crioSandboxName } from '../../src/discovery/crio-names.js';
 import { CriInventory } from '../../src/discovery/inventory.js';
@@ -61,6 +61,19 @@ afterAll(async () => {
   removeTree(root);
 });
 
+/** A CRI inventory on the fake CRI-O server and the tree under `root` (discovery as the agent sets it up). */
+function inventoryOn(layout: CgroupLayout, labels?: readonly ContainerLabel[]): CriInventory {
+  return new CriInventory({
+    layout,
+    raw: { parents: [], maxDepth: 6, maxCgroups: 100 },
+    connector: new CriConnector({ endpoint: fake.endpoint, rootfs: root, timeoutMs: 2000, statsTimeoutMs: 2000 }),
+    rootfs: root,
+    stats: new SelfStats(),
+    log: pino({ level: 'silent' }),
+    ...(labels ? { containerLabels: labels } : {}),
+  });
+}
+
 describe('CRI-O over CRI: what the client reads from its answers', () => {
   it('Version says cri-o; verbose statuses give pid, cgroup path, pause image and CRI-O names', async () => {
     const cri = new CriRuntime({ endpoint: fake.endpoint });
@@ -102,15 +115,7 @@ describe('CRI-O identity labels (kubelet /metrics/cadvisor with CRI-O)', () => {
   beforeAll(async () => {
     layout.unified = join(root, 'cg');
     if ('error' in labels) throw new Error(labels.error);
-    inventory = new CriInventory({
-      layout,
-      raw: { parents: [], maxDepth: 6, maxCgroups: 100 },
-      connector: new CriConnector({ endpoint: fake.endpoint, rootfs: root, timeoutMs: 2000, statsTimeoutMs: 2000 }),
-      rootfs: root,
-      stats: new SelfStats(),
-      log: pino({ level: 'silent' }),
-      containerLabels: labels.labels,
-    });
+    inventory = inventoryOn(layout, labels.labels);
     await inventory.refreshNow();
     targets = (await inventory.list()).targets;
   });
@@ -168,14 +173,7 @@ describe('CRI-O identity labels (kubelet /metrics/cadvisor with CRI-O)', () => {
 describe('the runtime kind when Version fails at first', () => {
   it('names stay containerd-style until a Version call answers, then follow CRI-O', async () => {
     const layout: CgroupLayout = { mode: 'v2', v1: new Map(), unified: join(root, 'cg') };
-    const inventory = new CriInventory({
-      layout,
-      raw: { parents: [], maxDepth: 6, maxCgroups: 100 },
-      connector: new CriConnector({ endpoint: fake.endpoint, rootfs: root, timeoutMs: 2000, statsTimeoutMs: 2000 }),
-      rootfs: root,
-      stats: new SelfStats(),
-      log: pino({ level: 'silent' }),
-    });
+    const inventory = inventoryOn(layout);
     try {
       const { status } = await import('@grpc/grpc-js');
       // Failing twice: the refresh below and the one list() starts.
