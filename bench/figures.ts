@@ -22,6 +22,10 @@ export interface CountFigures {
   /** µs of CPU per container per cycle. */
   cpu: {
     raw: Summary;
+    /** The same files through the agent's kept descriptors, no parsing. */
+    kept: Summary;
+    /** sdk-metrics alone, the agent's instruments and point counts (bench/sdk-alone.ts). */
+    sdkAlone: Summary;
     read: Summary;
     full: Summary;
     fullRead: Summary;
@@ -31,12 +35,22 @@ export interface CountFigures {
     fullPerSeries: Summary;
   };
   /** ms per whole cycle. */
-  wallMs: { raw: Summary; read: Summary; full: Summary };
+  wallMs: { raw: Summary; kept: Summary; sdkAlone: Summary; read: Summary; full: Summary };
   /** The C floor on the same file list, µs per container per cycle; or why it did not run. */
   floor: { cpu: Summary; files: number; opened: number; missing: number; bytes: number } | { error: string };
   netdata?: NetdataFigures | { error: string };
   /** Medians divided by the C floor's (and netdata's) median. */
-  ratios: { rawVsFloor?: number; readVsFloor?: number; fullVsFloor?: number; readVsNetdata?: number; fullVsNetdata?: number };
+  ratios: {
+    rawVsFloor?: number;
+    keptVsFloor?: number;
+    sdkAloneVsFloor?: number;
+    /** (KEPT + SDK alone) ÷ floor: what FULL cannot go below with the catalog on sdk-metrics' observable instruments. */
+    leastFullVsFloor?: number;
+    readVsFloor?: number;
+    fullVsFloor?: number;
+    readVsNetdata?: number;
+    fullVsNetdata?: number;
+  };
   wire: { compression: string; protobufBytes: number; gzipBytes: number; protobufPerSeries: number; gzipPerSeries: number };
   eventLoop: { read: EventLoopFigures; full: EventLoopFigures };
   memory: { start: MemoryFigures; afterRead: MemoryFigures; afterFull: MemoryFigures; retained?: MemoryFigures; maxRss: number };
@@ -90,6 +104,8 @@ export function countFigures(
   const sdk = r.full.cpuUs.map((c, i) => c - (r.full.readCpuUs[i] ?? 0) - (r.full.encodeCpuUs[i] ?? 0) - (r.full.gzipCpuUs[i] ?? 0));
   const cpu = {
     raw: perContainer(r.raw.cpuUs, n),
+    kept: perContainer(r.kept.cpuUs, n),
+    sdkAlone: perContainer(r.sdkAlone.cpuUs, n),
     read: perContainer(r.read.cpuUs, n),
     full: perContainer(r.full.cpuUs, n),
     fullRead: perContainer(r.full.readCpuUs, n),
@@ -103,6 +119,9 @@ export function countFigures(
   const ratios: CountFigures['ratios'] = {};
   if (!('error' in floorFig) && floorFig.cpu.median > 0) {
     ratios.rawVsFloor = cpu.raw.median / floorFig.cpu.median;
+    ratios.keptVsFloor = cpu.kept.median / floorFig.cpu.median;
+    ratios.sdkAloneVsFloor = cpu.sdkAlone.median / floorFig.cpu.median;
+    ratios.leastFullVsFloor = (cpu.kept.median + cpu.sdkAlone.median) / floorFig.cpu.median;
     ratios.readVsFloor = cpu.read.median / floorFig.cpu.median;
     ratios.fullVsFloor = cpu.full.median / floorFig.cpu.median;
   }
@@ -119,7 +138,7 @@ export function countFigures(
     snapshot: r.snapshot,
     series: { total: r.series.total, perContainer: r.series.perContainer, nonContainer: r.series.nonContainer, metrics: r.series.metrics },
     cpu,
-    wallMs: { raw: summarize(r.raw.wallMs), read: summarize(r.read.wallMs), full: summarize(r.full.wallMs) },
+    wallMs: { raw: summarize(r.raw.wallMs), kept: summarize(r.kept.wallMs), sdkAlone: summarize(r.sdkAlone.wallMs), read: summarize(r.read.wallMs), full: summarize(r.full.wallMs) },
     floor: floorFig,
     ...(netdata ? { netdata } : {}),
     ratios,
@@ -146,6 +165,7 @@ export function summaryLine(counts: readonly CountFigures[], containerd?: Contai
     const nd = c.netdata && !('error' in c.netdata) ? `, netdata ${c.netdata.usPerCgroupPerCycle.toFixed(0)} µs (FULL ${x(c.ratios.fullVsNetdata)})` : '';
     return (
       `N=${c.n}: FULL ${x(c.ratios.fullVsFloor)} C floor (${c.cpu.full.median.toFixed(0)} vs ${floor} µs/container), READ ${x(c.ratios.readVsFloor)}${nd}, ` +
+      (c.ratios.leastFullVsFloor !== undefined ? `kept reads + SDK alone ${x(c.ratios.leastFullVsFloor)}, ` : '') +
       `peak RSS ${mib(c.memory.maxRss)}, loop max ${c.eventLoop.full.maxMs.toFixed(0)} ms, ${c.wire.gzipPerSeries.toFixed(1)} B/series gzip`
     );
   });

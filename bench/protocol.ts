@@ -65,7 +65,7 @@ export interface EventLoopFigures {
 /** When a stage ran, in CLOCK_MONOTONIC µs (the clock of V8's --cpu-prof), to cut a profile per stage. */
 export interface StageMark {
   /** `agent`: the measured window of the real agent in `--runtime containerd`. */
-  stage: 'raw' | 'read' | 'full' | 'agent';
+  stage: 'raw' | 'kept' | 'read' | 'full' | 'sdk-alone' | 'agent';
   startUs: number;
   endUs: number;
 }
@@ -85,6 +85,10 @@ export interface WorkerResult {
   snapshot: { containers: number; withCgroup: number; withNetwork: number; interfaces: string[]; sourceErrors: Record<string, Record<string, number>> };
   /** The same files the collector opens, read with no parsing (Node's I/O floor for this file set). */
   raw: CycleSamples;
+  /** The same files through the agent's reader settings (kept descriptors, pread), no parsing. */
+  kept: CycleSamples;
+  /** sdk-metrics alone with the agent's instruments and point counts (bench/sdk-alone.ts). */
+  sdkAlone: CycleSamples & { points: number };
   read: CycleSamples;
   full: FullSamples;
   series: {

@@ -48,6 +48,11 @@ export function section(c: CountFigures): string {
         ? [`  netdata: not measured (${(c.netdata as { error: string }).error})`]
         : []),
     '  ' + row('RAW   same files in Node, no parsing', c.cpu.raw, fm, nm, c.wallMs.raw),
+    '  ' + row('KEPT  same files, kept fds, no parsing', c.cpu.kept, fm, nm, c.wallMs.kept),
+    '  ' + row('SDK   sdk-metrics alone, same points', c.cpu.sdkAlone, fm, nm, c.wallMs.sdkAlone),
+    ...(c.ratios.leastFullVsFloor !== undefined
+      ? [`  KEPT + SDK alone: ${f1(c.cpu.kept.median + c.cpu.sdkAlone.median)} µs, ${c.ratios.leastFullVsFloor.toFixed(2)}x the C floor (FULL cannot cost less with the catalog on sdk-metrics)`]
+      : []),
     '  ' + row('READ  CycleReader.collect', c.cpu.read, fm, nm, c.wallMs.read),
     '  ' + row('FULL  pipeline cycle + OTLP encode', c.cpu.full, fm, nm, c.wallMs.full),
     '  ' + row('  of which read', c.cpu.fullRead, fm, undefined),

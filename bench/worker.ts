@@ -35,7 +35,9 @@ import {
   type WorkerRequest,
   type WorkerResult,
 } from './protocol.js';
+import { measureSdkAlone, type SdkShapeRow } from './sdk-alone.js';
 import { cpuMicros } from './stats.js';
+import type { MetricSpec } from '../src/metrics/spec.js';
 import type { Snapshot, SnapshotSource } from '../src/collection/sample.js';
 import { SelfStats } from '../src/telemetry/self-stats.js';
 
@@ -206,6 +208,33 @@ export async function measure(req: WorkerRequest): Promise<WorkerResult> {
   }
   mark('raw', stageStart);
 
+  // KEPT: the same files through a reader set up as the agent's (cgroup and /proc/<pid> files kept open
+  // and re-read with pread from their second cycle on), no parsing: the I/O floor of podpulse's own
+  // way of reading, which can be below the C floor's open+read+close.
+  const keptReader = new FileReader();
+  keptReader.keepOpenUnder({
+    dirs: [...layout.v1.values(), ...(layout.unified ? [layout.unified] : [])],
+    maxOpen: loadConfig([], {}).config.collection.maxOpenFiles,
+  });
+  keptReader.keepPidFilesUnder(roots.procRoot);
+  const kept: CycleSamples = { cpuUs: [], wallMs: [] };
+  stageStart = monoMicros();
+  for (let i = 0; i < req.warmup + req.cycles; i++) {
+    const c0 = cpuMicros();
+    const w0 = performance.now();
+    for (const p of rawPaths) keptReader.readOptional(p);
+    // As CycleReader does once per cycle: a file seen in two cycles in a row is kept from then on.
+    keptReader.sweep();
+    const cpu = cpuMicros() - c0;
+    const wall = performance.now() - w0;
+    if (i >= req.warmup) {
+      kept.cpuUs.push(cpu);
+      kept.wallMs.push(wall);
+    }
+  }
+  keptReader.close();
+  mark('kept', stageStart);
+
   // READ: what the collector does per cycle, alone, with the agent's reader settings (cgroup files
   // kept open up to collection.maxOpenFiles, as src/agent.ts configures it).
   const agentReader = new FileReader();
@@ -294,6 +323,7 @@ export async function measure(req: WorkerRequest): Promise<WorkerResult> {
   mark('full', stageStart);
   const afterFull = memory();
   const series = countSeries(last, new Set(req.targets.map((t) => t.cgroupPath)), n, encoder.bytes);
+  const sdkShape = shapeOf(last, enabledSpecs(config.metrics));
   if (!encoder.gzipBytes && encoder.lastRequest) {
     // Compression off in the config: still report what gzip would put on the wire.
     encoder.gzipBytes = gzipSync(encoder.lastRequest).length;
@@ -311,11 +341,17 @@ export async function measure(req: WorkerRequest): Promise<WorkerResult> {
   // After every memory figure: the snapshot itself costs memory. The pipeline still holds its state.
   const heapSnapshot = req.heapSnapshotDir ? writeHeapSnapshot(join(req.heapSnapshotDir, `bench-n${n}.heapsnapshot`)) : undefined;
   await pipeline.shutdown();
+  // After every memory figure of the agent's stages: the reference's own SDK state would add to them.
+  stageStart = monoMicros();
+  const sdkAlone = await measureSdkAlone(sdkShape, req.cycles, req.warmup);
+  mark('sdk-alone', stageStart);
   return {
     n,
     files,
     snapshot,
     raw,
+    kept,
+    sdkAlone,
     read,
     full,
     series,
@@ -361,6 +397,13 @@ function countSeries(rm: ResourceMetrics | undefined, ids: ReadonlySet<string>, 
     }
   }
   return { total, perContainer: container / n, nonContainer: total - container, metrics, otlpBytes, gzipBytes: 0, compression: 'none' };
+}
+
+/** The SDK reference's instruments: the enabled rows, each with as many points as the agent exported. */
+function shapeOf(rm: ResourceMetrics | undefined, specs: readonly MetricSpec[]): SdkShapeRow[] {
+  const points = new Map<string, number>();
+  for (const sm of rm?.scopeMetrics ?? []) for (const m of sm.metrics) points.set(m.descriptor.name, (points.get(m.descriptor.name) ?? 0) + m.dataPoints.length);
+  return specs.map((spec) => ({ spec, points: points.get(spec.name) ?? 0 })).filter((r) => r.points > 0);
 }
 
 /** Set by collect.bench.ts when it forks this file; importing the module elsewhere starts nothing. */

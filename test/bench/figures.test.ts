@@ -37,12 +37,16 @@ describe('bench figures', () => {
     expect(Object.keys(k).sort()).toEqual(
       ['absentPerContainer', 'context', 'cpu', 'eventLoop', 'filesPerContainer', 'floor', 'memory', 'n', 'netdata', 'procFilesPerContainer', 'ratios', 'series', 'snapshot', 'wallMs', 'wire'].sort(),
     );
-    expect(Object.keys(k.cpu).sort()).toEqual(['full', 'fullEncode', 'fullGzip', 'fullPerSeries', 'fullRead', 'fullSdk', 'raw', 'read'].sort());
+    expect(Object.keys(k.cpu).sort()).toEqual(['full', 'fullEncode', 'fullGzip', 'fullPerSeries', 'fullRead', 'fullSdk', 'kept', 'raw', 'read', 'sdkAlone'].sort());
     // The C floor's per-cycle CPU is for all containers: per container it is 60 / 2.
     expect(k.floor).toMatchObject({ cpu: { median: 30 }, files: floor.files, opened: floor.opened });
     expect(k.ratios.fullVsFloor).toBeCloseTo(k.cpu.full.median / 30, 9);
     expect(k.ratios.readVsFloor).toBeCloseTo(k.cpu.read.median / 30, 9);
     expect(k.ratios.fullVsNetdata).toBeCloseTo(k.cpu.full.median / 25, 9);
+    expect(k.ratios.leastFullVsFloor).toBeCloseTo((k.cpu.kept.median + k.cpu.sdkAlone.median) / 30, 9);
+    // The SDK reference built as many points as the agent's container and machine rows exported.
+    expect(r.sdkAlone.points).toBe(r.series.total);
+    expect(r.kept.cpuUs).toHaveLength(2);
     // The SDK share is what is left of FULL after read, encode and gzip.
     expect(k.cpu.fullSdk.median).toBeGreaterThanOrEqual(0);
     expect(k.wire.compression).toBe('gzip');
@@ -52,10 +56,14 @@ describe('bench figures', () => {
     expect(k.eventLoop.full.maxMs).toBeGreaterThanOrEqual(0);
     expect(k.series.perContainer).toBeGreaterThan(0);
     expect(back.summary).toMatch(/^summary: N=2: FULL [\d.]+x C floor \(\d+ vs C floor 30 µs\/container\), READ [\d.]+x, netdata 25 µs \(FULL [\d.]+x\)/);
+    expect(back.summary).toMatch(/kept reads \+ SDK alone [\d.]+x, /);
     // The text report prints the same figures.
     const text = section(c);
     expect(text).toContain('C floor  same files, open+read+close');
     expect(text).toContain('netdata  cgroups plugin collection thread');
+    expect(text).toContain('KEPT  same files, kept fds, no parsing');
+    expect(text).toContain('SDK   sdk-metrics alone, same points');
+    expect(text).toMatch(/KEPT \+ SDK alone: [\d.]+ µs, [\d.]+x the C floor/);
     expect(text).toContain(`${k.wire.gzipPerSeries.toFixed(1)} B/series`);
   }, 60_000);
 

@@ -1,0 +1,92 @@
+import { ValueType, type Attributes, type BatchObservableResult, type Observable } from '@opentelemetry/api';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import type { MetricSpec } from '../src/metrics/spec.js';
+import { SERIES_HANDLE_KEY } from '../src/metrics/series-handles.js';
+import type { CycleSamples } from './protocol.js';
+import { cpuMicros } from './stats.js';
+
+/**
+ * The SDK reference: @opentelemetry/sdk-metrics with nothing of podpulse around it. The same observable
+ * instruments as the agent's enabled catalog rows (kind, value type), as many points per instrument as
+ * the agent's last export carried, attribute objects of one key built once (what podpulse's series
+ * handles give the SDK), one batch callback, cumulative temporality, one MetricReader.collect() per
+ * cycle. No read, no parse, no label expansion, no live filter, no encoding.
+ *
+ * Issue 11 keeps the catalog on observable instruments of this SDK, so this is the least the SDK phase
+ * can cost per container on this machine: the FULL cycle cannot go below it plus the read.
+ */
+
+export interface SdkShapeRow {
+  spec: Pick<MetricSpec, 'name' | 'instrument' | 'valueType'>;
+  /** Points of this metric in one export. */
+  points: number;
+}
+
+/** Collects only when asked, like the agent's --once reader. */
+class CollectReader extends MetricReader {
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
+
+function yieldToTimers(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 1));
+}
+
+/** CPU and wall time per whole collection (not per container), warm-up cycles left out. */
+export interface SdkAloneSamples extends CycleSamples {
+  /** Points in the last collection's output: the SDK built every planned point. */
+  points: number;
+}
+
+export async function measureSdkAlone(rows: readonly SdkShapeRow[], cycles: number, warmup: number): Promise<SdkAloneSamples> {
+  const largest = rows.reduce((m, r) => Math.max(m, r.points), 0);
+  const reader = new CollectReader({ cardinalitySelector: () => largest + 1 });
+  const provider = new MeterProvider({ readers: [reader] });
+  const meter = provider.getMeter('podpulse-sdk-reference');
+  // One handle per point, numbered across instruments as the agent numbers its series.
+  let next = 1;
+  const planned = rows.map((r) => {
+    const options = { valueType: r.spec.valueType === 'int' ? ValueType.INT : ValueType.DOUBLE };
+    const instrument: Observable =
+      r.spec.instrument === 'counter'
+        ? meter.createObservableCounter(r.spec.name, options)
+        : r.spec.instrument === 'updowncounter'
+          ? meter.createObservableUpDownCounter(r.spec.name, options)
+          : meter.createObservableGauge(r.spec.name, options);
+    const handles: Attributes[] = [];
+    for (let i = 0; i < r.points; i++) handles.push(Object.freeze({ [SERIES_HANDLE_KEY]: next++ }));
+    return { instrument, handles, integer: r.spec.valueType === 'int' };
+  });
+  let cycle = 0;
+  meter.addBatchObservableCallback(
+    (result: BatchObservableResult) => {
+      // Counters grow every cycle, as the kernel's do, so the SDK's cumulative bookkeeping does real work.
+      cycle++;
+      for (const p of planned) {
+        for (let i = 0; i < p.handles.length; i++) result.observe(p.instrument, p.integer ? cycle * 1000 + i : cycle * 0.5 + i, p.handles[i]);
+      }
+    },
+    planned.map((p) => p.instrument),
+  );
+  const out: SdkAloneSamples = { cpuUs: [], wallMs: [], points: 0 };
+  try {
+    for (let i = 0; i < warmup + cycles; i++) {
+      await yieldToTimers();
+      const c0 = cpuMicros();
+      const w0 = performance.now();
+      const { resourceMetrics, errors } = await reader.collect();
+      const cpu = cpuMicros() - c0;
+      const wall = performance.now() - w0;
+      if (errors.length > 0) throw errors[0];
+      out.points = 0;
+      for (const sm of resourceMetrics.scopeMetrics) for (const m of sm.metrics) out.points += m.dataPoints.length;
+      if (i >= warmup) {
+        out.cpuUs.push(cpu);
+        out.wallMs.push(wall);
+      }
+    }
+  } finally {
+    await provider.shutdown();
+  }
+  return out;
+}
