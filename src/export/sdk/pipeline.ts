@@ -45,6 +45,8 @@ export interface PipelineOptions {
   onOverLimit?: (shortfalls: readonly SeriesShortfall[]) => void;
   /** The per-container series cap (metrics.maxSeriesPerContainer); none when undefined. */
   seriesCap?: SeriesCap;
+  /** A collection outlived its deadline and was not exported (podpulse_collections_skipped_total). */
+  onSkipped?: () => void;
   /** After each export, with the number of live series the cycle observed. */
   onCycle?: (liveSeries: number) => void;
   /** Series that ended this cycle (observed last cycle, not this one), after the cycle's export. */
@@ -92,6 +94,7 @@ class GenerationExporter implements PushMetricExporter {
     private readonly afterExport: () => void,
     private readonly onEnded?: PipelineOptions['onEnded'],
     private readonly onOverLimit?: PipelineOptions['onOverLimit'],
+    private readonly onSkipped?: PipelineOptions['onSkipped'],
   ) {}
 
   export(rm: ResourceMetrics, done: (result: ExportResult) => void): void {
@@ -107,6 +110,7 @@ class GenerationExporter implements PushMetricExporter {
       // the last cycle's values stamped with this cycle's time. Sending nothing is honest; the callback
       // still finishes, and the next cycle reports what it reads.
       this.log.warn('a collection outlived its deadline (the collection interval); its export is skipped instead of resending the last values');
+      this.onSkipped?.();
       done({ code: ExportResultCode.SUCCESS });
       this.afterExport();
       return;
@@ -190,7 +194,7 @@ export class MetricsPipeline {
     // numbering continues, so no number ever names two series in this pipeline.
     const handles = new SeriesHandles(this.#current?.handles.nextHandle ?? 1);
     const number = ++this.#count;
-    const exporter = new GenerationExporter(this.#merge, live, handles, this.#opts.log, delivery, () => this.#afterExport(number), this.#opts.onEnded, this.#opts.onOverLimit);
+    const exporter = new GenerationExporter(this.#merge, live, handles, this.#opts.log, delivery, () => this.#afterExport(number), this.#opts.onEnded, this.#opts.onOverLimit, this.#opts.onSkipped);
     const reader = new PeriodicExportingMetricReader({
       exporter,
       exportIntervalMillis: intervalMs,
