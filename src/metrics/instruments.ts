@@ -133,7 +133,7 @@ export function registerCatalog(
   opts: RegisterOptions = {},
 ): Registration {
   const cap = opts.seriesCap !== undefined && opts.seriesCap.limit > 0 ? opts.seriesCap : undefined;
-  const shards = (Array.isArray(meters) ? meters : [meters as Meter]).map((meter) => ({ meter, instruments: specs.map((spec) => createInstrument(meter, spec)) }));
+  const shards: Shard[] = (Array.isArray(meters) ? meters : [meters as Meter]).map((meter) => ({ meter, instruments: specs.map((spec) => createInstrument(meter, spec)) }));
   if (shards.length === 0) throw new Error('registerCatalog needs at least one meter');
   const semconv = new SemconvIdentities();
   const agentBase: Attributes = Object.freeze({});
@@ -205,10 +205,17 @@ export function registerCatalog(
       return;
     }
     const batches = plan(snapshot);
-    const run = observing.then(() => observeBatches(collection, batches));
+    // The release is part of the chain: the next collection's cycle starts once every meter recorded this one.
+    const run = observing.then(async () => {
+      await observeBatches(collection, batches);
+      await release(collection);
+    });
     observing = run.catch(() => undefined);
     await run;
-    // One meter's record + collect per event-loop turn: it runs in the microtasks after its resolve.
+  };
+
+  /** One meter's record + collect per event-loop turn: the SDK runs it in the microtasks after its callback resolves. */
+  const release = async (collection: Collection): Promise<void> => {
     const waiters = collection.waiters.filter((w): w is Waiter => w !== undefined);
     for (let i = 0; i < waiters.length; i++) {
       if (i > 0) await yieldToLoop();
