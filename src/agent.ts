@@ -212,6 +212,7 @@ export class Agent {
       log,
       maxSeriesPerMetric: config.metrics.maxSeriesPerMetric,
       onOverLimit: (s) => seriesLimit.report(s),
+      onSkipped: () => this.stats.recordSkippedCollection(),
       seriesCap: this.#seriesCap(),
       onCycle: (series) => {
         this.stats.recordLiveSeries(series);

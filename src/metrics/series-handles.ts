@@ -13,6 +13,12 @@ export interface Series {
   readonly attributes: Attributes;
   /** `{ [SERIES_HANDLE_KEY]: n }`, n never reused by this registry or its successors. */
   readonly handle: Attributes;
+  /**
+   * The number of the base label set it derives from (counted from 0 by this registry): every series
+   * of one base shares it, for the series' whole life. The metric side spreads series over its meters
+   * by it (metrics/instruments.ts), so a series never moves from one meter to another.
+   */
+  readonly baseNumber: number;
   /** The last cycle that observed it. */
   seen: number;
 }
@@ -20,6 +26,8 @@ export interface Series {
 /** Everything derived from one base label set (a container identity, a machine, the agent). */
 interface Base {
   content: string;
+  /** Series.baseNumber of its series. */
+  number: number;
   /** A frozen copy of the first object seen with this content. */
   attributes: Attributes;
   /** The series with no attributes of its own (the base labels alone). */
@@ -68,6 +76,7 @@ function contentOf(attributes: Attributes): string {
  */
 export class SeriesHandles {
   #nextHandle: number;
+  #nextBase = 0;
   #cycle = 0;
   #byObject = new WeakMap<object, ObjectEntry>();
   #byContent = new Map<string, Base>();
@@ -98,13 +107,13 @@ export class SeriesHandles {
     let s: Series | undefined;
     if (!extra) {
       s = b.self;
-      if (!s) b.self = s = this.#newSeries(b.attributes);
+      if (!s) b.self = s = this.#newSeries(b.attributes, b.number);
     } else {
       let key = '';
       for (const k in extra) key += k + '\u0001' + extra[k] + '\u0000';
       s = b.derived.get(key);
       if (!s) {
-        s = this.#newSeries(Object.freeze({ ...b.attributes, ...extra }));
+        s = this.#newSeries(Object.freeze({ ...b.attributes, ...extra }), b.number);
         b.derived.set(key, s);
       }
     }
@@ -138,7 +147,7 @@ export class SeriesHandles {
     const content = contentOf(obj);
     let base = known && known.base.content === content && this.#byContent.get(content) === known.base ? known.base : this.#byContent.get(content);
     if (!base) {
-      base = { content, attributes: Object.freeze({ ...obj }), self: undefined, derived: new Map(), seen: this.#cycle };
+      base = { content, number: this.#nextBase++, attributes: Object.freeze({ ...obj }), self: undefined, derived: new Map(), seen: this.#cycle };
       this.#byContent.set(content, base);
     }
     base.seen = this.#cycle;
@@ -149,9 +158,9 @@ export class SeriesHandles {
     return base;
   }
 
-  #newSeries(attributes: Attributes): Series {
+  #newSeries(attributes: Attributes, baseNumber: number): Series {
     const n = this.#nextHandle++;
-    const s: Series = { attributes, handle: Object.freeze({ [SERIES_HANDLE_KEY]: n }), seen: this.#cycle };
+    const s: Series = { attributes, handle: Object.freeze({ [SERIES_HANDLE_KEY]: n }), baseNumber, seen: this.#cycle };
     this.#byHandle.set(n, s);
     return s;
   }

@@ -28,6 +28,7 @@ export class SelfStats {
   #seriesOverLimit = 0;
   #containerSeriesOverLimit = 0;
   #discoveryTruncations = 0;
+  #skippedCollections = 0;
   #sourceErrors: Record<string, Record<string, number>> = {};
   #criUp: boolean | undefined;
 
@@ -67,6 +68,10 @@ export class SelfStats {
   /** Series left out because their container had more than metrics.maxSeriesPerContainer (summed per cycle). */
   get containerSeriesOverLimit(): number {
     return this.#containerSeriesOverLimit;
+  }
+  /** Collections not exported because they outlived their deadline (the SDK's collection timeout). */
+  get skippedCollections(): number {
+    return this.#skippedCollections;
   }
   /** Discovery rounds whose raw cgroup walk stopped at discovery.maxCgroups. */
   get discoveryTruncations(): number {
@@ -126,6 +131,10 @@ export class SelfStats {
   /** Series the per-container cap left out this cycle (by configuration, so not counted as dropped points). */
   recordContainerSeriesOverLimit(series: number): void {
     this.#containerSeriesOverLimit += series;
+  }
+
+  recordSkippedCollection(): void {
+    this.#skippedCollections++;
   }
 
   recordDiscoveryTruncation(): void {

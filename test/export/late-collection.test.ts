@@ -16,6 +16,7 @@ import { SelfStats } from '../../src/telemetry/self-stats.js';
 /** A source that waits for the test to open its gate before answering. */
 class GatedSource implements SnapshotSource {
   usage = 1;
+  readonly stats = new SelfStats();
   #gate: Promise<void> | undefined;
   #open: (() => void) | undefined;
   close(): void {
@@ -29,21 +30,24 @@ class GatedSource implements SnapshotSource {
     if (this.#gate) await this.#gate;
     return {
       containers: [{ identity: { id: '/a', name: '', image: '', container: '', pod: '', namespace: '' }, cgroup: { memory: { usageBytes: this.usage } }, lastSeenSeconds: 1 }],
-      agent: new SelfStats(),
+      agent: this.stats,
     };
   }
 }
 
-function usages(sink: InMemoryMetricExporter): number[] {
+function values(sink: InMemoryMetricExporter, name: string): number[] {
   return sink
     .getMetrics()
     .flatMap((rm: ResourceMetrics) => rm.scopeMetrics.flatMap((sm) => sm.metrics))
-    .filter((m) => m.descriptor.name === 'container_memory_usage_bytes')
+    .filter((m) => m.descriptor.name === name)
     .flatMap((m) => m.dataPoints.map((d) => d.value as number));
 }
 
+const usages = (sink: InMemoryMetricExporter): number[] => values(sink, 'container_memory_usage_bytes');
+const SKIPPED = 'podpulse_collections_skipped_total';
+
 describe('a collection that outlives its deadline', () => {
-  it('is not exported (no old values under a new timestamp); the next one is', async () => {
+  it('is not exported (no old values under a new timestamp) and is counted in podpulse_collections_skipped_total; the next one is exported', async () => {
     const source = new GatedSource();
     const sink = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
     const warnings: string[] = [];
@@ -58,8 +62,9 @@ describe('a collection that outlives its deadline', () => {
     );
     const p = new MetricsPipeline({
       resource: resourceFromAttributes({}),
-      specs: catalog.filter((s) => s.name === 'container_memory_usage_bytes'),
+      specs: catalog.filter((s) => s.name === 'container_memory_usage_bytes' || s.name === SKIPPED),
       source,
+      onSkipped: () => source.stats.recordSkippedCollection(), // as src/agent.ts wires it
       delivery: new OtlpDelivery({ otlp: sink, replaySnapshots: 0, retryBudgetMs: 0, stats: new SelfStats() }),
       intervalMs: 300, // also the SDK's collection timeout
       log,
@@ -67,6 +72,7 @@ describe('a collection that outlives its deadline', () => {
     p.start();
     await p.collectNow();
     expect(usages(sink)).toEqual([1]);
+    expect(values(sink, SKIPPED)).toEqual([0]);
 
     source.usage = 2;
     source.close();
@@ -74,11 +80,14 @@ describe('a collection that outlives its deadline', () => {
     await p.collectNow(); // returns once the SDK's timeout passed, the callback still waiting
     expect(usages(sink)).toEqual([]);
     expect(warnings.some((w) => w.includes('outlived its deadline'))).toBe(true);
+    expect(source.stats.skippedCollections).toBe(1);
 
     source.open();
     sink.reset();
     await p.collectNow();
     expect(usages(sink).at(-1)).toBe(2);
+    expect(values(sink, SKIPPED).at(-1)).toBe(1);
+    expect(source.stats.skippedCollections).toBe(1);
     await p.shutdown();
   });
 });

@@ -136,6 +136,39 @@ describe('SeriesHandles', () => {
     expect(p.size).toBe(40);
   });
 
+  it('numbers base label sets in the order first seen: every series of a base shares its number, for life (the meter a series lives in)', () => {
+    const h = new SeriesHandles();
+    const numbersOf = new Map<number, number>();
+    for (let c = 0; c < 4; c++) {
+      h.beginCycle();
+      // Rebuilt identity objects every cycle, several series per base.
+      for (let i = 0; i < 800; i++) {
+        const base = h.of(identity(`/c${i}`), undefined).baseNumber;
+        expect(h.of(identity(`/c${i}`), { cpu: 'total' }).baseNumber).toBe(base);
+        expect(h.of({ ...identity(`/c${i}`) }, { interface: 'eth0' }).baseNumber).toBe(base);
+        expect(numbersOf.get(i) ?? base).toBe(base);
+        numbersOf.set(i, base);
+      }
+      h.endCycle();
+    }
+    // Counted from 0, one per base: spread evenly over any number of meters (800 bases, 8 meters: 100 each).
+    expect([...numbersOf.values()]).toEqual(Array.from({ length: 800 }, (_, i) => i));
+    const perMeter = new Map<number, number>();
+    for (const n of numbersOf.values()) perMeter.set(n % 8, (perMeter.get(n % 8) ?? 0) + 1);
+    expect([...perMeter.values()]).toEqual(Array(8).fill(100));
+    // Changed labels are a new base (and new handles); a forgotten base that comes back is a new one too.
+    h.beginCycle();
+    const renamed = h.of(identity('/c0', 'web-0', 'shop'), undefined);
+    h.endCycle();
+    expect(renamed.baseNumber).toBe(800);
+    cycle(h, [identity('/other')]);
+    cycle(h, [identity('/other')]);
+    h.beginCycle();
+    const back = h.of(identity('/c1'), undefined);
+    h.endCycle();
+    expect(back.baseNumber).toBeGreaterThan(800);
+  });
+
   it('its key can never be a real label: not a catalog attribute, identity key or Prometheus label name', () => {
     const real = new Set<string>([
       ...Object.keys(identity('/')),

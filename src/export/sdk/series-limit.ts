@@ -1,4 +1,7 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { MetricData, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { Logger } from '../../log.js';
+import { SERIES_HANDLE_KEY } from '../../metrics/series-handles.js';
 import type { SeriesShortfall } from './live-series.js';
 import type { SelfStats } from '../../telemetry/self-stats.js';
 
@@ -18,6 +21,37 @@ export function maxDeadSeriesFor(maxSeriesPerMetric: number): number {
  */
 export function sdkCardinalityLimit(maxSeriesPerMetric: number): number {
   return maxSeriesPerMetric + maxDeadSeriesFor(maxSeriesPerMetric) + 1;
+}
+
+/** A point's series handle number (handles are numbered in the order series were first seen); none sorts last. */
+function handleNumber(dp: { attributes: Attributes }): number {
+  const n = dp.attributes[SERIES_HANDLE_KEY];
+  return typeof n === 'number' ? n : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * The SDK's cardinality limit over all shards of a metric (export/sdk/shard-scopes.ts): each shard's
+ * meter holds a share of a metric's series, so its own limit would let the metric hold several times
+ * `sdkCardinalityLimit` series. The merged metric keeps at most `sdkCardinalityLimit(max) - 1` points
+ * (what one meter kept besides its overflow point), the series first seen, as the SDK keeps those it
+ * saw first: handles are numbered in that order. Points must still carry their handles (before
+ * expand-handles.ts). A collection within the limit comes back as it is, at the cost of one length
+ * check per metric.
+ */
+export function limitSeriesPerMetric(rm: ResourceMetrics, maxSeriesPerMetric: number): ResourceMetrics {
+  const keep = sdkCardinalityLimit(maxSeriesPerMetric) - 1;
+  if (!rm.scopeMetrics.some((sm) => sm.metrics.some((m) => m.dataPoints.length > keep))) return rm;
+  return {
+    resource: rm.resource,
+    scopeMetrics: rm.scopeMetrics.map((sm) => ({
+      scope: sm.scope,
+      metrics: sm.metrics.map((m) => {
+        if (m.dataPoints.length <= keep) return m;
+        const points = [...(m.dataPoints as readonly { attributes: Attributes }[])].sort((a, b) => handleNumber(a) - handleNumber(b));
+        return { ...m, dataPoints: points.slice(0, keep) } as MetricData;
+      }),
+    })),
+  };
 }
 
 export interface SeriesLimitOptions {

@@ -69,6 +69,13 @@ export const agentRows: readonly AgentMetricSpec[] = [
     points: (a) => [{ value: a.containerSeriesOverLimit }],
   }),
   agentCounter({
+    name: 'podpulse_collections_skipped_total',
+    description:
+      'Collections not exported because their callback outlived the deadline (collection.intervalMs): their values would have been the last cycle\'s under a new timestamp; the next cycle reports what it reads.',
+    unit: '{collection}',
+    points: (a) => [{ value: a.skippedCollections }],
+  }),
+  agentCounter({
     name: 'podpulse_discovery_truncations_total',
     description: 'Discovery rounds whose raw cgroup walk stopped at discovery.maxCgroups (cgroups the runtime names are always reported).',
     unit: '{round}',
