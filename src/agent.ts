@@ -248,13 +248,17 @@ export class Agent {
       export: r.outcome,
       ...(r.attempts > 1 ? { attempts: r.attempts } : {}),
       ...(r.queued > 0 ? { queued: r.queued } : {}),
+      ...(r.requests ? { requests: r.requests } : {}),
+      ...(r.droppedPoints ? { droppedPoints: r.droppedPoints } : {}),
     };
     if (r.outcome === 'failed') {
       log.warn(
         { ...fields, reason: r.reason },
         r.queued > 0
           ? `export to ${endpoint} failed: ${r.reason}; ${r.queued} snapshot(s) kept, retrying next cycle`
-          : `export to ${endpoint} refused: ${r.reason}; the snapshot was dropped`,
+          : r.droppedPoints !== undefined && r.droppedPoints < r.points
+            ? `export to ${endpoint}: ${r.reason}; those ${r.droppedPoints} of the snapshot's ${r.points} points were dropped, the rest delivered`
+            : `export to ${endpoint} refused: ${r.reason}; the snapshot was dropped`,
       );
     } else {
       log.info(fields, 'cycle');

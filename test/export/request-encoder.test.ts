@@ -16,7 +16,7 @@ import { Agent } from '../../src/agent.js';
 import type { ContainerSample, Snapshot } from '../../src/collection/sample.js';
 import { loadConfig } from '../../src/config/load.js';
 import { multiResourceSerializer } from '../../src/export/otlp/exporter.js';
-import { CONTAINERS_PER_SLICE, RequestEncoder, UnsupportedMetricError } from '../../src/export/otlp/request-encoder.js';
+import { CONTAINERS_PER_SLICE, MAX_REQUEST_BYTES, RequestEncoder, UnsupportedMetricError } from '../../src/export/otlp/request-encoder.js';
 import { countPoints } from '../../src/export/sdk/count-points.js';
 import { collectOnce } from '../../src/export/sdk/pipeline.js';
 import { ResourceGroups } from '../../src/export/sdk/resource-groups.js';
@@ -151,6 +151,37 @@ describe('RequestEncoder', () => {
     // A second cycle of the same series reuses every cached encoding and still encodes the same.
     const again = await collect(profile, 40);
     expect(normalize(decodeExportRequest(encoder.encode(again)))).toEqual(normalize(decodeExportRequest(sdkBytes(again))));
+  });
+
+  it('cuts a large snapshot into requests of at most maxRequestBytes, each valid alone, that together are the whole request', async () => {
+    const rm = await collect('cadvisor', 40);
+    const whole = new RequestEncoder().encode(rm);
+    const max = 64 * 1024;
+    const encoder = new RequestEncoder({ maxRequestBytes: max });
+    const plan = encoder.plan(rm);
+    expect(plan.requests.length).toBeGreaterThan(2);
+    const parts = plan.requests.map((_, i) => encoder.encodeRequest(plan, i));
+    // Slices in order, cut only between them: the requests joined are byte for byte the one big request.
+    expect(Buffer.concat(parts).equals(whole)).toBe(true);
+    expect(plan.requests.reduce((n, r) => n + r.points, 0)).toBe(countPoints(rm));
+    plan.requests.forEach((r, i) => {
+      const part = parts[i] as Buffer;
+      expect(part.length).toBe(r.bytes);
+      // Over the bound only when one slice alone is larger.
+      if (r.end - r.first > 1) expect(part.length).toBeLessThanOrEqual(max);
+      // Each request stands alone: every entry names its resource, scope and metrics, and holds its points.
+      const decoded = decodeExportRequest(part);
+      expect(decoded.resource_metrics.length).toBe(r.end - r.first);
+      for (const entry of decoded.resource_metrics) {
+        expect(entry.resource?.attributes.some((a) => a.key === 'service.name')).toBe(true);
+        expect(entry.scope_metrics.every((s) => s.scope?.name === 'podpulse' && s.metrics.every((m) => m.name !== ''))).toBe(true);
+      }
+      const points = decoded.resource_metrics.flatMap((e) => e.scope_metrics.flatMap((s) => s.metrics.flatMap((m) => [...(m.gauge?.data_points ?? []), ...(m.sum?.data_points ?? [])])));
+      expect(points).toHaveLength(r.points);
+    });
+    // The default bound keeps a 40-pod node in one request.
+    expect(new RequestEncoder().plan(rm).requests).toEqual([{ first: 0, end: plan.slices.length, bytes: whole.length, points: countPoints(rm) }]);
+    expect(whole.length).toBeLessThan(MAX_REQUEST_BYTES);
   });
 
   it('writes as few bytes after gzip per series as the SDK at 40 pods, and fewer at 300', async () => {
