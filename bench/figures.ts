@@ -37,9 +37,9 @@ export interface CountFigures {
   netdata?: NetdataFigures | { error: string };
   /** Medians divided by the C floor's (and netdata's) median. */
   ratios: { rawVsFloor?: number; readVsFloor?: number; fullVsFloor?: number; readVsNetdata?: number; fullVsNetdata?: number };
-  wire: { compression: string; protobufBytes: number; gzipBytes: number; protobufPerSeries: number; gzipPerSeries: number };
+  wire: { compression: string; protobufBytes: number; gzipBytes: number; protobufPerSeries: number; gzipPerSeries: number; requests: number; maxRequestBytes: number };
   eventLoop: { read: EventLoopFigures; full: EventLoopFigures };
-  memory: { start: MemoryFigures; afterRead: MemoryFigures; afterFull: MemoryFigures; retained?: MemoryFigures; maxRss: number };
+  memory: { start: MemoryFigures; afterRead: MemoryFigures; afterFull: MemoryFigures; retained?: MemoryFigures; maxRss: number; maxRssAfterRead?: number };
   heapSnapshot?: string;
 }
 
@@ -129,6 +129,8 @@ export function countFigures(
       gzipBytes: r.series.gzipBytes,
       protobufPerSeries: r.series.otlpBytes / r.series.total,
       gzipPerSeries: r.series.gzipBytes / r.series.total,
+      requests: r.series.requests,
+      maxRequestBytes: r.series.maxRequestBytes,
     },
     eventLoop: r.eventLoop,
     memory: r.memory,
