@@ -38,7 +38,7 @@ export const CONTAINERS_PER_SLICE = 32;
  * MB, and it, grpc-js' gzip of it and a replayed copy all lived at once; 1 MiB (about two slices of
  * cadvisor containers) bounds each of those, stays far below the collector's max_recv_msg_size_mib
  * (4 MiB by default), and costs gzip nothing measurable (its window is 32 KiB). A single slice
- * larger than this still goes out whole, as its own request.
+ * larger than this still goes out whole, as its own request. The agent's is export.otlp.maxRequestKib.
  */
 export const MAX_REQUEST_BYTES = 1024 * 1024;
 
