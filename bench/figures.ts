@@ -58,6 +58,8 @@ export interface ContainerdFigures {
    */
   usPerContainerPerCycle: number;
   rssMiB: number;
+  /** The agent's highest RSS since it started (VmHWM), at the end of the window. */
+  peakRssMiB?: number;
   exportsInWindow: number;
   pointsPerExport: number;
   teardown: string;
