@@ -30,10 +30,16 @@ export interface BenchArgs {
   cpuProfDir?: string;
   /** Write a heap snapshot of each worker, after its FULL cycles, into this directory. */
   heapSnapshotDir?: string;
+  /**
+   * Extra workers per count, each with other node flags (and NAME=value environment words), on the
+   * same containers right after the main one: a compact line of memory and CPU figures each.
+   */
+  variants: string[];
 }
 
 export const USAGE = `Usage: npm run bench -- [--n 100,1000] [--cycles 20] [--warmup 2] [--mode auto|real|synthetic] [--cleanup]
                       [--json FILE] [--peer netdata [--peer-window 30]] [--cpu-prof DIR] [--heap-snapshot DIR]
+                      [--variant "--max-semi-space-size=2 MALLOC_ARENA_MAX=2" ...]
        npm run bench -- --runtime containerd [--pods 100] [--interval 10] [--window 60] [--json FILE] [--cpu-prof DIR]
 
   --n        container counts to measure (comma separated)           default 100,1000
@@ -50,6 +56,8 @@ export const USAGE = `Usage: npm run bench -- [--n 100,1000] [--cycles 20] [--wa
   --peer-window  seconds of netdata CPU measured per count                 default 30
   --cpu-prof DIR       node --cpu-prof for each worker (or the agent with --runtime), plus a summary
   --heap-snapshot DIR  a V8 heap snapshot of each worker after its FULL cycles
+  --variant FLAGS      (repeatable) after each count's worker, one more with these node flags added
+                       (NAME=value words go to its environment): peak RSS, retained heap, CPU, loop max
   --runtime  containerd: the real agent (dist/src/main.js) on a private containerd from
              test/harness with --pods pods, its CPU over --window seconds at --interval
   --pods     pods (one busybox container each) for --runtime                default 100
@@ -75,6 +83,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     pods: 100,
     intervalSec: 10,
     windowSec: 60,
+    variants: [],
   };
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i] as string;
@@ -139,6 +148,9 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         break;
       case 'heap-snapshot':
         args.heapSnapshotDir = value();
+        break;
+      case 'variant':
+        args.variants.push(value());
         break;
       case 'help':
       case '-h':

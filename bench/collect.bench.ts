@@ -109,7 +109,7 @@ function exitOnSignal(teardown: () => Promise<string>, first?: () => void): void
   process.once('SIGTERM', onSignal);
 }
 
-function runWorker(req: WorkerRequest, execArgv: string[], onChild: (c: ChildProcess | undefined) => void): Promise<WorkerResult> {
+function runWorker(req: WorkerRequest, execArgv: string[], onChild: (c: ChildProcess | undefined) => void, env: Record<string, string> = {}): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
     const child = fork(join(here, 'worker.js'), [], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -117,7 +117,7 @@ function runWorker(req: WorkerRequest, execArgv: string[], onChild: (c: ChildPro
       // for the retained-memory figure after the measured cycles.
       execArgv: [...process.execArgv, ...npmStartNodeFlags(repoRootFrom(here)), '--expose-gc', ...execArgv],
       // WORKER_ENV of worker.ts (not imported here: it would load the SDK into this process).
-      env: { ...process.env, PODPULSE_BENCH_WORKER: '1' },
+      env: { ...process.env, ...env, PODPULSE_BENCH_WORKER: '1' },
     });
     onChild(child);
     let reply: WorkerReply | undefined;
@@ -230,7 +230,7 @@ async function runContainerd(args: BenchArgs, startedAt: string): Promise<void> 
       `pods ${c.pods}, agent reports ${c.containersReported ?? '?'} containers; interval ${c.intervalSec} s; window ${c.windowSec.toFixed(1)} s; ` +
         `1-min load average ${c.loadBefore.toFixed(2)} before, ${c.loadAfter.toFixed(2)} after`,
       `agent CPU ${c.cpuPercent.toFixed(3)} % of one core (${c.usPerContainerPerCycle.toFixed(0)} µs per reported container per cycle, discovery and export included)`,
-      `agent RSS ${c.rssMiB.toFixed(1)} MiB; ${c.exportsInWindow} exports in the window, ${c.pointsPerExport.toFixed(0)} points each`,
+      `agent RSS ${c.rssMiB.toFixed(1)} MiB (peak ${c.peakRssMiB?.toFixed(1) ?? 'n/a'}); ${c.exportsInWindow} exports in the window, ${c.pointsPerExport.toFixed(0)} points each`,
     ].join('\n') + '\n',
   );
   if (profDir && run.window) {
@@ -348,6 +348,18 @@ async function main(): Promise<void> {
         log(`summarizing ${result.heapSnapshot}`);
         process.stdout.write(`\n${formatHeap(summarizeHeapFile(result.heapSnapshot), `of the worker after FULL at N=${n}`)}\n`);
       }
+      if (args.variants.length > 0) {
+        const { heapSnapshotDir: _, ...plain } = req;
+        process.stdout.write(`\n  variants at N=${n} (each a fresh worker right after the one above; load ${loadavg()[0]?.toFixed(2)}):\n  ${variantLine('as npm start', result)}\n`);
+        for (const v of args.variants) {
+          const words = v.split(/\s+/).filter(Boolean);
+          const env = Object.fromEntries(words.filter((w) => /^[A-Z_][A-Z0-9_]*=/.test(w)).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+          const flags = words.filter((w) => !/^[A-Z_][A-Z0-9_]*=/.test(w));
+          log(`measuring N=${n} with ${v}`);
+          const r = await runWorker(plain, flags, (c) => (worker = c), env);
+          process.stdout.write(`  ${variantLine(v, r)}\n`);
+        }
+      }
     }
   } finally {
     log('tearing down');
@@ -365,6 +377,18 @@ async function main(): Promise<void> {
   }
   // The last line: one summary with the main ratio.
   process.stdout.write(`\n${summary}\n`);
+}
+
+/** One worker's memory and CPU figures on one line (for --variant comparisons). */
+function variantLine(label: string, r: WorkerResult): string {
+  const mib = (b: number | undefined) => (b === undefined ? 'n/a' : (b / 2 ** 20).toFixed(1));
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const m = r.memory;
+  return (
+    `${label.padEnd(44)} peak RSS ${mib(m.maxRss)} MiB (READ ${mib(m.maxRssAfterRead)}), after FULL ${mib(m.afterFull.rss)}, ` +
+    `heap retained ${mib(m.retained?.heapUsed)} of ${mib(m.retained?.heapTotal)}, external ${mib(m.retained?.external)} MiB; ` +
+    `FULL ${(median(r.full.cpuUs) / r.n).toFixed(0)} µs/container (gzip ${(median(r.full.gzipCpuUs) / r.n).toFixed(0)}), READ ${(median(r.read.cpuUs) / r.n).toFixed(0)}; loop max ${r.eventLoop.full.maxMs.toFixed(0)} ms`
+  );
 }
 
 main().catch((err: unknown) => {

@@ -145,6 +145,7 @@ export class ContainerdRun {
       cpuPercent: (cpuUs / (seconds * 1e6)) * 100,
       usPerContainerPerCycle: cpuUs / (seconds / intervalSec) / containers,
       rssMiB: b.rssBytes / 2 ** 20,
+      peakRssMiB: b.peakRssBytes / 2 ** 20,
       exportsInWindow,
       pointsPerExport: exportsInWindow > 0 ? (counts.points - points0) / exportsInWindow : 0,
     };

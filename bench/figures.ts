@@ -51,9 +51,9 @@ export interface CountFigures {
     readVsNetdata?: number;
     fullVsNetdata?: number;
   };
-  wire: { compression: string; protobufBytes: number; gzipBytes: number; protobufPerSeries: number; gzipPerSeries: number };
+  wire: { compression: string; protobufBytes: number; gzipBytes: number; protobufPerSeries: number; gzipPerSeries: number; requests: number; maxRequestBytes: number };
   eventLoop: { read: EventLoopFigures; full: EventLoopFigures };
-  memory: { start: MemoryFigures; afterRead: MemoryFigures; afterFull: MemoryFigures; retained?: MemoryFigures; maxRss: number };
+  memory: { start: MemoryFigures; afterRead: MemoryFigures; afterFull: MemoryFigures; retained?: MemoryFigures; maxRss: number; maxRssAfterRead?: number };
   heapSnapshot?: string;
 }
 
@@ -72,6 +72,8 @@ export interface ContainerdFigures {
    */
   usPerContainerPerCycle: number;
   rssMiB: number;
+  /** The agent's highest RSS since it started (VmHWM), at the end of the window. */
+  peakRssMiB?: number;
   exportsInWindow: number;
   pointsPerExport: number;
   teardown: string;
@@ -148,6 +150,8 @@ export function countFigures(
       gzipBytes: r.series.gzipBytes,
       protobufPerSeries: r.series.otlpBytes / r.series.total,
       gzipPerSeries: r.series.gzipBytes / r.series.total,
+      requests: r.series.requests,
+      maxRequestBytes: r.series.maxRequestBytes,
     },
     eventLoop: r.eventLoop,
     memory: r.memory,

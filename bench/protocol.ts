@@ -96,10 +96,13 @@ export interface WorkerResult {
     perContainer: number;
     nonContainer: number;
     metrics: number;
-    /** One export's OTLP protobuf request, uncompressed. */
+    /** One export's OTLP protobuf requests, uncompressed, summed. */
     otlpBytes: number;
-    /** The same request gzipped (what grpc-js sends with export.otlp.compression gzip). */
+    /** The same requests gzipped one by one (what grpc-js sends with export.otlp.compression gzip), summed. */
     gzipBytes: number;
+    /** Requests one export was cut into, and the largest of them (uncompressed bytes). */
+    requests: number;
+    maxRequestBytes: number;
     /** The agent's default export.otlp.compression, which the FULL stage applied. */
     compression: string;
   };
@@ -115,6 +118,8 @@ export interface WorkerResult {
     retained?: MemoryFigures;
     /** Peak RSS of the worker (getrusage ru_maxrss), bytes. */
     maxRss: number;
+    /** The same peak as it stood after the READ stage (what the collector alone reached). */
+    maxRssAfterRead?: number;
   };
 }
 

@@ -34,7 +34,8 @@ export function section(c: CountFigures): string {
       (Object.values(s.sourceErrors).some((codes) => Object.values(codes).some((v) => v > 0)) ? `, SOURCE ERRORS ${JSON.stringify(s.sourceErrors)}` : ', no source errors'),
     `  one export: ${c.series.total} series (${c.series.nonContainer} machine/agent) in ${c.series.metrics} metrics; ` +
       `on the wire ${(c.wire.protobufBytes / 1024).toFixed(0)} KiB uncompressed (${f1(c.wire.protobufPerSeries)} B/series), ` +
-      `${(c.wire.gzipBytes / 1024).toFixed(0)} KiB gzip (${f1(c.wire.gzipPerSeries)} B/series); agent default compression: ${c.wire.compression}`,
+      `${(c.wire.gzipBytes / 1024).toFixed(0)} KiB gzip (${f1(c.wire.gzipPerSeries)} B/series); agent default compression: ${c.wire.compression}; ` +
+      `${c.wire.requests} request(s), the largest ${(c.wire.maxRequestBytes / 1024).toFixed(0)} KiB`,
     '',
     `  ${'stage'.padEnd(38)}${'µs CPU per container per cycle'.padStart(26)}${'median vs'.padStart(18)}${'wall ms/cycle'.padStart(17)}`,
     `  ${''.padEnd(38)}${pad('min', 8)}${pad('median', 8)}${pad('p90', 8)}${pad('C floor', 9)}${pad('netdata', 9)}${pad('median', 9)}${pad('p90', 8)}`,
@@ -67,7 +68,7 @@ export function section(c: CountFigures): string {
     `  after READ runs:  ${mem(c.memory.afterRead)}`,
     `  after FULL runs:  ${mem(c.memory.afterFull)}`,
     ...(c.memory.retained ? [`  after forced GC:  ${mem(c.memory.retained)}`] : []),
-    `  peak RSS of the worker: ${mib(c.memory.maxRss)}`,
+    `  peak RSS of the worker: ${mib(c.memory.maxRss)}` + (c.memory.maxRssAfterRead ? ` (${mib(c.memory.maxRssAfterRead)} by the end of READ)` : ''),
     ...(c.heapSnapshot ? [`  heap snapshot: ${c.heapSnapshot}`] : []),
   ];
   return lines.join('\n');

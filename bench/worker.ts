@@ -126,21 +126,34 @@ class TimedEncoder extends RequestEncoder {
  */
 class EncodingExporter implements EncodedRequestExporter {
   gzipCpuUs = 0;
+  /** This cycle's requests (a snapshot goes out as several, request-encoder.ts MAX_REQUEST_BYTES): their count and bytes summed. */
+  requests = 0;
+  maxRequestBytes = 0;
   bytes = 0;
   gzipBytes = 0;
-  lastRequest: Uint8Array | undefined;
+  lastRequests: Uint8Array[] = [];
 
   constructor(private readonly gzip: boolean) {}
 
+  /** Between cycles: the figures are one cycle's. */
+  newCycle(): void {
+    this.requests = this.bytes = this.gzipBytes = this.maxRequestBytes = 0;
+    this.lastRequests = [];
+  }
+
   exportEncoded(request: EncodedRequest, done: (result: ExportResult) => void): void {
-    this.bytes = request.bytes.length;
-    this.lastRequest = request.bytes;
-    if (!this.gzip) return done({ code: ExportResultCode.SUCCESS });
+    this.requests++;
+    this.bytes += request.bytes.length;
+    this.maxRequestBytes = Math.max(this.maxRequestBytes, request.bytes.length);
+    if (!this.gzip) {
+      this.lastRequests.push(request.bytes);
+      return done({ code: ExportResultCode.SUCCESS });
+    }
     const c0 = cpuMicros();
     zlibGzip(request.bytes, (err, out) => {
       this.gzipCpuUs += cpuMicros() - c0;
       if (err) return done({ code: ExportResultCode.FAILED, error: err });
-      this.gzipBytes = out.length;
+      this.gzipBytes += out.length;
       done({ code: ExportResultCode.SUCCESS });
     });
   }
@@ -262,6 +275,7 @@ export async function measure(req: WorkerRequest): Promise<WorkerResult> {
   readLoop.disable();
   mark('read', stageStart);
   const afterRead = memory();
+  const maxRssAfterRead = process.resourceUsage().maxRSS * 1024;
 
   // FULL: the agent's push path (MetricsPipeline + OtlpDelivery) with the encoding exporter at the end.
   let readCpu = 0;
@@ -306,6 +320,7 @@ export async function measure(req: WorkerRequest): Promise<WorkerResult> {
     readCpu = 0;
     requestEncoder.cpuUs = 0;
     encoder.gzipCpuUs = 0;
+    encoder.newCycle();
     const c0 = cpuMicros();
     const w0 = performance.now();
     await pipeline.collectNow();
@@ -324,15 +339,17 @@ export async function measure(req: WorkerRequest): Promise<WorkerResult> {
   const afterFull = memory();
   const series = countSeries(last, new Set(req.targets.map((t) => t.cgroupPath)), n, encoder.bytes);
   const sdkShape = shapeOf(last, enabledSpecs(config.metrics));
-  if (!encoder.gzipBytes && encoder.lastRequest) {
+  if (!encoder.gzipBytes && encoder.lastRequests.length > 0) {
     // Compression off in the config: still report what gzip would put on the wire.
-    encoder.gzipBytes = gzipSync(encoder.lastRequest).length;
+    for (const r of encoder.lastRequests) encoder.gzipBytes += gzipSync(r).length;
   }
   series.gzipBytes = encoder.gzipBytes;
+  series.requests = encoder.requests;
+  series.maxRequestBytes = encoder.maxRequestBytes;
   series.compression = config.export.otlp.compression;
   // The agent keeps no exported snapshot or request once it is delivered.
   last = undefined;
-  encoder.lastRequest = undefined;
+  encoder.lastRequests = [];
   // What stays once garbage is collected (the steady-state footprint), and the peak the OS saw.
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
@@ -358,7 +375,7 @@ export async function measure(req: WorkerRequest): Promise<WorkerResult> {
     eventLoop: { read: loopFigures(readLoop), full: loopFigures(fullLoop) },
     marks,
     ...(heapSnapshot ? { heapSnapshot } : {}),
-    memory: { start, afterRead, afterFull, ...(retained ? { retained } : {}), maxRss },
+    memory: { start, afterRead, afterFull, ...(retained ? { retained } : {}), maxRss, maxRssAfterRead },
   };
 }
 
@@ -396,7 +413,7 @@ function countSeries(rm: ResourceMetrics | undefined, ids: ReadonlySet<string>, 
       }
     }
   }
-  return { total, perContainer: container / n, nonContainer: total - container, metrics, otlpBytes, gzipBytes: 0, compression: 'none' };
+  return { total, perContainer: container / n, nonContainer: total - container, metrics, otlpBytes, gzipBytes: 0, requests: 0, maxRequestBytes: 0, compression: 'none' };
 }
 
 /** The SDK reference's instruments: the enabled rows, each with as many points as the agent exported. */

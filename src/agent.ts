@@ -13,6 +13,7 @@ import { CriInventory } from './discovery/inventory.js';
 import type { TargetList } from './discovery/target.js';
 import { AgentError, ConfigError } from './errors.js';
 import { OtlpDelivery, type DeliveryReport } from './export/otlp/delivery.js';
+import { RequestEncoder } from './export/otlp/request-encoder.js';
 import { StalenessMarkerSender } from './export/otlp/staleness-markers.js';
 import { HealthState } from './export/http/health.js';
 import { HealthEndpoint } from './export/http/health-endpoint.js';
@@ -197,6 +198,7 @@ export class Agent {
       ...(otlp ? { otlp, renew: () => createOtlpExporter(config.export.otlp) } : {}),
       ...(this.#markers ? { stalenessMarkers: this.#markers } : {}),
       replaySnapshots: config.export.otlp.replaySnapshots,
+      encoder: new RequestEncoder({ maxRequestBytes: config.export.otlp.maxRequestKib * 1024 }),
       retryBudgetMs: budgets.exportRetryBudgetMs,
       stats: this.stats,
       ...(this.#endpoint ? { onSnapshot: (rm) => this.#endpoint?.update(rm) } : {}),
@@ -249,13 +251,17 @@ export class Agent {
       export: r.outcome,
       ...(r.attempts > 1 ? { attempts: r.attempts } : {}),
       ...(r.queued > 0 ? { queued: r.queued } : {}),
+      ...(r.requests ? { requests: r.requests } : {}),
+      ...(r.droppedPoints ? { droppedPoints: r.droppedPoints } : {}),
     };
     if (r.outcome === 'failed') {
       log.warn(
         { ...fields, reason: r.reason },
         r.queued > 0
           ? `export to ${endpoint} failed: ${r.reason}; ${r.queued} snapshot(s) kept, retrying next cycle`
-          : `export to ${endpoint} refused: ${r.reason}; the snapshot was dropped`,
+          : r.droppedPoints !== undefined && r.droppedPoints < r.points
+            ? `export to ${endpoint}: ${r.reason}; those ${r.droppedPoints} of the snapshot's ${r.points} points were dropped, the rest delivered`
+            : `export to ${endpoint} refused: ${r.reason}; the snapshot was dropped`,
       );
     } else {
       log.info(fields, 'cycle');

@@ -31,6 +31,7 @@ export const SYSTEM_TEST_FILES: readonly string[] = [
   'test/e2e/collector-stack.test.ts',
   'test/e2e/collector-tls.test.ts',
   'test/e2e/collector-semconv.test.ts',
+  'test/e2e/collector-chunked.test.ts',
   // The agent spawned through `npm start` / dist (builds first), signals, capabilities.
   'test/e2e/agent-export.test.ts',
   'test/e2e/cli.test.ts',

@@ -12,6 +12,8 @@ export interface AgentSample {
   at: number;
   /** VmRSS from /proc/<pid>/status. */
   rssBytes: number;
+  /** VmHWM from /proc/<pid>/status: the highest RSS since the process started. */
+  peakRssBytes: number;
   /** utime + stime of the process, in USER_HZ ticks. */
   cpuTicks: number;
   /** Entries of /proc/<pid>/fd. */
@@ -102,13 +104,14 @@ export function sampleProcess(pid: number): AgentSample | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const rssKb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? NaN);
+    const peakKb = Number(/^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1] ?? rssKb);
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command's closing parenthesis: state is field 3, utime 14, stime 15.
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const cpuTicks = Number(f[14 - 3]) + Number(f[15 - 3]);
     const openFds = readdirSync(`/proc/${pid}/fd`).length;
     if (!Number.isFinite(rssKb) || !Number.isFinite(cpuTicks)) return null;
-    return { at: Date.now(), rssBytes: rssKb * 1024, cpuTicks, openFds };
+    return { at: Date.now(), rssBytes: rssKb * 1024, peakRssBytes: peakKb * 1024, cpuTicks, openFds };
   } catch {
     return null;
   }

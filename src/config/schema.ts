@@ -156,6 +156,13 @@ const tree = {
         default: 5,
         max: 100,
       },
+      maxRequestKib: {
+        doc: 'Largest export request in KiB of protobuf before compression: a bigger snapshot goes out as several requests, each valid alone (one slice of 32 containers is never cut).',
+        format: 'nat',
+        default: 1024,
+        min: 16,
+        max: 65536,
+      },
       compression: {
         doc: 'gRPC message compression of exports and end markers: gzip or none.',
         format: ['gzip', 'none'],

@@ -231,4 +231,99 @@ describe('OtlpDelivery', () => {
     expect((await send(snapshot(2))).code).toBe(ExportResultCode.SUCCESS);
     expect(second.sent).toEqual([1, 2]);
   });
+
+  describe('a snapshot cut into several requests', () => {
+    /** `containers` containers of 10 points each, one container per slice and request (containersPerSlice 1, a tiny byte bound). */
+    function containers(tag: number, count: number): ResourceMetrics {
+      const rm = snapshot(tag, count * 10);
+      for (const m of rm.scopeMetrics[0]?.metrics ?? []) for (const p of m.dataPoints) Object.assign(p, { attributes: { id: `/c${Math.floor((p.attributes.i as number) / 10)}`, i: p.attributes.i } });
+      return rm;
+    }
+    const chunked = () => new RequestEncoder({ containersPerSlice: 1, maxRequestBytes: 1 });
+    const ids = (r: { bytes: Uint8Array }) =>
+      decodeExportRequest(Buffer.from(r.bytes)).resource_metrics.flatMap((e) => e.scope_metrics.flatMap((s) => s.metrics.flatMap((m) => m.gauge?.data_points ?? []))).map((p) => p.attributes.find((a) => a.key === 'id')?.value?.string_value);
+
+    it('sends them in order, each valid alone, and reports how many', async () => {
+      const otlp = new EncodedScriptedExporter([]);
+      const reports: DeliveryReport[] = [];
+      const d = new OtlpDelivery({ otlp, encoder: chunked(), replaySnapshots: 2, retryBudgetMs: 0, stats: new SelfStats(), onReport: (r) => reports.push(r) });
+      const result = await new Promise<ExportResult>((resolve) => d.export(containers(1, 3), resolve));
+      expect(result.code).toBe(ExportResultCode.SUCCESS);
+      expect(otlp.sent.map((r) => r.tag)).toEqual([1, 1, 1]);
+      expect(otlp.sent.map((r) => [...new Set(ids(r))])).toEqual([['/c0'], ['/c1'], ['/c2']]);
+      expect(otlp.sent.map((r) => r.points)).toEqual([10, 10, 10]);
+      expect(reports[0]).toMatchObject({ outcome: 'ok', points: 30, requests: 3, attempts: 3, queued: 0 });
+    });
+
+    it('keeps the undelivered rest for replay, bounded by its exact bytes, and resumes where it stopped', async () => {
+      // Request 1 goes through, request 2 finds the collector gone.
+      const otlp = new EncodedScriptedExporter([0, 14, 14, 14, 14]);
+      const stats = new SelfStats();
+      const reports: DeliveryReport[] = [];
+      const encoder = chunked();
+      const perRequest = chunked().plan(containers(1, 3)).requests.map((r) => r.bytes);
+      expect(new Set(perRequest).size).toBe(1);
+      const d = new OtlpDelivery({ otlp, encoder, replaySnapshots: 5, replayMaxBytes: 7 * (perRequest[0] as number), retryBudgetMs: 0, stats, onReport: (r) => reports.push(r) });
+      const send = (rm: ResourceMetrics) => new Promise<ExportResult>((resolve) => d.export(rm, resolve));
+      expect((await send(containers(1, 3))).code).toBe(ExportResultCode.FAILED);
+      expect(reports[0]).toMatchObject({ outcome: 'failed', queued: 1, requests: 3, reason: 'request 2 of 3: UNAVAILABLE: status 14' });
+      // Snapshot 2 (three requests) fails at once too; the queue holds 2 + 3 requests' bytes, 7 allowed.
+      expect((await send(containers(2, 3))).code).toBe(ExportResultCode.FAILED);
+      expect(d.queued).toBe(2);
+      // Snapshot 3 does not fit with both (2 + 3 + 3 > 7): the oldest goes, its two undelivered requests counted.
+      otlp.script = [14];
+      expect((await send(containers(3, 3))).code).toBe(ExportResultCode.FAILED);
+      expect(d.queued).toBe(2);
+      expect(stats.droppedPoints).toBe(20);
+      otlp.script = [];
+      otlp.sent = [];
+      expect((await send(containers(4, 1))).code).toBe(ExportResultCode.SUCCESS);
+      // Oldest first, each snapshot's requests in order, the replayed ones as first encoded.
+      expect(otlp.sent.map((r) => `${r.tag}${ids(r)[0]}`)).toEqual(['2/c0', '2/c1', '2/c2', '3/c0', '3/c1', '3/c2', '4/c0']);
+      expect(stats.exports).toEqual({ success: 1, failure: 3 });
+    });
+
+    it('drops a request the collector refuses, delivers the others, and says which and how many points', async () => {
+      const otlp = new EncodedScriptedExporter([0, 3, 0]);
+      const stats = new SelfStats();
+      const reports: DeliveryReport[] = [];
+      const d = new OtlpDelivery({ otlp, encoder: chunked(), replaySnapshots: 2, retryBudgetMs: 0, stats, onReport: (r) => reports.push(r) });
+      expect((await new Promise<ExportResult>((resolve) => d.export(containers(1, 3), resolve))).code).toBe(ExportResultCode.FAILED);
+      expect(otlp.sent.map((r) => ids(r)[0])).toEqual(['/c0', '/c1', '/c2']);
+      expect(reports[0]).toMatchObject({ outcome: 'failed', queued: 0, requests: 3, droppedPoints: 10, reason: 'request 2 of 3 (10 points) refused: INVALID_ARGUMENT: status 3' });
+      expect(stats.droppedPoints).toBe(10);
+      expect(stats.exports).toEqual({ success: 0, failure: 1 });
+      expect(d.queued).toBe(0);
+    });
+
+    it('sends staleness markers only after every request of the snapshot they follow', async () => {
+      const order: string[] = [];
+      const otlp = new EncodedScriptedExporter([0, 14]);
+      const exportEncoded = otlp.exportEncoded.bind(otlp);
+      otlp.exportEncoded = (request, done) => {
+        order.push(`data ${String(ids(request)[0])}`);
+        exportEncoded(request, done);
+      };
+      const d = new OtlpDelivery({
+        otlp,
+        encoder: chunked(),
+        replaySnapshots: 2,
+        retryBudgetMs: 0,
+        stats: new SelfStats(),
+        stalenessMarkers: { send: async () => void order.push('markers') },
+      });
+      const ended = [{ name: 'g', description: '', unit: '', kind: 'gauge' as const, monotonic: false, startTime: [0, 0] as [number, number], attributes: { id: '/gone' } }];
+      const cycle = async (rm: ResourceMetrics) => {
+        const done = new Promise<ExportResult>((resolve) => d.export(rm, resolve));
+        d.endSeries(ended, rm.resource, 'podpulse');
+        await done;
+        await d.forceFlush();
+      };
+      // Request 2 fails: the rest waits for replay, and the markers of this cycle are skipped.
+      await cycle(containers(1, 2));
+      expect(order).toEqual(['data /c0', 'data /c1']);
+      await cycle(containers(2, 2));
+      expect(order).toEqual(['data /c0', 'data /c1', 'data /c1', 'data /c0', 'data /c1', 'markers']);
+    });
+  });
 });

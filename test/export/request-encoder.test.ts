@@ -13,67 +13,22 @@ import { AggregationTemporality, DataPointType, type ResourceMetrics } from '@op
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Agent } from '../../src/agent.js';
-import type { ContainerSample, Snapshot } from '../../src/collection/sample.js';
 import { loadConfig } from '../../src/config/load.js';
 import { multiResourceSerializer } from '../../src/export/otlp/exporter.js';
-import { CONTAINERS_PER_SLICE, RequestEncoder, UnsupportedMetricError } from '../../src/export/otlp/request-encoder.js';
+import { CONTAINERS_PER_SLICE, MAX_REQUEST_BYTES, RequestEncoder, UnsupportedMetricError } from '../../src/export/otlp/request-encoder.js';
 import { countPoints } from '../../src/export/sdk/count-points.js';
 import { collectOnce } from '../../src/export/sdk/pipeline.js';
 import { ResourceGroups } from '../../src/export/sdk/resource-groups.js';
 import { enabledSpecs } from '../../src/metrics/enabled.js';
 import type { Profile } from '../../src/metrics/spec.js';
-import { SelfStats } from '../../src/telemetry/self-stats.js';
 import { decodeExportRequest, type ExportRequest, type RawResourceMetrics } from '../helpers/otlp-receiver.js';
+import { syntheticNode } from '../helpers/synthetic-node.js';
 
 const NODE_RESOURCE = { 'service.name': 'cadvisor', 'service.instance.id': 'node1', 'k8s.node.name': 'node1' };
 
-/** A node of `pods` pods with two containers each, a raw cgroup and the root, as the collector reports them. */
-function snapshot(pods: number): Snapshot {
-  const containers: ContainerSample[] = [
-    { identity: { id: '/', name: '', image: '', container: '', pod: '', namespace: '' }, cgroup: cgroupStats(50), lastSeenSeconds: 160, startTimeSeconds: 10 },
-    { identity: { id: '/system.slice/cron.service', name: '', image: '', container: '', pod: '', namespace: '' }, cgroup: cgroupStats(2), lastSeenSeconds: 160 },
-  ];
-  for (let p = 0; p < pods; p++) {
-    const uid = `0b0f4b5e-1111-4c4c-9c9c-${String(p).padStart(12, '0')}`;
-    containers.push({
-      identity: { id: `/kubepods/pod${uid}`, name: '', image: '', container: '', pod: `web-${p}`, namespace: 'shop' },
-      k8s: { role: 'pod', podUid: uid },
-      cgroup: cgroupStats(7 + p),
-      lastSeenSeconds: 160,
-    });
-    containers.push({
-      identity: { id: `/kubepods/pod${uid}/sandbox${p}`, name: `s${p}`.padEnd(64, '0'), image: 'registry.k8s.io/pause:3.9', container: '', pod: `web-${p}`, namespace: 'shop' },
-      k8s: { role: 'sandbox', podUid: uid },
-      cgroup: cgroupStats(1),
-      network: [{ name: 'eth0', rxBytes: 10 * p, rxPackets: p, rxErrors: 0, rxDropped: 0, txBytes: 20, txPackets: 2, txErrors: 1, txDropped: 0 }],
-      lastSeenSeconds: 160,
-    });
-    for (const name of ['app', 'sidecar']) {
-      const id = `${name}${p}`.padEnd(64, 'a');
-      containers.push({
-        identity: { id: `/kubepods/pod${uid}/${id}`, name: id, image: 'docker.io/library/busybox:1.36', container: name, pod: `web-${p}`, namespace: 'shop' },
-        k8s: { role: 'container', podUid: uid },
-        cgroup: cgroupStats(3.5 + p),
-        fs: [{ device: '/dev/sda1', usageBytes: 4096 * p, limitBytes: 1 << 30, availableBytes: 1 << 29 }],
-        startTimeSeconds: 100 + p,
-        lastSeenSeconds: 160,
-      });
-    }
-  }
-  return { containers, agent: new SelfStats() };
-}
-
-function cgroupStats(cpu: number): ContainerSample['cgroup'] {
-  return {
-    cpu: { usageSeconds: cpu, userSeconds: cpu * 0.75, systemSeconds: cpu * 0.25 },
-    memory: { usageBytes: 1000, workingSetBytes: 800, rssBytes: 500, limitBytes: 4096, pageFaults: 90, majorPageFaults: 4 },
-    io: [{ major: 8, minor: 0, device: '/dev/sda', readBytes: 11, writeBytes: 22 }],
-  };
-}
-
 async function collect(profile: Profile, pods: number): Promise<ResourceMetrics> {
   const specs = enabledSpecs({ groups: {}, disabled: [], profile });
-  return collectOnce(resourceFromAttributes(NODE_RESOURCE, { schemaUrl: 'https://opentelemetry.io/schemas/1.26.0' }), specs, { collect: async () => snapshot(pods) });
+  return collectOnce(resourceFromAttributes(NODE_RESOURCE, { schemaUrl: 'https://opentelemetry.io/schemas/1.26.0' }), specs, { collect: async () => syntheticNode(pods) });
 }
 
 /**
@@ -151,6 +106,37 @@ describe('RequestEncoder', () => {
     // A second cycle of the same series reuses every cached encoding and still encodes the same.
     const again = await collect(profile, 40);
     expect(normalize(decodeExportRequest(encoder.encode(again)))).toEqual(normalize(decodeExportRequest(sdkBytes(again))));
+  });
+
+  it('cuts a large snapshot into requests of at most maxRequestBytes, each valid alone, that together are the whole request', async () => {
+    const rm = await collect('cadvisor', 40);
+    const whole = new RequestEncoder().encode(rm);
+    const max = 64 * 1024;
+    const encoder = new RequestEncoder({ maxRequestBytes: max });
+    const plan = encoder.plan(rm);
+    expect(plan.requests.length).toBeGreaterThan(2);
+    const parts = plan.requests.map((_, i) => encoder.encodeRequest(plan, i));
+    // Slices in order, cut only between them: the requests joined are byte for byte the one big request.
+    expect(Buffer.concat(parts).equals(whole)).toBe(true);
+    expect(plan.requests.reduce((n, r) => n + r.points, 0)).toBe(countPoints(rm));
+    plan.requests.forEach((r, i) => {
+      const part = parts[i] as Buffer;
+      expect(part.length).toBe(r.bytes);
+      // Over the bound only when one slice alone is larger.
+      if (r.end - r.first > 1) expect(part.length).toBeLessThanOrEqual(max);
+      // Each request stands alone: every entry names its resource, scope and metrics, and holds its points.
+      const decoded = decodeExportRequest(part);
+      expect(decoded.resource_metrics.length).toBe(r.end - r.first);
+      for (const entry of decoded.resource_metrics) {
+        expect(entry.resource?.attributes.some((a) => a.key === 'service.name')).toBe(true);
+        expect(entry.scope_metrics.every((s) => s.scope?.name === 'podpulse' && s.metrics.every((m) => m.name !== ''))).toBe(true);
+      }
+      const points = decoded.resource_metrics.flatMap((e) => e.scope_metrics.flatMap((s) => s.metrics.flatMap((m) => [...(m.gauge?.data_points ?? []), ...(m.sum?.data_points ?? [])])));
+      expect(points).toHaveLength(r.points);
+    });
+    // The default bound keeps a 40-pod node in one request.
+    expect(new RequestEncoder().plan(rm).requests).toEqual([{ first: 0, end: plan.slices.length, bytes: whole.length, points: countPoints(rm) }]);
+    expect(whole.length).toBeLessThan(MAX_REQUEST_BYTES);
   });
 
   it('writes as few bytes after gzip per series as the SDK at 40 pods, and fewer at 300', async () => {

@@ -5,7 +5,7 @@ import { countPoints } from '../sdk/count-points.js';
 import type { EndedSeries } from '../sdk/live-series.js';
 import { takesEncodedRequests, type EncodedRequest } from './exporter.js';
 import { ProtoWriter } from './proto-writer.js';
-import { finishRequest, RequestEncoder } from './request-encoder.js';
+import { finishRequest, RequestEncoder, type RequestPart, type RequestPlan } from './request-encoder.js';
 import { encodeStalenessMarkers } from './staleness-markers.js';
 import type { SelfStats } from '../../telemetry/self-stats.js';
 
@@ -28,6 +28,13 @@ export interface DeliveryReport {
   /** Snapshots waiting for replay after this cycle. */
   queued: number;
   attempts: number;
+  /** Requests this cycle's snapshot was cut into (request-encoder.ts MAX_REQUEST_BYTES), when more than one. */
+  requests?: number;
+  /**
+   * Points of this cycle's snapshot the collector refused (a request it answered with a permanent
+   * error is dropped, the snapshot's other requests are still delivered); absent when none.
+   */
+  droppedPoints?: number;
 }
 
 export interface OtlpDeliveryOptions {
@@ -72,11 +79,37 @@ export const REPLAY_MAX_BYTES = 64 * 1024 * 1024;
  */
 const POINTS_PER_YIELD = 4096;
 
-/** A snapshot in the replay queue: its request as sent (kept as bytes, not as the SDK's object tree). */
+/**
+ * A snapshot in the replay queue: its requests not yet delivered, in order. `parts` are encoded
+ * (kept as bytes, not as the SDK's object tree); `lazy` are the plan's requests from `next` on,
+ * encoded one at a time just before they are sent, so a delivery that goes through never holds
+ * more than one request's bytes. A snapshot that has to wait for replay is encoded whole first.
+ */
 interface Queued {
-  request: EncodedRequest;
-  /** Only for an exporter that takes ResourceMetrics (tests' in-memory sinks), not encoded requests. */
+  parts: EncodedRequest[];
+  lazy?: { plan: RequestPlan; next: number };
+  /** Only for an exporter that takes ResourceMetrics (tests' in-memory sinks): sent whole, as one request. */
   rm?: ResourceMetrics;
+}
+
+/** Bytes a queued snapshot holds or will hold once encoded (exact: the plan knows every size). */
+function queuedBytes(q: Queued): number {
+  let n = 0;
+  for (const p of q.parts) n += p.bytes.length;
+  if (q.lazy) for (let i = q.lazy.next; i < q.lazy.plan.requests.length; i++) n += (q.lazy.plan.requests[i] as RequestPart).bytes;
+  return n;
+}
+
+/** Points of a queued snapshot not yet delivered. */
+function queuedPoints(q: Queued): number {
+  let n = 0;
+  for (const p of q.parts) n += p.points;
+  if (q.lazy) for (let i = q.lazy.next; i < q.lazy.plan.requests.length; i++) n += (q.lazy.plan.requests[i] as RequestPart).points;
+  return n;
+}
+
+function pending(q: Queued): boolean {
+  return q.parts.length > 0 || (q.lazy !== undefined && q.lazy.next < q.lazy.plan.requests.length);
 }
 
 function grpcCode(error: unknown): number | undefined {
@@ -137,45 +170,56 @@ export class OtlpDelivery implements PushMetricExporter {
     const otlp = this.#otlp;
     if (!otlp) return { outcome: 'disabled', points, queued: 0, attempts: 0 };
 
-    const request = await this.#encode(rm);
-    const entry: Queued = takesEncodedRequests(otlp) ? { request } : { request, rm };
-    this.#queue.push(entry);
+    const entry = await this.#enqueue(rm, takesEncodedRequests(otlp));
+    const requests = entry.parts.length + (entry.lazy?.plan.requests.length ?? 0);
     const maxBytes = this.#opts.replayMaxBytes ?? REPLAY_MAX_BYTES;
     while (this.#queue.length > this.#opts.replaySnapshots + 1 || (this.#queue.length > 1 && this.#queuedBytes() > maxBytes)) {
       const dropped = this.#dequeue();
-      this.#opts.stats.recordDroppedPoints(dropped.request.points);
+      this.#opts.stats.recordDroppedPoints(queuedPoints(dropped));
     }
     const deadline = this.#now() + this.#opts.retryBudgetMs;
     let attempts = 0;
     let reason: string | undefined;
-    let refused = false;
-    while (this.#queue.length > 0) {
+    /** This snapshot's requests the collector refused, and their points (dropped). */
+    let refused = 0;
+    let refusedPoints = 0;
+    let sent = 0;
+    sending: while (this.#queue.length > 0) {
       const head = this.#queue[0] as Queued;
-      const r = await this.#sendWithRetry(otlp, head, deadline);
-      attempts += r.attempts;
-      if (r.ok) {
-        this.#dequeue();
-        continue;
-      }
-      reason = r.reason;
-      if (r.permanent) {
+      while (pending(head)) {
+        const part = await this.#nextPart(head);
+        const r = await this.#sendWithRetry(otlp, head, part, deadline);
+        attempts += r.attempts;
+        if (r.ok) {
+          head.parts.shift();
+          if (head === entry) sent++;
+          continue;
+        }
+        if (!r.permanent) {
+          reason = requests > 1 && head === entry ? `request ${sent + refused + 1} of ${requests}: ${r.reason}` : r.reason;
+          break sending;
+        }
         // The collector refused the data itself: sending it again would be refused again.
-        this.#dequeue();
-        this.#opts.stats.recordDroppedPoints(head.request.points);
-        if (head === entry) refused = true;
-        continue;
+        head.parts.shift();
+        this.#opts.stats.recordDroppedPoints(part.points);
+        if (head === entry) {
+          refused++;
+          refusedPoints += part.points;
+          reason = requests > 1 ? `request ${sent + refused} of ${requests} (${part.points} points) refused: ${r.reason}` : r.reason;
+        } else reason ??= r.reason;
       }
-      break;
+      this.#dequeue();
     }
-    const delivered = !refused && !this.#queue.includes(entry);
+    // What waits for replay is kept as bytes: the snapshot's object tree is not held across cycles.
+    for (const q of this.#queue) await this.#encodeRest(q);
+    const delivered = refused === 0 && !this.#queue.includes(entry);
     this.#opts.stats.recordExport(delivered);
     if (this.#queue.length > 0 && this.#opts.renew) {
       await otlp.shutdown().catch(() => undefined);
       this.#otlp = this.#opts.renew();
     }
-    return delivered
-      ? { outcome: 'ok', points, queued: this.#queue.length, attempts, ...(reason ? { reason } : {}) }
-      : { outcome: 'failed', reason: reason ?? 'unknown error', points, queued: this.#queue.length, attempts };
+    const counts = { points, queued: this.#queue.length, attempts, ...(requests > 1 ? { requests } : {}), ...(refusedPoints > 0 ? { droppedPoints: refusedPoints } : {}) };
+    return delivered ? { outcome: 'ok', ...counts, ...(reason ? { reason } : {}) } : { outcome: 'failed', reason: reason ?? 'unknown error', ...counts };
   }
 
   #dequeue(): Queued {
@@ -184,19 +228,54 @@ export class OtlpDelivery implements PushMetricExporter {
 
   #queuedBytes(): number {
     let n = 0;
-    for (const q of this.#queue) n += q.request.bytes.length;
+    for (const q of this.#queue) n += queuedBytes(q);
     return n;
   }
 
-  /** The snapshot's request, encoded once, giving the event loop a turn every POINTS_PER_YIELD points. */
-  async #encode(rm: ResourceMetrics): Promise<EncodedRequest> {
+  /**
+   * Queues the snapshot: planned (every request's size known, nothing encoded yet) for an exporter
+   * of encoded requests, else encoded whole to know its size and sent as the snapshot itself.
+   */
+  async #enqueue(rm: ResourceMetrics, encoded: boolean): Promise<Queued> {
     // The SDK's collection and the live-series filter ran just before, in one stretch: let timers
     // and gRPC callbacks in before the plan's own pass over every point.
     await new Promise((resolve) => setImmediate(resolve));
     const plan = this.#encoder.plan(rm);
-    const w = new ProtoWriter(plan.bytes);
+    // Without encoded requests the snapshot goes whole: one request's worth of bytes for the bound.
+    const whole = { first: 0, end: plan.slices.length, bytes: plan.bytes, points: plan.points };
+    const entry: Queued = encoded ? { parts: [], lazy: { plan, next: 0 } } : { parts: [{ bytes: await this.#encodeSlices(plan, whole), points: plan.points }], rm };
+    this.#queue.push(entry);
+    return entry;
+  }
+
+  /** The queued snapshot's next request, encoding it now if it is still only planned. */
+  async #nextPart(q: Queued): Promise<EncodedRequest> {
+    if (q.parts.length === 0 && q.lazy) {
+      const { plan, next } = q.lazy;
+      const part = plan.requests[next] as RequestPart;
+      q.lazy.next++;
+      if (q.lazy.next === plan.requests.length) delete q.lazy;
+      q.parts.push({ bytes: await this.#encodeSlices(plan, part), points: part.points });
+    }
+    return q.parts[0] as EncodedRequest;
+  }
+
+  /** Encodes what a queued snapshot still has only planned, and lets go of the plan (and so of the snapshot). */
+  async #encodeRest(q: Queued): Promise<void> {
+    const lazy = q.lazy;
+    if (!lazy) return;
+    delete q.lazy;
+    for (let i = lazy.next; i < lazy.plan.requests.length; i++) {
+      const part = lazy.plan.requests[i] as RequestPart;
+      q.parts.push({ bytes: await this.#encodeSlices(lazy.plan, part), points: part.points });
+    }
+  }
+
+  /** One request's slices, giving the event loop a turn every POINTS_PER_YIELD points. */
+  async #encodeSlices(plan: RequestPlan, part: RequestPart): Promise<Uint8Array> {
+    const w = new ProtoWriter(part.bytes);
     let sinceYield = 0;
-    for (let i = 0; i < plan.slices.length; i++) {
+    for (let i = part.first; i < part.end; i++) {
       if (sinceYield >= POINTS_PER_YIELD) {
         sinceYield = 0;
         await new Promise((resolve) => setImmediate(resolve));
@@ -204,18 +283,19 @@ export class OtlpDelivery implements PushMetricExporter {
       this.#encoder.encodeSlice(plan, i, w);
       sinceYield += plan.slices[i]?.points ?? 0;
     }
-    return { bytes: finishRequest(plan, w), points: plan.points };
+    return finishRequest(part, w);
   }
 
   async #sendWithRetry(
     otlp: PushMetricExporter,
     entry: Queued,
+    request: EncodedRequest,
     deadline: number,
   ): Promise<{ ok: boolean; permanent?: boolean; reason?: string; attempts: number }> {
     let backoff = 250;
     for (let attempt = 1; ; attempt++) {
       const result = await new Promise<ExportResult>((resolve) => {
-        if (takesEncodedRequests(otlp)) otlp.exportEncoded(entry.request, resolve);
+        if (takesEncodedRequests(otlp)) otlp.exportEncoded(request, resolve);
         else if (entry.rm) otlp.export(entry.rm, resolve);
         else resolve({ code: ExportResultCode.FAILED, error: new Error('the exporter takes no encoded requests and the snapshot was queued as one') });
       });

@@ -32,6 +32,16 @@ import { LEN, lenFieldSize, message, ProtoWriter, VARINT } from './proto-writer.
  */
 export const CONTAINERS_PER_SLICE = 32;
 
+/**
+ * Bytes (uncompressed) one ExportMetricsServiceRequest may hold: a snapshot larger than this goes
+ * out as several requests, each a whole number of slices. At 1,000 containers one request was 13.8
+ * MB, and it, grpc-js' gzip of it and a replayed copy all lived at once; 1 MiB (about two slices of
+ * cadvisor containers) bounds each of those, stays far below the collector's max_recv_msg_size_mib
+ * (4 MiB by default), and costs gzip nothing measurable (its window is 32 KiB). A single slice
+ * larger than this still goes out whole, as its own request. The agent's is export.otlp.maxRequestKib.
+ */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
+
 /** The point attribute that tells the containers of the node's resource apart (cadvisor's `id`, the cgroup path). */
 const CONTAINER_KEY: string = CONTAINER_IDENTITY_KEYS[0];
 
@@ -97,9 +107,19 @@ interface Slice {
   points: number;
 }
 
+/** One request of a snapshot: slices [first, end), its exact size and its points. */
+export interface RequestPart {
+  readonly first: number;
+  readonly end: number;
+  readonly bytes: number;
+  readonly points: number;
+}
+
 /**
- * What one snapshot encodes to, with every size known: `bytes` for the whole request, written
- * slice by slice (encodeSlice) so a caller can yield in between.
+ * What one snapshot encodes to, with every size known: `bytes` for the whole snapshot as one request,
+ * `requests` for it cut at the encoder's maxRequestBytes (each a valid request on its own: its slices
+ * carry their resource, scope and metric descriptors), written slice by slice (encodeSlice) so a
+ * caller can yield in between.
  */
 export interface RequestPlan {
   readonly slices: readonly Slice[];
@@ -107,6 +127,7 @@ export interface RequestPlan {
   readonly scopes: readonly ScopeBytes[];
   readonly points: number;
   readonly bytes: number;
+  readonly requests: readonly RequestPart[];
 }
 
 const EMPTY = new Uint8Array(0);
@@ -175,6 +196,7 @@ function temporalityNumber(t: AggregationTemporality): number {
  */
 export class RequestEncoder {
   readonly #perSlice: number;
+  readonly #maxRequestBytes: number;
   readonly #groups: ResourceGroups;
   /** Encoded KeyValue list (field 7 of NumberDataPoint) per attribute object. */
   #attributes = new WeakMap<object, Uint8Array>();
@@ -186,17 +208,26 @@ export class RequestEncoder {
   #resources = new Map<string, ResourceBytes>();
   #base: Resource | undefined;
 
-  constructor(opts: { containersPerSlice?: number; groups?: ResourceGroups } = {}) {
+  constructor(opts: { containersPerSlice?: number; maxRequestBytes?: number; groups?: ResourceGroups } = {}) {
     this.#perSlice = Math.max(1, opts.containersPerSlice ?? CONTAINERS_PER_SLICE);
+    this.#maxRequestBytes = Math.max(1, opts.maxRequestBytes ?? MAX_REQUEST_BYTES);
     this.#groups = opts.groups ?? new ResourceGroups();
   }
 
-  /** The whole request at once. */
+  /** The whole snapshot as one request, at once (tests, tools; the agent sends plan.requests). */
   encode(rm: ResourceMetrics): Buffer {
     const plan = this.plan(rm);
     const w = new ProtoWriter(plan.bytes);
     for (let i = 0; i < plan.slices.length; i++) this.encodeSlice(plan, i, w);
     return finishRequest(plan, w);
+  }
+
+  /** Request `index` of the plan's requests, at once. */
+  encodeRequest(plan: RequestPlan, index: number): Buffer {
+    const part = plan.requests[index] as RequestPart;
+    const w = new ProtoWriter(part.bytes);
+    for (let i = part.first; i < part.end; i++) this.encodeSlice(plan, i, w);
+    return finishRequest(part, w);
   }
 
   /**
@@ -252,8 +283,21 @@ export class RequestEncoder {
     for (const b of identities.values()) groups.push([b]);
     const slices = groups.map((buckets) => layout(buckets, metrics, scopes));
     let bytes = 0;
-    for (const slice of slices) bytes += lenFieldSize(slice.size);
-    return { slices, metrics, scopes, points, bytes };
+    const requests: RequestPart[] = [];
+    let part = { first: 0, end: 0, bytes: 0, points: 0 };
+    slices.forEach((slice, i) => {
+      const sliceBytes = lenFieldSize(slice.size);
+      bytes += sliceBytes;
+      if (part.end > part.first && part.bytes + sliceBytes > this.#maxRequestBytes) {
+        requests.push(part);
+        part = { first: i, end: i, bytes: 0, points: 0 };
+      }
+      part.end = i + 1;
+      part.bytes += sliceBytes;
+      part.points += slice.points;
+    });
+    if (part.end > part.first) requests.push(part);
+    return { slices, metrics, scopes, points, bytes, requests };
   }
 
   /** Writes one `resource_metrics` field (tag included) of the request into `w`: the slice's buckets, metric by metric. */
@@ -421,8 +465,8 @@ function layout(buckets: readonly Bucket[], metrics: readonly MetricPlan[], scop
   return { buckets, runs, scopeSizes, size, points };
 }
 
-/** The request once every slice is written; a size other than planned would be a bug here, and a corrupt request. */
-export function finishRequest(plan: RequestPlan, w: ProtoWriter): Buffer {
+/** A request (the plan's whole one, or one of plan.requests) once its slices are written; a size other than planned would be a bug here, and a corrupt request. */
+export function finishRequest(plan: { readonly bytes: number }, w: ProtoWriter): Buffer {
   if (w.pos !== plan.bytes) throw new AgentError('EXPORT', `OTLP request encoder wrote ${w.pos} bytes where it planned ${plan.bytes}`);
   return w.finish();
 }
