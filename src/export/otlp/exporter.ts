@@ -87,6 +87,10 @@ export interface EncodedRequest {
 
 /** An exporter that also takes requests already encoded: what OtlpDelivery sends and replays. */
 export interface EncodedRequestExporter extends PushMetricExporter {
+  /**
+   * The bytes are the exporter's until it calls `done`, and no longer: OtlpDelivery writes its next
+   * request into the same buffer once a send is done (delivered or refused for good).
+   */
   exportEncoded(request: EncodedRequest, done: (result: ExportResult) => void): void;
 }
 
