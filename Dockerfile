@@ -34,4 +34,11 @@ USER 0
 # 100 pods on containerd (3 interleaved runs each, heap capped at 256 MiB as in the DaemonSet), RSS
 # 134-142 against 171-199 MiB, CPU 5.8 against 5.5 % of a core on average (within run-to-run noise).
 # --optimize-for-size was dropped: RSS 113 MiB but twice the CPU.
+# Also measured, not adopted (2026-12-04, `npm run bench -- --variant …`, back-to-back cycles, peak RSS
+# and FULL CPU per container at N=100 / N=1000): --max-semi-space-size=2, MALLOC_ARENA_MAX=2 and
+# --v8-pool-size=1 with UV_THREADPOOL_SIZE=1 change neither beyond run-to-run noise; any smaller
+# old-generation growth (--max-old-space-size=2000 or below, --heap-growing-percent) buys its memory
+# with CPU: 2000 (growth factor 2) 143→104 / 276→189 MiB for +26 % / +25 % CPU, 256 143→99 / 405→173
+# MiB for +57 % / +53 %. V8 lets the old generation grow to 4× the live heap between full GCs unless
+# --max-old-space-size is below 2 GiB; the DaemonSet's cap (256) is a deliberate memory bound.
 CMD ["node", "--max-semi-space-size=4", "dist/src/main.js", "--config", "/etc/podpulse/podpulse.yaml"]

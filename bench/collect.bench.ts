@@ -230,7 +230,7 @@ async function runContainerd(args: BenchArgs, startedAt: string): Promise<void> 
       `pods ${c.pods}, agent reports ${c.containersReported ?? '?'} containers; interval ${c.intervalSec} s; window ${c.windowSec.toFixed(1)} s; ` +
         `1-min load average ${c.loadBefore.toFixed(2)} before, ${c.loadAfter.toFixed(2)} after`,
       `agent CPU ${c.cpuPercent.toFixed(3)} % of one core (${c.usPerContainerPerCycle.toFixed(0)} µs per reported container per cycle, discovery and export included)`,
-      `agent RSS ${c.rssMiB.toFixed(1)} MiB (peak ${c.peakRssMiB?.toFixed(1) ?? 'n/a'}); ${c.exportsInWindow} exports in the window, ${c.pointsPerExport.toFixed(0)} points each`,
+      `agent RSS ${c.rssMiB.toFixed(1)} MiB (peak ${c.peakRssMiB?.toFixed(1) ?? "n/a"}); ${c.exportsInWindow} export requests in the window, ${c.pointsPerExport.toFixed(0)} points each`,
     ].join('\n') + '\n',
   );
   if (profDir && run.window) {

@@ -146,7 +146,8 @@ class EncodingExporter implements EncodedRequestExporter {
     this.bytes += request.bytes.length;
     this.maxRequestBytes = Math.max(this.maxRequestBytes, request.bytes.length);
     if (!this.gzip) {
-      this.lastRequests.push(request.bytes);
+      // A copy: the delivery writes its next request into this buffer once this one is done.
+      this.lastRequests.push(Buffer.from(request.bytes));
       return done({ code: ExportResultCode.SUCCESS });
     }
     const c0 = cpuMicros();

@@ -1,6 +1,6 @@
 /**
  * A snapshot cut into several OTLP requests (export.otlp.maxRequestKib), run for real: OtlpDelivery
- * with the agent's gRPC exporter (gzip) -> the OpenTelemetry Collector built from otel-collector/
+ * with the agent's gRPC exporter (gzip, and none) -> the OpenTelemetry Collector built from otel-collector/
  * with otel-collector/config.yaml -> Prometheus remote-write receiver. Every request must be taken
  * alone (each carries its resource, scope and metric descriptors), and every series of the snapshot
  * must land in Prometheus once, with its value.
@@ -20,7 +20,6 @@ import { prometheusConfig } from '../helpers/collector-e2e.js';
 import { ensurePrometheusInstalled, startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
 import { syntheticNode } from '../helpers/synthetic-node.js';
 
-const NODE = 'node-chunked';
 const col = collectorOrSkip();
 const prom = ensurePrometheusInstalled();
 const NAME = 'a snapshot cut into several requests -> OpenTelemetry Collector -> Prometheus remote write';
@@ -40,7 +39,9 @@ describe.skipIf(col.skip || !prom.ok)(title, () => {
     await prometheus?.stop();
   });
 
-  it('every series of a 150-pod node sent as requests of at most 320 KiB arrives in Prometheus once, with its value', async () => {
+  it.each(['gzip', 'none'] as const)('every series of a 150-pod node sent as requests of at most 320 KiB (%s) arrives in Prometheus once, with its value', async (compression) => {
+    // One instance per compression, so the two runs never write the same series.
+    const NODE = `node-chunked-${compression}`;
     const resource = resourceFromAttributes({ 'service.name': 'cadvisor', 'service.instance.id': NODE, 'k8s.node.name': NODE });
     const rm = await collectOnce(resource, enabledSpecs({ groups: {}, disabled: [], profile: 'cadvisor' }), { collect: async () => syntheticNode(150) });
     const max = 320 * 1024;
@@ -54,7 +55,7 @@ describe.skipIf(col.skip || !prom.ok)(title, () => {
       endpoint: `http://${collector.grpcAddress}`,
       headers: {},
       timeoutMs: 10_000,
-      compression: 'gzip',
+      compression,
       tls: { ca: '', cert: '', key: '', insecure: false },
     });
     const reports: DeliveryReport[] = [];
@@ -93,6 +94,6 @@ describe.skipIf(col.skip || !prom.ok)(title, () => {
     }
     const wrong = got.filter((s) => !(byIdAndName.get(`${s.metric.__name__} ${s.metric.id}`) ?? []).includes(s.value));
     expect(wrong.map((s) => `${s.metric.__name__}{id="${s.metric.id}"} ${s.value}`).slice(0, 10)).toEqual([]);
-    console.log(`[collector chunked] ${countPoints(rm)} points in ${plan.requests.length} requests of at most ${max / 1024} KiB (largest ${Math.max(...plan.requests.map((r) => r.bytes))} bytes); ${got.length} pod series in Prometheus`);
+    console.log(`[collector chunked] ${compression}: ${countPoints(rm)} points in ${plan.requests.length} requests of at most ${max / 1024} KiB (largest ${Math.max(...plan.requests.map((r) => r.bytes))} bytes); ${got.length} pod series in Prometheus`);
   });
 });

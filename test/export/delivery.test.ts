@@ -41,13 +41,17 @@ class ScriptedExporter implements PushMetricExporter {
   async shutdown() {}
 }
 
-/** As ScriptedExporter, for encoded requests: records each request with the tag its bytes decode to. */
+/**
+ * As ScriptedExporter, for encoded requests: records each request with the tag its bytes decode to,
+ * the bytes as handed over and a copy (the delivery writes the next request into the buffer of one
+ * whose send finished).
+ */
 class EncodedScriptedExporter implements EncodedRequestExporter {
-  sent: { tag: number; bytes: Uint8Array; points: number }[] = [];
+  sent: { tag: number; bytes: Uint8Array; copy: Buffer; points: number }[] = [];
   constructor(public script: number[]) {}
   exportEncoded(request: EncodedRequest, done: (r: ExportResult) => void): void {
     const tag = decodeExportRequest(Buffer.from(request.bytes)).resource_metrics[0]?.resource?.attributes.find((a) => a.key === 'tag')?.value?.int_value;
-    this.sent.push({ tag: Number(tag), bytes: request.bytes, points: request.points });
+    this.sent.push({ tag: Number(tag), bytes: request.bytes, copy: Buffer.from(request.bytes), points: request.points });
     const code = this.script.shift() ?? 0;
     done(code === 0 ? { code: ExportResultCode.SUCCESS } : { code: ExportResultCode.FAILED, error: Object.assign(new Error('x'), { code, details: `status ${code}` }) });
   }
@@ -240,8 +244,8 @@ describe('OtlpDelivery', () => {
       return rm;
     }
     const chunked = () => new RequestEncoder({ containersPerSlice: 1, maxRequestBytes: 1 });
-    const ids = (r: { bytes: Uint8Array }) =>
-      decodeExportRequest(Buffer.from(r.bytes)).resource_metrics.flatMap((e) => e.scope_metrics.flatMap((s) => s.metrics.flatMap((m) => m.gauge?.data_points ?? []))).map((p) => p.attributes.find((a) => a.key === 'id')?.value?.string_value);
+    const ids = (r: { copy: Buffer } | EncodedRequest) =>
+      decodeExportRequest('copy' in r ? r.copy : Buffer.from(r.bytes)).resource_metrics.flatMap((e) => e.scope_metrics.flatMap((s) => s.metrics.flatMap((m) => m.gauge?.data_points ?? []))).map((p) => p.attributes.find((a) => a.key === 'id')?.value?.string_value);
 
     it('sends them in order, each valid alone, and reports how many', async () => {
       const otlp = new EncodedScriptedExporter([]);
@@ -253,6 +257,8 @@ describe('OtlpDelivery', () => {
       expect(otlp.sent.map((r) => [...new Set(ids(r))])).toEqual([['/c0'], ['/c1'], ['/c2']]);
       expect(otlp.sent.map((r) => r.points)).toEqual([10, 10, 10]);
       expect(reports[0]).toMatchObject({ outcome: 'ok', points: 30, requests: 3, attempts: 3, queued: 0 });
+      // One request buffer for the three: each written once the one before was delivered.
+      expect(new Set(otlp.sent.map((r) => r.bytes.buffer)).size).toBe(1);
     });
 
     it('keeps the undelivered rest for replay, bounded by its exact bytes, and resumes where it stopped', async () => {

@@ -14,7 +14,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Agent } from '../../src/agent.js';
 import { loadConfig } from '../../src/config/load.js';
-import { multiResourceSerializer } from '../../src/export/otlp/exporter.js';
+import { multiResourceSerializer } from '../../src/export/otlp/sdk-serializer.js';
 import { CONTAINERS_PER_SLICE, MAX_REQUEST_BYTES, RequestEncoder, UnsupportedMetricError } from '../../src/export/otlp/request-encoder.js';
 import { countPoints } from '../../src/export/sdk/count-points.js';
 import { collectOnce } from '../../src/export/sdk/pipeline.js';

@@ -310,6 +310,12 @@ export function decodeExportRequest(buf: Buffer): ExportRequest {
   return method.requestDeserialize(buf) as ExportRequest;
 }
 
+/** An ExportMetricsServiceResponse encoded by the OTLP proto (snake_case fields, as the proto names them). */
+export function encodeExportResponse(response: { partial_success?: { rejected_data_points?: number; error_message?: string } }): Buffer {
+  const method = loadService().Export as grpc.MethodDefinition<unknown, unknown>;
+  return method.responseSerialize(response);
+}
+
 function bind(server: grpc.Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>

@@ -139,6 +139,14 @@ export class OtlpDelivery implements PushMetricExporter {
   #chain: Promise<unknown> = Promise.resolve();
   #now: () => number;
   #sleep: (ms: number) => Promise<void>;
+  /**
+   * The buffer of the last request whose send finished (delivered, or refused for good), written
+   * into again by the next request: a 1,000-container cycle then allocates one request buffer
+   * instead of 14 that wait for a GC. A request kept for replay keeps its own buffer.
+   */
+  #spare: Buffer | undefined;
+  /** Request buffers this delivery allocated: only those are ever written into again. */
+  #own = new WeakSet<ArrayBufferLike>();
 
   constructor(opts: OtlpDeliveryOptions) {
     this.#opts = opts;
@@ -191,7 +199,7 @@ export class OtlpDelivery implements PushMetricExporter {
         const r = await this.#sendWithRetry(otlp, head, part, deadline);
         attempts += r.attempts;
         if (r.ok) {
-          head.parts.shift();
+          this.#recycle(head.parts.shift());
           if (head === entry) sent++;
           continue;
         }
@@ -200,7 +208,7 @@ export class OtlpDelivery implements PushMetricExporter {
           break sending;
         }
         // The collector refused the data itself: sending it again would be refused again.
-        head.parts.shift();
+        this.#recycle(head.parts.shift());
         this.#opts.stats.recordDroppedPoints(part.points);
         if (head === entry) {
           refused++;
@@ -271,9 +279,23 @@ export class OtlpDelivery implements PushMetricExporter {
     }
   }
 
+  /**
+   * A request whose send finished gives its buffer to the next one. Its exporter is done with it:
+   * exportEncoded reports the outcome only once grpc-js has compressed or framed the bytes (into
+   * buffers of its own) and the collector answered.
+   */
+  #recycle(request: EncodedRequest | undefined): void {
+    const bytes = request?.bytes;
+    if (!bytes || !this.#own.has(bytes.buffer) || bytes.buffer.byteLength <= (this.#spare?.length ?? 0)) return;
+    this.#spare = Buffer.from(bytes.buffer, 0, bytes.buffer.byteLength);
+  }
+
   /** One request's slices, giving the event loop a turn every POINTS_PER_YIELD points. */
   async #encodeSlices(plan: RequestPlan, part: RequestPart): Promise<Uint8Array> {
-    const w = new ProtoWriter(part.bytes);
+    const w = new ProtoWriter(part.bytes, this.#spare);
+    // Owned by this request until its send finishes (#recycle).
+    if (w.buffer === this.#spare) this.#spare = undefined;
+    else this.#own.add(w.buffer.buffer);
     let sinceYield = 0;
     for (let i = part.first; i < part.end; i++) {
       if (sinceYield >= POINTS_PER_YIELD) {
@@ -283,7 +305,8 @@ export class OtlpDelivery implements PushMetricExporter {
       this.#encoder.encodeSlice(plan, i, w);
       sinceYield += plan.slices[i]?.points ?? 0;
     }
-    return finishRequest(part, w);
+    if (w.pos !== part.bytes) return finishRequest(part, w);
+    return w.buffer.subarray(0, part.bytes);
   }
 
   async #sendWithRetry(

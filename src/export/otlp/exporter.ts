@@ -2,12 +2,13 @@ import { credentials, Metadata, type ChannelCredentials } from '@grpc/grpc-js';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
 import { convertLegacyOtlpGrpcOptions, createOtlpGrpcExportDelegate } from '@opentelemetry/otlp-grpc-exporter-base';
-import { MetricsExporterMetricsHelper, ProtobufMetricsSerializer, type IExportMetricsServiceResponse, type ISerializer } from '@opentelemetry/otlp-transformer';
+import type { IExportMetricsServiceResponse, ISerializer } from '@opentelemetry/otlp-transformer';
 import { AggregationTemporality, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { readPemFile } from '../../config/tls-files.js';
 import { ConfigError } from '../../errors.js';
 import { SocketOwningCredentials } from './owned-sockets.js';
 import { countPoints } from '../sdk/count-points.js';
+import { decodeExportResponse } from './export-response.js';
 import { RequestEncoder } from './request-encoder.js';
 
 /**
@@ -63,22 +64,6 @@ export function buildMetadata(headers: Readonly<Record<string, string>>): Metada
 const SHUTDOWN_GRACE_MS = 1000;
 const EXPORT_PATH = '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export';
 
-/**
- * ONE ExportMetricsServiceRequest holding several ResourceMetrics, by the SDK's serializer (for
- * tests and tools that want the SDK's own bytes; the agent sends RequestEncoder's). The SDK's
- * serializer encodes one ResourceMetrics as a request with a single `resource_metrics` (field 1)
- * entry; protobuf parses concatenated messages as one message whose repeated fields are
- * concatenated, so the requests of each ResourceMetrics, joined, are exactly the request that lists
- * them all.
- */
-export const multiResourceSerializer: ISerializer<ResourceMetrics[], IExportMetricsServiceResponse> = {
-  serializeRequest(list) {
-    const parts = list.map((rm) => ProtobufMetricsSerializer.serializeRequest(rm)).filter((b): b is Uint8Array => b !== undefined);
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
-  },
-  deserializeResponse: (data) => ProtobufMetricsSerializer.deserializeResponse(data),
-};
-
 /** An ExportMetricsServiceRequest already encoded (request-encoder.ts), with its number of data points. */
 export interface EncodedRequest {
   bytes: Uint8Array;
@@ -87,6 +72,10 @@ export interface EncodedRequest {
 
 /** An exporter that also takes requests already encoded: what OtlpDelivery sends and replays. */
 export interface EncodedRequestExporter extends PushMetricExporter {
+  /**
+   * The bytes are the exporter's until it calls `done`, and no longer: OtlpDelivery writes its next
+   * request into the same buffer once a send is done (delivered or refused for good).
+   */
   exportEncoded(request: EncodedRequest, done: (result: ExportResult) => void): void;
 }
 
@@ -94,15 +83,19 @@ export function takesEncodedRequests(e: PushMetricExporter): e is EncodedRequest
   return typeof (e as Partial<EncodedRequestExporter>).exportEncoded === 'function';
 }
 
-/** The bytes go out as they are; grpc-js compresses the message itself (off the JS thread's encode). */
+/**
+ * The bytes go out as they are; grpc-js compresses the message itself (off the JS thread's encode).
+ * The response is decoded by export-response.ts: the SDK's otlp-transformer is not loaded by the
+ * agent (its multi-resource serializer, sdk-serializer.ts, is for tests and tools).
+ */
 const passThroughSerializer: ISerializer<EncodedRequest, IExportMetricsServiceResponse> = {
   serializeRequest: (request) => request.bytes,
-  deserializeResponse: (data) => ProtobufMetricsSerializer.deserializeResponse(data),
+  deserializeResponse: (data) => decodeExportResponse(data) as IExportMetricsServiceResponse,
 };
 
-/** The exporter's self-observability counts the request's data points. */
+/** The exporter's self-observability counts the request's data points (under the SDK's own item name for metrics). */
 const encodedRequestHelper = {
-  name: MetricsExporterMetricsHelper.name,
+  name: 'metric_data_point' as const,
   countItems: (request: EncodedRequest) => request.points,
 };
 

@@ -33,10 +33,16 @@ export class ProtoWriter {
   #view: DataView;
   pos = 0;
 
-  constructor(capacity = 256) {
+  /** `into`: write into this buffer (a request buffer used again) while it has room, instead of a new one. */
+  constructor(capacity = 256, into?: Buffer) {
     // Not from Buffer's shared pool: a request is handed on as this very buffer (finish()).
-    this.#buf = Buffer.allocUnsafeSlow(capacity);
+    this.#buf = into && into.length >= capacity ? into : Buffer.allocUnsafeSlow(capacity);
     this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.length);
+  }
+
+  /** The buffer written into (more than the bytes written when it was given larger). */
+  get buffer(): Buffer {
+    return this.#buf;
   }
 
   #ensure(n: number): void {
