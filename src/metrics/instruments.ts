@@ -60,8 +60,8 @@ export interface RegisterOptions {
 /**
  * Points one meter is given before new series are spread over more meters: the SDK records and
  * collects a meter's points in one synchronous stretch of ~2 µs per point, so ~12 ms here. Each
- * meter with points costs ~0.2–0.3 ms per collection of its own (its instruments' storages), so a
- * small node keeps one meter: the same as a single meter at N = 100 (5,300 points).
+ * meter with points costs ~0.4 ms per collection of its own (its instruments' storages; ~0.2 ms
+ * when empty), so a small node keeps its series on one meter (N = 100: 5,300 points).
  */
 export const POINTS_PER_METER = 6000;
 

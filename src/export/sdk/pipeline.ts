@@ -24,9 +24,10 @@ import type { SnapshotSource } from '../../collection/sample.js';
  * meter's points in one synchronous stretch of ~2 µs per point on this machine, 80–110 ms for the
  * 53,000 points of N = 1000 on one meter. A cycle's new series go to as many meters as its points
  * need at POINTS_PER_METER (6,000, ~12 ms) each, so N = 1000 uses all eight (~6,600 points, 10–15 ms
- * each, well under the 100 ms target on a busy core) and N = 100 only the first (a meter with points
- * costs ~0.2–0.3 ms per collection, ~25 µs per container at N = 100 for eight). Fixed per pipeline:
- * the meters exist before the first collection, which is the one that places most series for life.
+ * each, well under the 100 ms target on a busy core) and N = 100 only the first: eight busy meters
+ * cost ~25 µs per container more than one at N = 100, the seven idle ones ~12 µs (measured with the
+ * default catalog). Fixed per pipeline: the meters must exist before the first collection, which is
+ * the one that places most series for life.
  */
 const CATALOG_SHARDS = 8;
 
