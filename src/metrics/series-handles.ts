@@ -14,11 +14,12 @@ export interface Series {
   /** `{ [SERIES_HANDLE_KEY]: n }`, n never reused by this registry or its successors. */
   readonly handle: Attributes;
   /**
-   * The number of the base label set it derives from (counted from 0 by this registry): every series
-   * of one base shares it, for the series' whole life. The metric side spreads series over its meters
-   * by it (metrics/instruments.ts), so a series never moves from one meter to another.
+   * The group of the base label set it derives from, given when the base was first seen (round robin
+   * over the `groups` of that cycle, see beginCycle): every series of one base shares it, for the
+   * series' whole life. It is the meter the metric side observes the series on (metrics/instruments.ts),
+   * so a series never moves from one meter to another.
    */
-  readonly baseNumber: number;
+  readonly group: number;
   /** The last cycle that observed it. */
   seen: number;
 }
@@ -26,8 +27,8 @@ export interface Series {
 /** Everything derived from one base label set (a container identity, a machine, the agent). */
 interface Base {
   content: string;
-  /** Series.baseNumber of its series. */
-  number: number;
+  /** Series.group of its series. */
+  group: number;
   /** A frozen copy of the first object seen with this content. */
   attributes: Attributes;
   /** The series with no attributes of its own (the base labels alone). */
@@ -76,7 +77,10 @@ function contentOf(attributes: Attributes): string {
  */
 export class SeriesHandles {
   #nextHandle: number;
-  #nextBase = 0;
+  /** Bases placed so far: the round robin over groups. */
+  #placed = 0;
+  /** Groups the bases first seen this cycle are spread over. */
+  #groups = 1;
   #cycle = 0;
   #byObject = new WeakMap<object, ObjectEntry>();
   #byContent = new Map<string, Base>();
@@ -97,8 +101,10 @@ export class SeriesHandles {
     return this.#byHandle.size;
   }
 
-  beginCycle(): void {
+  /** `groups`: how many groups the bases first seen in this cycle are spread over (at least 1). */
+  beginCycle(groups = 1): void {
     this.#cycle++;
+    this.#groups = Math.max(1, Math.floor(groups));
   }
 
   /** The series of `base` plus the point's own attributes; marks it observed this cycle. */
@@ -107,13 +113,13 @@ export class SeriesHandles {
     let s: Series | undefined;
     if (!extra) {
       s = b.self;
-      if (!s) b.self = s = this.#newSeries(b.attributes, b.number);
+      if (!s) b.self = s = this.#newSeries(b.attributes, b.group);
     } else {
       let key = '';
       for (const k in extra) key += k + '\u0001' + extra[k] + '\u0000';
       s = b.derived.get(key);
       if (!s) {
-        s = this.#newSeries(Object.freeze({ ...b.attributes, ...extra }), b.number);
+        s = this.#newSeries(Object.freeze({ ...b.attributes, ...extra }), b.group);
         b.derived.set(key, s);
       }
     }
@@ -147,7 +153,7 @@ export class SeriesHandles {
     const content = contentOf(obj);
     let base = known && known.base.content === content && this.#byContent.get(content) === known.base ? known.base : this.#byContent.get(content);
     if (!base) {
-      base = { content, number: this.#nextBase++, attributes: Object.freeze({ ...obj }), self: undefined, derived: new Map(), seen: this.#cycle };
+      base = { content, group: this.#placed++ % this.#groups, attributes: Object.freeze({ ...obj }), self: undefined, derived: new Map(), seen: this.#cycle };
       this.#byContent.set(content, base);
     }
     base.seen = this.#cycle;
@@ -158,9 +164,9 @@ export class SeriesHandles {
     return base;
   }
 
-  #newSeries(attributes: Attributes, baseNumber: number): Series {
+  #newSeries(attributes: Attributes, group: number): Series {
     const n = this.#nextHandle++;
-    const s: Series = { attributes, handle: Object.freeze({ [SERIES_HANDLE_KEY]: n }), baseNumber, seen: this.#cycle };
+    const s: Series = { attributes, handle: Object.freeze({ [SERIES_HANDLE_KEY]: n }), group, seen: this.#cycle };
     this.#byHandle.set(n, s);
     return s;
   }

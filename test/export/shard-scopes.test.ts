@@ -80,12 +80,12 @@ class Node implements SnapshotSource {
  * collection, after handing the raw one (points still carrying handles) to `inspect`: the export
  * pass puts the labels on the SDK's points in place.
  */
-function collector(meters: number, source: SnapshotSource) {
+function collector(meters: number, source: SnapshotSource, pointsPerMeter?: number) {
   const reader = new OnDemandReader();
   const provider = new MeterProvider({ resource, readers: [reader] });
   const live = new LiveSeries();
   const handles = new SeriesHandles();
-  registerCatalog(meters === 1 ? provider.getMeter(SCOPE) : shardMeters(provider, meters), specs, source, live, handles);
+  registerCatalog(meters === 1 ? provider.getMeter(SCOPE) : shardMeters(provider, meters), specs, source, live, handles, pointsPerMeter ? { pointsPerMeter } : {});
   return {
     provider,
     handles,
@@ -119,7 +119,8 @@ describe('the catalog over several meters (shards)', () => {
     const one = new Node();
     const many = new Node();
     const ref = collector(1, one);
-    const sharded = collector(SHARDS, many);
+    // 100 points per meter: this small node is spread over all eight.
+    const sharded = collector(SHARDS, many, 100);
     const script = [[1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6], [2, 3, 4, 5, 6, 7, 8], [3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [3, 4, 5, 6, 7, 8, 9, 10, 11, 12]];
     for (const pods of script) {
       one.pods = many.pods = pods;
@@ -141,7 +142,7 @@ describe('the catalog over several meters (shards)', () => {
 
   it('keeps every series in one meter for its life, and all series of one container together', async () => {
     const node = new Node();
-    const c = collector(SHARDS, node);
+    const c = collector(SHARDS, node, 50);
     const meterOf = new Map<number, string>();
     const script = [[1, 2, 3], [1, 2, 3], [2, 3, 4, 5], [4, 5], [1, 4, 5]];
     for (const pods of script) {
@@ -200,7 +201,7 @@ describe('the catalog over several meters (shards)', () => {
     );
     const node = new Node();
     node.pods = [1, 2, 3, 4, 5, 6, 7, 8];
-    registerCatalog(watched, specs, node, new LiveSeries(), new SeriesHandles());
+    registerCatalog(watched, specs, node, new LiveSeries(), new SeriesHandles(), { pointsPerMeter: 100 });
     setImmediate(tick);
     const { errors } = await reader.collect();
     ticking = false;
@@ -208,6 +209,39 @@ describe('the catalog over several meters (shards)', () => {
     expect(settled.map((s) => s.meter)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     for (let i = 1; i < settled.length; i++) expect((settled[i] as { tick: number }).tick).toBeGreaterThan((settled[i - 1] as { tick: number }).tick);
     await provider.shutdown();
+  });
+
+  it('a small node stays on one meter (POINTS_PER_METER); as it grows, only its new series go to more meters', async () => {
+    const node = new Node();
+    const ref = new Node();
+    const c = collector(SHARDS, node);
+    const one = collector(1, ref);
+    const versions = (raw: ResourceMetrics): string[] => [...new Set(raw.scopeMetrics.map((sm) => sm.scope.version ?? ''))].sort();
+    const handlesIn = (raw: ResourceMetrics): Map<number, string> => {
+      const out = new Map<number, string>();
+      for (const sm of raw.scopeMetrics) {
+        for (const d of sm.metrics.flatMap((m) => m.dataPoints as readonly { attributes: Attributes }[])) {
+          const n = d.attributes[SERIES_HANDLE_KEY];
+          if (typeof n === 'number') out.set(n, sm.scope.version ?? '');
+        }
+      }
+      return out;
+    };
+    node.pods = ref.pods = [1, 2, 3];
+    let early = new Map<number, string>();
+    const small = await c.collect((raw) => (early = handlesIn(raw)));
+    expect(new Set(early.values())).toEqual(new Set(['']));
+    expect(normalize(small.out)).toEqual(normalize((await one.collect()).out));
+    // Enough pods for several meters' worth of points (under the reader's 2,000 series per metric):
+    // the new series are spread, the first ones stay.
+    node.pods = ref.pods = Array.from({ length: 100 }, (_, i) => i + 1);
+    let grown = new Map<number, string>();
+    const big = await c.collect((raw) => (grown = handlesIn(raw)));
+    for (const n of early.keys()) expect(grown.get(n)).toBe('');
+    expect(new Set(grown.values()).size).toBeGreaterThanOrEqual(2);
+    expect(normalize(big.out)).toEqual(normalize((await one.collect()).out));
+    await c.provider.shutdown();
+    await one.provider.shutdown();
   });
 
   it('a failed snapshot is one error of the collection, nothing is exported, and the next collection is whole', async () => {

@@ -136,37 +136,38 @@ describe('SeriesHandles', () => {
     expect(p.size).toBe(40);
   });
 
-  it('numbers base label sets in the order first seen: every series of a base shares its number, for life (the meter a series lives in)', () => {
+  it('puts each base label set in a group when first seen (round robin over that cycle\'s groups); its series keep it for life', () => {
     const h = new SeriesHandles();
-    const numbersOf = new Map<number, number>();
+    const groupOf = new Map<number, number>();
     for (let c = 0; c < 4; c++) {
-      h.beginCycle();
+      // The first cycle spreads over 8 groups, later ones over 1: series seen before keep their group.
+      h.beginCycle(c === 0 ? 8 : 1);
       // Rebuilt identity objects every cycle, several series per base.
       for (let i = 0; i < 800; i++) {
-        const base = h.of(identity(`/c${i}`), undefined).baseNumber;
-        expect(h.of(identity(`/c${i}`), { cpu: 'total' }).baseNumber).toBe(base);
-        expect(h.of({ ...identity(`/c${i}`) }, { interface: 'eth0' }).baseNumber).toBe(base);
-        expect(numbersOf.get(i) ?? base).toBe(base);
-        numbersOf.set(i, base);
+        const group = h.of(identity(`/c${i}`), undefined).group;
+        expect(h.of(identity(`/c${i}`), { cpu: 'total' }).group).toBe(group);
+        expect(h.of({ ...identity(`/c${i}`) }, { interface: 'eth0' }).group).toBe(group);
+        expect(groupOf.get(i) ?? group).toBe(group);
+        groupOf.set(i, group);
       }
       h.endCycle();
     }
-    // Counted from 0, one per base: spread evenly over any number of meters (800 bases, 8 meters: 100 each).
-    expect([...numbersOf.values()]).toEqual(Array.from({ length: 800 }, (_, i) => i));
-    const perMeter = new Map<number, number>();
-    for (const n of numbersOf.values()) perMeter.set(n % 8, (perMeter.get(n % 8) ?? 0) + 1);
-    expect([...perMeter.values()]).toEqual(Array(8).fill(100));
-    // Changed labels are a new base (and new handles); a forgotten base that comes back is a new one too.
-    h.beginCycle();
-    const renamed = h.of(identity('/c0', 'web-0', 'shop'), undefined);
+    // Evenly: 800 bases, 8 groups, 100 each.
+    const perGroup = new Map<number, number>();
+    for (const g of groupOf.values()) perGroup.set(g, (perGroup.get(g) ?? 0) + 1);
+    expect([...perGroup.entries()].sort((a, b) => a[0] - b[0])).toEqual(Array.from({ length: 8 }, (_, g) => [g, 100]));
+    // A base first seen in a one-group cycle is in group 0; changed labels are a new base.
+    h.beginCycle(1);
+    expect(h.of(identity('/c0', 'web-0', 'shop'), undefined).group).toBe(0);
     h.endCycle();
-    expect(renamed.baseNumber).toBe(800);
+    // A forgotten base that comes back is placed anew (with new handles, so no handle changes group).
     cycle(h, [identity('/other')]);
     cycle(h, [identity('/other')]);
-    h.beginCycle();
-    const back = h.of(identity('/c1'), undefined);
+    h.beginCycle(3);
+    const back = [h.of(identity('/c1'), undefined), h.of(identity('/c2'), undefined), h.of(identity('/c3'), undefined)];
     h.endCycle();
-    expect(back.baseNumber).toBeGreaterThan(800);
+    expect(back.map((s) => s.group).sort()).toEqual([0, 1, 2]);
+    expect(back.every((s) => h.attributesOf(s.handle) === s.attributes)).toBe(true);
   });
 
   it('its key can never be a real label: not a catalog attribute, identity key or Prometheus label name', () => {
