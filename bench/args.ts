@@ -30,10 +30,12 @@ export interface BenchArgs {
   cpuProfDir?: string;
   /** Write a heap snapshot of each worker, after its FULL cycles, into this directory. */
   heapSnapshotDir?: string;
+  /** Write a sampling heap profile (allocations, collected ones included) of each worker's READ stage into this directory. */
+  heapProfDir?: string;
 }
 
 export const USAGE = `Usage: npm run bench -- [--n 100,1000] [--cycles 20] [--warmup 2] [--mode auto|real|synthetic] [--cleanup]
-                      [--json FILE] [--peer netdata [--peer-window 30]] [--cpu-prof DIR] [--heap-snapshot DIR]
+                      [--json FILE] [--peer netdata [--peer-window 30]] [--cpu-prof DIR] [--heap-snapshot DIR] [--heap-prof DIR]
        npm run bench -- --runtime containerd [--pods 100] [--interval 10] [--window 60] [--json FILE] [--cpu-prof DIR]
 
   --n        container counts to measure (comma separated)           default 100,1000
@@ -50,6 +52,7 @@ export const USAGE = `Usage: npm run bench -- [--n 100,1000] [--cycles 20] [--wa
   --peer-window  seconds of netdata CPU measured per count                 default 30
   --cpu-prof DIR       node --cpu-prof for each worker (or the agent with --runtime), plus a summary
   --heap-snapshot DIR  a V8 heap snapshot of each worker after its FULL cycles
+  --heap-prof DIR      a sampling heap profile of what READ's measured cycles allocate (collected objects included)
   --runtime  containerd: the real agent (dist/src/main.js) on a private containerd from
              test/harness with --pods pods, its CPU over --window seconds at --interval
   --pods     pods (one busybox container each) for --runtime                default 100
@@ -139,6 +142,9 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         break;
       case 'heap-snapshot':
         args.heapSnapshotDir = value();
+        break;
+      case 'heap-prof':
+        args.heapProfDir = value();
         break;
       case 'help':
       case '-h':
