@@ -52,6 +52,8 @@ export function parseCounterBigInt(token: string, file: string): bigint {
 
 /** Like parseCounterBigInt, as a number: for bytes and event counts, which stay far below 2^53. */
 export function parseCounter(token: string, file: string): number {
+  // Up to 15 digits the value is below 2^53: Number() is exact and no BigInt is needed.
+  if (token.length <= 15 && UNSIGNED.test(token)) return Number(token);
   return Number(parseCounterBigInt(token, file));
 }
 

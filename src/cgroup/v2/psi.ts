@@ -36,8 +36,37 @@ function avgOf(fields: Map<string, string>, key: string, file: string): number {
   return value;
 }
 
+/**
+ * One line as the kernel prints it (psi_show: `%s avg10=%lu.%02lu avg60=… avg300=… total=%llu`),
+ * with a total short enough (15 digits) to be exact as a number.
+ */
+const KERNEL_LINE = /^(some|full) avg10=(\d+\.\d+) avg60=(\d+\.\d+) avg300=(\d+\.\d+) total=(\d{1,15})$/;
+
 /** Any of the three *.pressure files; `file` names it in errors. Unknown line kinds are ignored. */
 export function parsePressure(text: string, file = 'cpu.pressure'): Pressure {
+  return kernelForm(text) ?? parseAnyForm(text, file);
+}
+
+/**
+ * parsePressure of a file every line of which is KERNEL_LINE with averages of at most 100; undefined
+ * for anything else, which parseAnyForm then parses (or refuses) as before.
+ */
+function kernelForm(text: string): Pressure | undefined {
+  const out: Pressure = {};
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const m = KERNEL_LINE.exec(text.slice(start, end));
+    if (m === null) return undefined;
+    const line: PressureLine = { avg10: Number(m[2]), avg60: Number(m[3]), avg300: Number(m[4]), totalUs: Number(m[5]) };
+    if (!(line.avg10 <= 100 && line.avg60 <= 100 && line.avg300 <= 100)) return undefined;
+    out[m[1] as 'some' | 'full'] = line;
+    start = end + 1;
+  }
+  return out;
+}
+
+function parseAnyForm(text: string, file: string): Pressure {
   const out: Pressure = {};
   for (const line of parseNestedKeyed(text)) {
     if (line.key !== 'some' && line.key !== 'full') continue;
