@@ -123,7 +123,12 @@ export class FileReader {
   #kept = new Map<string, number>();
   /** The descriptor numbers of #kept: regular files of ours, never sockets (see holdsKept). */
   #keptFds = new Set<number>();
-  #used = new Set<string>();
+  /**
+   * Per kept file: the sweep generation it was last read in. A number set on an existing key, not
+   * a set of paths refilled every cycle: thousands of entries re-added per cycle were garbage.
+   */
+  #usedIn = new Map<string, number>();
+  #generation = 0;
   /**
    * Keepable files opened and closed since the last sweep, and those of the cycle before: a file is
    * kept from its second cycle in a row on, so what is read once (limits, each minute; the first
@@ -226,12 +231,13 @@ export class FileReader {
   /** Closes kept descriptors that were not read since the last sweep (their cgroup is no longer collected). */
   sweep(): void {
     for (const [path, fd] of this.#kept) {
-      if (this.#used.has(path)) continue;
+      if (this.#usedIn.get(path) === this.#generation) continue;
       closeSync(fd);
       this.#kept.delete(path);
       this.#keptFds.delete(fd);
+      this.#usedIn.delete(path);
     }
-    this.#used.clear();
+    this.#generation++;
     this.#seenBefore = this.#seen;
     this.#seen = new Set();
     this.#lastUnkept = this.#unkept;
@@ -243,7 +249,7 @@ export class FileReader {
     for (const fd of this.#kept.values()) closeSync(fd);
     this.#kept.clear();
     this.#keptFds.clear();
-    this.#used.clear();
+    this.#usedIn.clear();
     this.#seen.clear();
     this.#seenBefore.clear();
   }
@@ -259,12 +265,13 @@ export class FileReader {
     if (kept !== undefined) {
       try {
         const text = this.#readAll(kept, path, KEPT_SHORT_READ_IS_EOF);
-        this.#used.add(path);
+        this.#usedIn.set(path, this.#generation);
         return text;
       } catch (err) {
         closeSync(kept);
         this.#kept.delete(path);
         this.#keptFds.delete(kept);
+        this.#usedIn.delete(path);
         // ENODEV: this cgroup was removed; ESRCH: this task was reaped. A new cgroup, or a new process
         // with the same pid, may live at the same path now: open afresh, as an open per read would.
         if (!(err instanceof GoneError)) throw err;
@@ -284,7 +291,7 @@ export class FileReader {
       if (keep) {
         this.#kept.set(path, fd);
         this.#keptFds.add(fd);
-        this.#used.add(path);
+        this.#usedIn.set(path, this.#generation);
       } else {
         closeSync(fd);
       }
