@@ -238,8 +238,10 @@ export class FileReader {
       this.#usedIn.delete(path);
     }
     this.#generation++;
+    const emptied = this.#seenBefore;
+    emptied.clear();
     this.#seenBefore = this.#seen;
-    this.#seen = new Set();
+    this.#seen = emptied;
     this.#lastUnkept = this.#unkept;
     this.#unkept = 0;
   }
