@@ -40,6 +40,14 @@ const PROC_FS_TYPE = 0x9fa0;
  */
 const PID_FILE = /^\d+\/(?:stat|status|schedstat)$/;
 
+/**
+ * /proc/<pid>/net/dev, opened and read every cycle (see PID_FILE for why not kept). On a procfs
+ * mount (checked once, keepPidFilesUnder) it is the kernel's seq_file, a regular file whatever
+ * the process does, so the fstat check is left out; and, seq_file-backed like the kept files, a
+ * short first read is the whole file (KEPT_SHORT_READ_IS_EOF). Two of its five system calls.
+ */
+const PID_NET_DEV = /^\d+\/net\/dev$/;
+
 /** Descriptors the kept ones always leave to everything else (sockets, gRPC, logs, per-cycle opens, fd listings). */
 export const KEEP_OPEN_RESERVE = 1024;
 
@@ -210,6 +218,7 @@ export class FileReader {
    */
   read(path: string): string {
     if (this.#maxOpen > 0 && this.#keepable(path)) return this.#readKept(path);
+    if (this.#isPidNetDev(path)) return this.#readPidNetDev(path);
     const fd = this.#open(path);
     try {
       return this.#readAll(fd, path);
@@ -260,6 +269,25 @@ export class FileReader {
     for (const d of this.#keepDirs) if (path.startsWith(d)) return true;
     const proc = this.#procDir;
     return proc !== undefined && path.startsWith(proc) && PID_FILE.test(path.slice(proc.length));
+  }
+
+  #isPidNetDev(path: string): boolean {
+    const proc = this.#procDir;
+    return proc !== undefined && path.startsWith(proc) && PID_NET_DEV.test(path.slice(proc.length));
+  }
+
+  #readPidNetDev(path: string): string {
+    let fd: number;
+    try {
+      fd = openSync(path, OPEN_FLAGS);
+    } catch (err) {
+      throw isGoneErrno(err) ? new GoneError(path, err) : new ReadError(path, err);
+    }
+    try {
+      return this.#readAll(fd, path, KEPT_SHORT_READ_IS_EOF);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   #readKept(path: string): string {
