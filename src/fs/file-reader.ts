@@ -127,6 +127,9 @@ export class FileReader {
   #keepDirs: string[] = [];
   /** `<procRoot>/` when /proc/<pid> files may be kept. */
   #procDir: string | undefined;
+  /** PID_FILE and PID_NET_DEV under #procDir, matched on the whole path (no slice per read). */
+  #pidFile: RegExp | undefined;
+  #pidNetDev: RegExp | undefined;
   #maxOpen = 0;
   #kept = new Map<string, number>();
   /** The descriptor numbers of #kept: regular files of ours, never sockets (see holdsKept). */
@@ -186,6 +189,10 @@ export class FileReader {
       isProc = false;
     }
     this.#procDir = isProc ? (procRoot.endsWith('/') ? procRoot : procRoot + '/') : undefined;
+    const under = (re: RegExp): RegExp | undefined =>
+      this.#procDir === undefined ? undefined : new RegExp(`^${this.#procDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${re.source.slice(1)}`);
+    this.#pidFile = under(PID_FILE);
+    this.#pidNetDev = under(PID_NET_DEV);
   }
 
   /**
@@ -239,8 +246,10 @@ export class FileReader {
 
   /** Closes kept descriptors that were not read since the last sweep (their cgroup is no longer collected). */
   sweep(): void {
-    for (const [path, fd] of this.#kept) {
+    // Keys, not entries: an entry is a fresh [path, fd] array, thousands per cycle.
+    for (const path of this.#kept.keys()) {
       if (this.#usedIn.get(path) === this.#generation) continue;
+      const fd = this.#kept.get(path)!;
       closeSync(fd);
       this.#kept.delete(path);
       this.#keptFds.delete(fd);
@@ -268,12 +277,12 @@ export class FileReader {
   #keepable(path: string): boolean {
     for (const d of this.#keepDirs) if (path.startsWith(d)) return true;
     const proc = this.#procDir;
-    return proc !== undefined && path.startsWith(proc) && PID_FILE.test(path.slice(proc.length));
+    return proc !== undefined && path.startsWith(proc) && this.#pidFile!.test(path);
   }
 
   #isPidNetDev(path: string): boolean {
     const proc = this.#procDir;
-    return proc !== undefined && path.startsWith(proc) && PID_NET_DEV.test(path.slice(proc.length));
+    return proc !== undefined && path.startsWith(proc) && this.#pidNetDev!.test(path);
   }
 
   #readPidNetDev(path: string): string {
