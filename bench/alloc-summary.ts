@@ -26,8 +26,10 @@ export interface AllocSummary {
   podpulseFiles: AllocShare[];
 }
 
+/** `src/procfs/net-dev` for a podpulse source frame, built (dist/src/….js) or not (src/….ts); '' for anything else. */
 function fileOf(url: string): string {
-  const m = /\/dist\/(src\/.*)\.js$/.exec(url);
+  if (url.includes('/node_modules/')) return '';
+  const m = /\/(?:dist\/)?(src\/.*)\.[jt]s$/.exec(url);
   return m ? (m[1] as string) : '';
 }
 
