@@ -35,10 +35,12 @@ export interface BenchArgs {
    * same containers right after the main one: a compact line of memory and CPU figures each.
    */
   variants: string[];
+  /** Write a sampling heap profile (allocations, collected ones included) of each worker's READ stage into this directory. */
+  heapProfDir?: string;
 }
 
 export const USAGE = `Usage: npm run bench -- [--n 100,1000] [--cycles 20] [--warmup 2] [--mode auto|real|synthetic] [--cleanup]
-                      [--json FILE] [--peer netdata [--peer-window 30]] [--cpu-prof DIR] [--heap-snapshot DIR]
+                      [--json FILE] [--peer netdata [--peer-window 30]] [--cpu-prof DIR] [--heap-snapshot DIR] [--heap-prof DIR]
                       [--variant "--max-semi-space-size=2 MALLOC_ARENA_MAX=2" ...]
        npm run bench -- --runtime containerd [--pods 100] [--interval 10] [--window 60] [--json FILE] [--cpu-prof DIR]
 
@@ -58,6 +60,7 @@ export const USAGE = `Usage: npm run bench -- [--n 100,1000] [--cycles 20] [--wa
   --heap-snapshot DIR  a V8 heap snapshot of each worker after its FULL cycles
   --variant FLAGS      (repeatable) after each count's worker, one more with these node flags added
                        (NAME=value words go to its environment): peak RSS, retained heap, CPU, loop max
+  --heap-prof DIR      a sampling heap profile of what READ's measured cycles allocate (collected objects included)
   --runtime  containerd: the real agent (dist/src/main.js) on a private containerd from
              test/harness with --pods pods, its CPU over --window seconds at --interval
   --pods     pods (one busybox container each) for --runtime                default 100
@@ -151,6 +154,9 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         break;
       case 'variant':
         args.variants.push(value());
+        break;
+      case 'heap-prof':
+        args.heapProfDir = value();
         break;
       case 'help':
       case '-h':

@@ -12,6 +12,7 @@ import { countFigures, JSON_VERSION, summaryLine, type BenchJson, type CountFigu
 import { formatHeap, summarizeHeapFile } from './heap-summary.js';
 import { cleanupLeftovers, HostCgroups, PARENT, probeHost } from './host-cgroups.js';
 import { NetdataPeer, netdataInstalled, type NetdataFigures } from './netdata-peer.js';
+import { formatAllocations, summarizeAllocations, type SamplingHeapProfile } from './alloc-summary.js';
 import { formatProfile, summarizeProfile, type CpuProfile } from './profile-summary.js';
 import { layoutToMessage, type BenchTarget, type WorkerReply, type WorkerRequest, type WorkerResult } from './protocol.js';
 import { coreShare, section } from './report.js';
@@ -188,6 +189,8 @@ function profileReport(dir: string, name: string, result: WorkerResult, cycles: 
   const text = formatProfile(stages, result.n, cycles);
   writeFileSync(join(dir, name.replace(/\.cpuprofile$/, '.summary.txt')), `${text}\n`);
   writeFileSync(join(dir, name.replace(/\.cpuprofile$/, '.summary.json')), `${JSON.stringify(stages, null, 2)}\n`);
+  // The stage marks, to cut the profile again with other tools.
+  writeFileSync(join(dir, name.replace(/\.cpuprofile$/, '.marks.json')), `${JSON.stringify(result.marks)}\n`);
   return `${text}\n  (profile: ${file})`;
 }
 
@@ -295,7 +298,8 @@ async function main(): Promise<void> {
   let teardownInfo: BenchJson['teardown'];
   const profDir = args.cpuProfDir ? resolve(args.cpuProfDir) : undefined;
   const heapDir = args.heapSnapshotDir ? resolve(args.heapSnapshotDir) : undefined;
-  for (const d of [profDir, heapDir]) if (d) mkdirSync(d, { recursive: true });
+  const heapProfDir = args.heapProfDir ? resolve(args.heapProfDir) : undefined;
+  for (const d of [profDir, heapDir, heapProfDir]) if (d) mkdirSync(d, { recursive: true });
   try {
     process.stdout.write(`${header(args, m, host.describe(), note, startedAt)}\n`);
     let floorBin: string | { error: string };
@@ -320,6 +324,7 @@ async function main(): Promise<void> {
         warmup: args.warmup,
         fileListPath,
         ...(heapDir ? { heapSnapshotDir: heapDir } : {}),
+        ...(heapProfDir ? { heapProfDir } : {}),
       };
       const profName = `bench-n${n}.cpuprofile`;
       const execArgv = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', profName] : [];
@@ -344,6 +349,10 @@ async function main(): Promise<void> {
       counts.push(figures);
       process.stdout.write(`\n${section(figures)}\n`);
       if (profDir) process.stdout.write(`\n${profileReport(profDir, profName, result, args.warmup + args.cycles)}\n`);
+      if (result.readHeapProfile) {
+        const profile = JSON.parse(readFileSync(result.readHeapProfile, 'utf8')) as SamplingHeapProfile;
+        process.stdout.write(`\n${formatAllocations(summarizeAllocations(profile), n, args.cycles)}\n  (profile: ${result.readHeapProfile})\n`);
+      }
       if (result.heapSnapshot) {
         log(`summarizing ${result.heapSnapshot}`);
         process.stdout.write(`\n${formatHeap(summarizeHeapFile(result.heapSnapshot), `of the worker after FULL at N=${n}`)}\n`);

@@ -38,6 +38,8 @@ export interface WorkerRequest {
   fileListPath?: string;
   /** Write a V8 heap snapshot here after the FULL cycles (--heap-snapshot). */
   heapSnapshotDir?: string;
+  /** Write a sampling heap profile of READ's measured cycles here (--heap-prof). */
+  heapProfDir?: string;
 }
 
 /** Per measured cycle, for the whole cycle (not yet divided by the container count). */
@@ -110,6 +112,8 @@ export interface WorkerResult {
   marks: StageMark[];
   /** Path of the heap snapshot written after the FULL cycles, with --heap-snapshot. */
   heapSnapshot?: string;
+  /** Path of READ's sampling heap profile, with --heap-prof. */
+  readHeapProfile?: string;
   memory: {
     start: MemoryFigures;
     afterRead: MemoryFigures;

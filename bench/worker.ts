@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import { gzip as zlibGzip, gzipSync } from 'node:zlib';
@@ -259,9 +260,11 @@ export async function measure(req: WorkerRequest): Promise<WorkerResult> {
   const collector = new CycleReader({ layout, reader: agentReader, roots, targets, stats, log, plan });
   const read: CycleSamples = { cpuUs: [], wallMs: [] };
   const readLoop = monitorEventLoopDelay({ resolution: 10 });
+  const heapProf = req.heapProfDir ? new Session() : undefined;
   stageStart = monoMicros();
   for (let i = 0; i < req.warmup + req.cycles; i++) {
     if (i === req.warmup) readLoop.enable();
+    if (i === req.warmup && heapProf) await startHeapSampling(heapProf);
     await yieldToTimers();
     const c0 = cpuMicros();
     const w0 = performance.now();
@@ -275,6 +278,7 @@ export async function measure(req: WorkerRequest): Promise<WorkerResult> {
   }
   readLoop.disable();
   mark('read', stageStart);
+  const readHeapProfile = heapProf && req.heapProfDir ? await stopHeapSampling(heapProf, join(req.heapProfDir, `bench-n${n}-read.heapprofile`)) : undefined;
   const afterRead = memory();
   const maxRssAfterRead = process.resourceUsage().maxRSS * 1024;
 
@@ -376,8 +380,27 @@ export async function measure(req: WorkerRequest): Promise<WorkerResult> {
     eventLoop: { read: loopFigures(readLoop), full: loopFigures(fullLoop) },
     marks,
     ...(heapSnapshot ? { heapSnapshot } : {}),
+    ...(readHeapProfile ? { readHeapProfile } : {}),
     memory: { start, afterRead, afterFull, ...(retained ? { retained } : {}), maxRss, maxRssAfterRead },
   };
+}
+
+/** V8's sampling heap profiler, keeping the samples of objects already collected: what a stage allocates, not what it retains. */
+async function startHeapSampling(session: Session): Promise<void> {
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  } as never);
+}
+
+async function stopHeapSampling(session: Session, file: string): Promise<string> {
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  session.disconnect();
+  writeFileSync(file, JSON.stringify(profile));
+  return file;
 }
 
 /**

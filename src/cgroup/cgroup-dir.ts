@@ -5,11 +5,19 @@ import type { FileReader } from '../fs/file-reader.js';
 import { parsePidList } from '../procfs/pid-list.js';
 import type { FileFailure } from './limits.js';
 
+/** `/a/b/c`: one or more segments, none empty, `.` or `..`. */
+const NORMAL_DIR = /^(?:\/(?!\.\.?(?:\/|$))[^/]+)+$/;
+
 /**
  * `cgroupPath` (relative to a hierarchy root: `/`, `/kubepods/burstable/pod<uid>/<id>`) under a mount dir.
  * A `..` segment would step outside the hierarchy, so it is refused rather than resolved.
  */
 export function cgroupDirOf(mountDir: string, cgroupPath: string): string {
+  // Already normal (absolute, no empty, `.` or `..` segment, no trailing slash): join would return
+  // the concatenation, at a tenth of the cost, for the seven directories of every cgroup every cycle.
+  if (NORMAL_DIR.test(mountDir) && (cgroupPath === '/' || NORMAL_DIR.test(cgroupPath))) {
+    return cgroupPath === '/' ? mountDir : mountDir + cgroupPath;
+  }
   if (cgroupPath.split('/').includes('..')) {
     throw new AgentError('CGROUP_NOT_FOUND', `cgroup path must not contain "..": ${cgroupPath}`);
   }
@@ -106,12 +114,21 @@ export function procsOf(text: string): number[] {
   return parsePidList(text, 'cgroup.procs');
 }
 
-/** Drops `obj`'s undefined properties in place; undefined when nothing is left (absent is not zero). */
+/**
+ * `obj` without its undefined properties (a copy when some were undefined); undefined when nothing
+ * is left (absent is not zero). A copy rather than `delete`: an object that lost properties that way
+ * turns into a slow dictionary, and samples are read again by every metric that uses them.
+ */
 export function compact<T extends object>(obj: T): T | undefined {
-  let any = false;
-  for (const key of Object.keys(obj) as (keyof T)[]) {
-    if (obj[key] === undefined) delete obj[key];
-    else any = true;
+  let defined = 0;
+  let total = 0;
+  for (const key in obj) {
+    total++;
+    if (obj[key] !== undefined) defined++;
   }
-  return any ? obj : undefined;
+  if (defined === 0) return undefined;
+  if (defined === total) return obj;
+  const out = {} as T;
+  for (const key in obj) if (obj[key] !== undefined) out[key] = obj[key];
+  return out;
 }

@@ -52,6 +52,8 @@ export function parseCounterBigInt(token: string, file: string): bigint {
 
 /** Like parseCounterBigInt, as a number: for bytes and event counts, which stay far below 2^53. */
 export function parseCounter(token: string, file: string): number {
+  // Up to 15 digits the value is below 2^53: Number() is exact and no BigInt is needed.
+  if (token.length <= 15 && UNSIGNED.test(token)) return Number(token);
   return Number(parseCounterBigInt(token, file));
 }
 
@@ -127,17 +129,28 @@ export function pickFlatKeyed<F extends string>(
   // would make parseFlatKeyed see a different first field (`rss\u00a00 ` is `rss 0` there). One
   // scan of the whole text is cheaper than checking every key.
   const plain = !ODD_CHARS.test(text);
+  // Key lengths (below 32) that some wanted key has: most other lines are passed over without a slice.
+  let lengths = 0;
+  let longKeys = false;
+  for (const key of wanted.keys()) {
+    if (key.length < 32) lengths |= 1 << key.length;
+    else longKeys = true;
+  }
   for (let start = 0; start < text.length; ) {
     const newline = text.indexOf('\n', start);
     const end = newline === -1 ? text.length : newline;
     const space = text.indexOf(' ', start);
-    const key = space > start && space < end ? text.slice(start, space) : '';
-    if (key !== '' && plain) {
+    const keyLength = space > start && space < end ? space - start : 0;
+    if (keyLength > 0 && plain) {
       // The kernel's own form, `key value`: only a wanted key's value is looked at.
-      const field = wanted.get(key);
+      const field = (keyLength < 32 ? (lengths & (1 << keyLength)) !== 0 : longKeys) ? wanted.get(text.slice(start, space)) : undefined;
       if (field !== undefined) {
-        const token = text.slice(space + 1, end).trim();
-        if (token !== '' && !WHITESPACE.test(token)) out[field] = parseCounter(token, file);
+        const value = digitsBetween(text, space + 1, end);
+        if (value !== undefined) out[field] = value;
+        else {
+          const token = text.slice(space + 1, end).trim();
+          if (token !== '' && !WHITESPACE.test(token)) out[field] = parseCounter(token, file);
+        }
       }
     } else if (end > start) {
       // Leading blanks, odd characters, or a single field: split as parseFlatKeyed does.
@@ -148,6 +161,18 @@ export function pickFlatKeyed<F extends string>(
     start = end + 1;
   }
   return out;
+}
+
+/** The number written in text[from, to) when that is 1 to 15 decimal digits and nothing else; else undefined. */
+function digitsBetween(text: string, from: number, to: number): number | undefined {
+  if (to - from < 1 || to - from > 15) return undefined;
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return undefined;
+    value = value * 10 + c;
+  }
+  return value;
 }
 
 /** The value of a known key of a flat-keyed map as a statistic; undefined when the key is absent. */

@@ -263,8 +263,14 @@ export class CycleReader implements SnapshotSource {
   #cpuRate(cgroupPath: string, seconds: number | undefined, nowMs: number, sample: ContainerSample): void {
     if (seconds === undefined) return;
     const before = this.#cpuBefore.get(cgroupPath);
-    this.#cpuBefore.set(cgroupPath, { seconds, atMs: nowMs });
-    if (before && nowMs > before.atMs && seconds >= before.seconds) sample.cpuUsageCores = (seconds - before.seconds) / ((nowMs - before.atMs) / 1000);
+    if (before === undefined) {
+      this.#cpuBefore.set(cgroupPath, { seconds, atMs: nowMs });
+      return;
+    }
+    if (nowMs > before.atMs && seconds >= before.seconds) sample.cpuUsageCores = (seconds - before.seconds) / ((nowMs - before.atMs) / 1000);
+    // Updated in place: one object per cgroup, not one per cgroup per cycle.
+    before.seconds = seconds;
+    before.atMs = nowMs;
   }
 
   #fileFailures(failures: readonly FileFailure[]): void {

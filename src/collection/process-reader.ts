@@ -1,5 +1,4 @@
 import { readlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import { cgroupDirOf } from '../cgroup/cgroup-dir.js';
 import type { CgroupLayout } from '../cgroup/layout.js';
 import { pidListMountOf } from '../cgroup/procs.js';
@@ -107,7 +106,8 @@ export class ProcessReader {
     };
     // A cgroup removed since its cgroup files were read: its lists are gone, and so are its values.
     const list = (file: string): readonly number[] | undefined => {
-      const path = join(dir, file);
+      // dir is a cgroupDirOf result and file a plain name: what join would give, without its cost.
+      const path = dir.endsWith('/') ? dir + file : `${dir}/${file}`;
       if (ctx.procs !== undefined && ctx.procs.file === path) return ctx.procs.pids;
       try {
         return parsePidList(this.#reader.read(path), path);

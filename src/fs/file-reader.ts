@@ -40,6 +40,14 @@ const PROC_FS_TYPE = 0x9fa0;
  */
 const PID_FILE = /^\d+\/(?:stat|status|schedstat)$/;
 
+/**
+ * /proc/<pid>/net/dev, opened and read every cycle (see PID_FILE for why not kept). On a procfs
+ * mount (checked once, keepPidFilesUnder) it is the kernel's seq_file, a regular file whatever
+ * the process does, so the fstat check is left out; and, seq_file-backed like the kept files, a
+ * short first read is the whole file (KEPT_SHORT_READ_IS_EOF). Two of its five system calls.
+ */
+const PID_NET_DEV = /^\d+\/net\/dev$/;
+
 /** Descriptors the kept ones always leave to everything else (sockets, gRPC, logs, per-cycle opens, fd listings). */
 export const KEEP_OPEN_RESERVE = 1024;
 
@@ -119,11 +127,19 @@ export class FileReader {
   #keepDirs: string[] = [];
   /** `<procRoot>/` when /proc/<pid> files may be kept. */
   #procDir: string | undefined;
+  /** PID_FILE and PID_NET_DEV under #procDir, matched on the whole path (no slice per read). */
+  #pidFile: RegExp | undefined;
+  #pidNetDev: RegExp | undefined;
   #maxOpen = 0;
   #kept = new Map<string, number>();
   /** The descriptor numbers of #kept: regular files of ours, never sockets (see holdsKept). */
   #keptFds = new Set<number>();
-  #used = new Set<string>();
+  /**
+   * Per kept file: the sweep generation it was last read in. A number set on an existing key, not
+   * a set of paths refilled every cycle: thousands of entries re-added per cycle were garbage.
+   */
+  #usedIn = new Map<string, number>();
+  #generation = 0;
   /**
    * Keepable files opened and closed since the last sweep, and those of the cycle before: a file is
    * kept from its second cycle in a row on, so what is read once (limits, each minute; the first
@@ -173,6 +189,10 @@ export class FileReader {
       isProc = false;
     }
     this.#procDir = isProc ? (procRoot.endsWith('/') ? procRoot : procRoot + '/') : undefined;
+    const under = (re: RegExp): RegExp | undefined =>
+      this.#procDir === undefined ? undefined : new RegExp(`^${this.#procDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${re.source.slice(1)}`);
+    this.#pidFile = under(PID_FILE);
+    this.#pidNetDev = under(PID_NET_DEV);
   }
 
   /**
@@ -205,6 +225,7 @@ export class FileReader {
    */
   read(path: string): string {
     if (this.#maxOpen > 0 && this.#keepable(path)) return this.#readKept(path);
+    if (this.#isPidNetDev(path)) return this.#readPidNetDev(path);
     const fd = this.#open(path);
     try {
       return this.#readAll(fd, path);
@@ -225,15 +246,20 @@ export class FileReader {
 
   /** Closes kept descriptors that were not read since the last sweep (their cgroup is no longer collected). */
   sweep(): void {
-    for (const [path, fd] of this.#kept) {
-      if (this.#used.has(path)) continue;
+    // Keys, not entries: an entry is a fresh [path, fd] array, thousands per cycle.
+    for (const path of this.#kept.keys()) {
+      if (this.#usedIn.get(path) === this.#generation) continue;
+      const fd = this.#kept.get(path)!;
       closeSync(fd);
       this.#kept.delete(path);
       this.#keptFds.delete(fd);
+      this.#usedIn.delete(path);
     }
-    this.#used.clear();
+    this.#generation++;
+    const emptied = this.#seenBefore;
+    emptied.clear();
     this.#seenBefore = this.#seen;
-    this.#seen = new Set();
+    this.#seen = emptied;
     this.#lastUnkept = this.#unkept;
     this.#unkept = 0;
   }
@@ -243,7 +269,7 @@ export class FileReader {
     for (const fd of this.#kept.values()) closeSync(fd);
     this.#kept.clear();
     this.#keptFds.clear();
-    this.#used.clear();
+    this.#usedIn.clear();
     this.#seen.clear();
     this.#seenBefore.clear();
   }
@@ -251,7 +277,26 @@ export class FileReader {
   #keepable(path: string): boolean {
     for (const d of this.#keepDirs) if (path.startsWith(d)) return true;
     const proc = this.#procDir;
-    return proc !== undefined && path.startsWith(proc) && PID_FILE.test(path.slice(proc.length));
+    return proc !== undefined && path.startsWith(proc) && this.#pidFile!.test(path);
+  }
+
+  #isPidNetDev(path: string): boolean {
+    const proc = this.#procDir;
+    return proc !== undefined && path.startsWith(proc) && this.#pidNetDev!.test(path);
+  }
+
+  #readPidNetDev(path: string): string {
+    let fd: number;
+    try {
+      fd = openSync(path, OPEN_FLAGS);
+    } catch (err) {
+      throw isGoneErrno(err) ? new GoneError(path, err) : new ReadError(path, err);
+    }
+    try {
+      return this.#readAll(fd, path, KEPT_SHORT_READ_IS_EOF);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   #readKept(path: string): string {
@@ -259,12 +304,13 @@ export class FileReader {
     if (kept !== undefined) {
       try {
         const text = this.#readAll(kept, path, KEPT_SHORT_READ_IS_EOF);
-        this.#used.add(path);
+        this.#usedIn.set(path, this.#generation);
         return text;
       } catch (err) {
         closeSync(kept);
         this.#kept.delete(path);
         this.#keptFds.delete(kept);
+        this.#usedIn.delete(path);
         // ENODEV: this cgroup was removed; ESRCH: this task was reaped. A new cgroup, or a new process
         // with the same pid, may live at the same path now: open afresh, as an open per read would.
         if (!(err instanceof GoneError)) throw err;
@@ -284,7 +330,7 @@ export class FileReader {
       if (keep) {
         this.#kept.set(path, fd);
         this.#keptFds.add(fd);
-        this.#used.add(path);
+        this.#usedIn.set(path, this.#generation);
       } else {
         closeSync(fd);
       }

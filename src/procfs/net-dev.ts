@@ -66,6 +66,11 @@ export function parseNetDev(text: string, file = '/proc/<pid>/net/dev'): NetDevI
     if (colon < 0) continue;
     const name = line.slice(0, colon).trim();
     if (name === '') throw new ParseError(file, `empty interface name in ${JSON.stringify(line)}`);
+    const fast = kernelCounters(line, colon + 1, name);
+    if (fast !== undefined) {
+      out.push(fast);
+      continue;
+    }
     const f = fields(line.slice(colon + 1));
     if (f.length < COLUMNS.length) {
       throw new ParseError(file, `${name}: expected ${COLUMNS.length} counters, got ${f.length}`);
@@ -78,6 +83,49 @@ export function parseNetDev(text: string, file = '/proc/<pid>/net/dev'): NetDevI
     out.push(iface);
   }
   return out;
+}
+
+/**
+ * The counters after the colon as the kernel prints them (dev_seq_printf_stats: 16 `%llu` separated by
+ * spaces, nothing else), each of at most 15 digits so that it is exact as a number, read without
+ * splitting the line; undefined for anything else, which parseNetDev then splits and checks.
+ */
+function kernelCounters(line: string, from: number, name: string): NetDevInterface | undefined {
+  const values: number[] = [];
+  let value = 0;
+  let digits = 0;
+  for (let i = from; i <= line.length; i++) {
+    const c = i < line.length ? line.charCodeAt(i) : 32;
+    if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      digits++;
+    } else if (c === 32) {
+      if (digits > 15) return undefined;
+      if (digits > 0) values.push(value);
+      value = 0;
+      digits = 0;
+    } else return undefined;
+  }
+  if (values.length !== COLUMNS.length) return undefined;
+  return {
+    name,
+    rxBytes: values[0]!,
+    rxPackets: values[1]!,
+    rxErrs: values[2]!,
+    rxDrop: values[3]!,
+    rxFifo: values[4]!,
+    rxFrame: values[5]!,
+    rxCompressed: values[6]!,
+    rxMulticast: values[7]!,
+    txBytes: values[8]!,
+    txPackets: values[9]!,
+    txErrs: values[10]!,
+    txDrop: values[11]!,
+    txFifo: values[12]!,
+    txColls: values[13]!,
+    txCarrier: values[14]!,
+    txCompressed: values[15]!,
+  };
 }
 
 /**

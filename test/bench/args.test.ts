@@ -8,8 +8,8 @@ describe('npm run bench -- flags', () => {
   });
 
   it('the measuring instrument flags, both forms', () => {
-    const a = parseArgs(['--n', '1000,100', '--json=out.json', '--peer', 'netdata', '--peer-window', '15', '--cpu-prof', 'prof', '--heap-snapshot=heap']);
-    expect(a).toMatchObject({ counts: [100, 1000], json: 'out.json', peer: 'netdata', peerWindowSec: 15, cpuProfDir: 'prof', heapSnapshotDir: 'heap' });
+    const a = parseArgs(['--n', '1000,100', '--json=out.json', '--peer', 'netdata', '--peer-window', '15', '--cpu-prof', 'prof', '--heap-snapshot=heap', '--heap-prof', 'alloc']);
+    expect(a).toMatchObject({ counts: [100, 1000], json: 'out.json', peer: 'netdata', peerWindowSec: 15, cpuProfDir: 'prof', heapSnapshotDir: 'heap', heapProfDir: 'alloc' });
     expect(parseArgs(['--variant', '--max-semi-space-size=2', '--variant=MALLOC_ARENA_MAX=2 --v8-pool-size=1']).variants).toEqual(['--max-semi-space-size=2', 'MALLOC_ARENA_MAX=2 --v8-pool-size=1']);
     expect(parseArgs(['--runtime', 'containerd', '--pods', '100', '--interval', '10', '--window=30'])).toMatchObject({ runtime: 'containerd', pods: 100, intervalSec: 10, windowSec: 30 });
   });

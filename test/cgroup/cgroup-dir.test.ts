@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AgentError, ParseError } from '../../src/errors.js';
 import { cgroupDirOf, compact, countProcs } from '../../src/cgroup/cgroup-dir.js';
@@ -13,6 +14,17 @@ describe('cgroupDirOf', () => {
   });
   it('refuses ..', () => {
     expect(() => cgroupDirOf('/sys/fs/cgroup', '/../../etc')).toThrow(AgentError);
+    expect(() => cgroupDirOf('/sys/fs/cgroup', '/a/..')).toThrow(AgentError);
+  });
+  it('gives what path.join gives, by concatenation for normal paths and by join for the others', () => {
+    const mounts = ['/sys/fs/cgroup/memory', '/sys/fs/cgroup/memory/', 'fixtures/sys', '/', '/sys//fs/./cgroup'];
+    const paths = ['/', '/a', '/a/b.scope', '/.a/..b/...', '//a', '/a/', '/a/./b', '/./a', 'a/b', '/a b/c\td'];
+    for (const m of mounts) {
+      for (const p of paths) {
+        const joined = join(m, p);
+        expect(cgroupDirOf(m, p), `${m} + ${p}`).toBe(joined.length > 1 && joined.endsWith('/') ? joined.slice(0, -1) : joined);
+      }
+    }
   });
 });
 
@@ -37,5 +49,11 @@ describe('compact', () => {
     expect(compact({ a: 1, b: undefined, c: null })).toEqual({ a: 1, c: null });
     expect(Object.keys(compact({ a: 1, b: undefined })!)).toEqual(['a']);
     expect(compact({ a: undefined })).toBeUndefined();
+    // Nothing to drop: the same object; else a copy (no delete, which would make a slow dictionary of it).
+    const full = { a: 1, b: 2 };
+    expect(compact(full)).toBe(full);
+    const holey = { a: 1, b: undefined, c: 3 };
+    expect(compact(holey)).not.toBe(holey);
+    expect(Object.keys(compact(holey)!)).toEqual(['a', 'c']);
   });
 });

@@ -122,6 +122,9 @@ describe.skipIf(why !== '')(`FileReader keeping real cgroup files open${why ? ` 
   }, 30_000);
 });
 
+/** The lines of a net/dev text without their counters. */
+const interfaces = (netDev: string): string[] => netDev.split('\n').map((l) => l.split(':')[0]!);
+
 describe.skipIf(process.platform !== 'linux')('FileReader keeping /proc/<pid> files open', () => {
   it('keeps stat, status and schedstat; a reaped process fails with ESRCH, and the path is opened afresh (GoneError when no process has the pid)', async () => {
     const child = spawn('sleep', ['60'], { stdio: 'ignore' });
@@ -186,6 +189,42 @@ describe.skipIf(process.platform !== 'linux')('FileReader keeping /proc/<pid> fi
     } finally {
       second.kill('SIGKILL');
       r.close();
+    }
+  });
+
+  it('reads /proc/<pid>/net/dev whole without keeping it, and GoneError once the process is gone', async () => {
+    const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const pid = child.pid as number;
+    const r = new FileReader();
+    r.keepOpenUnder({ dirs: [], maxOpen: 10, openFilesLimit: 20_000 });
+    r.keepPidFilesUnder('/proc');
+    const path = `/proc/${pid}/net/dev`;
+    for (let i = 0; i < 3; i++) {
+      // Whole: every line, as a fresh read has them (the host's counters move in between, the names do not).
+      const text = r.read(path);
+      expect(text.endsWith('\n')).toBe(true);
+      expect(interfaces(text)).toEqual(interfaces(readFileSync(path, 'utf8')));
+      r.sweep();
+    }
+    expect(r.keptOpen).toBe(0);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(() => r.read(path)).toThrow(GoneError);
+    r.close();
+  });
+
+  it('a FIFO in the place of <pid>/net/dev outside procfs is refused (the fstat check is left out only on procfs)', () => {
+    const tree = writeTree({ '42': { net: {} } });
+    const fifo = join(tree, '42/net/dev');
+    const stop = placeFifo(fifo);
+    try {
+      const r = new FileReader();
+      r.keepOpenUnder({ dirs: [], maxOpen: 10, openFilesLimit: 20_000 });
+      r.keepPidFilesUnder(tree);
+      expect(() => r.read(fifo)).toThrow(NotRegularFileError);
+    } finally {
+      stop();
+      removeTree(tree);
     }
   });
 

@@ -20,6 +20,8 @@ export interface BlkioThrottleDevice {
  * grand-total line (`Total N`, no device) is dropped.
  */
 export function parseBlkioThrottle(text: string, file = 'blkio.throttle.io_service_bytes'): BlkioThrottleDevice[] {
+  // No `major:minor` anywhere, so no device line (`Total 0\n`, a cgroup without I/O): nothing to split.
+  if (!text.includes(':')) return [];
   const byDevice = new Map<string, BlkioThrottleDevice>();
   for (const line of text.split('\n')) {
     const fields = line.trim().split(/\s+/);

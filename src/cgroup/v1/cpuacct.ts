@@ -1,5 +1,5 @@
 import { ParseError } from '../../errors.js';
-import { parseFlatKeyed, parseCounterBigInt, singleToken, statOf } from '../parse.js';
+import { parseCounterBigInt, pickFlatKeyed, singleToken } from '../parse.js';
 
 /**
  * cgroup v1 cpuacct controller: cpuacct.usage, cpuacct.stat.
@@ -20,16 +20,19 @@ export interface CpuacctStat {
   systemSeconds?: number;
 }
 
+const CPUACCT_STAT_KEYS: ReadonlyMap<string, 'user' | 'system'> = new Map([
+  ['user', 'user'],
+  ['system', 'system'],
+]);
+
 /**
  * cpuacct.stat: user/system time in USER_HZ ticks; `userHz` is the host's ticks per second
  * (sysconf(_SC_CLK_TCK), 100 on every mainstream Linux build).
  */
 export function parseCpuacctStat(text: string, userHz = 100): CpuacctStat {
   if (!(userHz > 0)) throw new ParseError('cpuacct.stat', `invalid USER_HZ ${userHz}`);
-  const map = parseFlatKeyed(text);
+  const { user, system } = pickFlatKeyed(text, CPUACCT_STAT_KEYS, 'cpuacct.stat');
   const out: CpuacctStat = {};
-  const user = statOf(map, 'user', 'cpuacct.stat');
-  const system = statOf(map, 'system', 'cpuacct.stat');
   if (user !== undefined) {
     out.userTicks = user;
     out.userSeconds = user / userHz;
