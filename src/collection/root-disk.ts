@@ -53,6 +53,12 @@ export class RootDiskReader {
   #opts: RootDiskOptions;
   /** Mount point and device of each statfs still in flight (one path may hold several mounts, stacked). */
   #pending = new Set<string>();
+  /**
+   * The filesystems chosen from the last mountinfo text, reused while the next read returns the very
+   * same text: with a tmpfs and overlays per pod the file is hundreds of lines, and it changes only
+   * when something is mounted or unmounted. (btrfs device numbers looked up for it are reused too.)
+   */
+  #chosen: { mountinfo: string; filesystems: GlobalFilesystem[] } | undefined;
 
   constructor(opts: RootDiskOptions) {
     this.#opts = opts;
@@ -65,7 +71,7 @@ export class RootDiskReader {
     let filesystems: GlobalFilesystem[];
     const mountinfo = proc.path(1, 'mountinfo');
     try {
-      filesystems = globalFilesystems(parseMounts(reader.read(mountinfo), mountinfo), (source) => this.#blockDevice(source));
+      filesystems = this.#filesystems(reader.read(mountinfo), mountinfo);
     } catch (err) {
       out.failures.push({ what: mountinfo, error: err });
       return out;
@@ -83,6 +89,14 @@ export class RootDiskReader {
     }
     if (want.usage) out.usage = await this.#usage(filesystems, out.failures);
     return out;
+  }
+
+  #filesystems(text: string, file: string): GlobalFilesystem[] {
+    if (this.#chosen?.mountinfo === text) return this.#chosen.filesystems;
+    this.#chosen = undefined;
+    const filesystems = globalFilesystems(parseMounts(text, file), (source) => this.#blockDevice(source));
+    this.#chosen = { mountinfo: text, filesystems };
+    return filesystems;
   }
 
   async #usage(filesystems: readonly GlobalFilesystem[], failures: RootDiskRead['failures']): Promise<FsUsageSample[]> {
@@ -132,17 +146,14 @@ export class RootDiskReader {
         this.#pending.delete(key);
         resolve(r);
       };
-      stat(path, { bigint: true }, (err, st) => {
+      // Plain numbers, not BigInt: st_dev is at most 32 bits (new_encode_dev), and the statfs
+      // counts are exact up to 2^53, as the byte products were once converted to Number anyway.
+      stat(path, (err, st) => {
         if (err) return done(err);
         if (st.dev !== makedev(fs.major, fs.minor)) return done('elsewhere');
-        statfs(path, { bigint: true }, (err2, s) => {
+        statfs(path, (err2, s) => {
           if (err2) return done(err2);
-          done({
-          capacityBytes: Number(s.blocks * s.bsize),
-          freeBytes: Number(s.bfree * s.bsize),
-          inodes: Number(s.files),
-          inodesFree: Number(s.ffree),
-          });
+          done({ capacityBytes: s.blocks * s.bsize, freeBytes: s.bfree * s.bsize, inodes: s.files, inodesFree: s.ffree });
         });
       });
     });
@@ -165,11 +176,9 @@ function pendingKey(path: string, fs: GlobalFilesystem): string {
   return `${path}\u0000${fs.device}`;
 }
 
-/** Linux's new_encode_dev (what stat's st_dev holds) for major:minor. */
-function makedev(major: number, minor: number): bigint {
-  const ma = BigInt(major);
-  const mi = BigInt(minor);
-  return (mi & 0xffn) | (ma << 8n) | ((mi & ~0xffn) << 12n);
+/** Linux's new_encode_dev (what stat's st_dev holds) for major:minor; unsigned 32 bits. */
+export function makedev(major: number, minor: number): number {
+  return ((minor & 0xff) | ((major & 0xfff) << 8) | ((minor & ~0xff) << 12)) >>> 0;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -182,6 +182,40 @@ describe('ProcessReader on its own process (real /proc)', () => {
     } finally {
       server.close();
       fileReader.close();
+    }
+  });
+
+  it('counts a socket opened between two reads under a descriptor number a regular file had before (nothing is carried over from the last read)', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'podpulse-self-'));
+    copies.push(d);
+    mkdirSync(join(d, 'x'));
+    const procs = join(d, 'x/cgroup.procs');
+    writeFileSync(procs, `${process.pid}\n`);
+    const r = new ProcessReader(new ProcFs('/proc'), new FileReader(), { mode: 'v1', v1: new Map([['cpu', d]]) }, { maxPids: 100, maxFds: 100_000 });
+    const wants: ProcessWants = { fds: true, ulimits: false, taskCount: false, taskStates: false };
+    const socketsNow = (): number =>
+      readdirSync('/proc/self/fd').filter((n) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${n}`).startsWith('socket');
+        } catch {
+          return false; // the descriptor readdir itself used
+        }
+      }).length;
+    const file = openSync(procs, 'r');
+    const first = r.read('/x', undefined, wants, { procs: { file: procs, pids: [process.pid] } }).sample;
+    const before = socketsNow();
+    expect(first.sockets).toBe(before);
+    // The lowest free number is handed out: the socket takes the number the file just gave up.
+    closeSync(file);
+    const server = createServer().listen(0, '127.0.0.1');
+    try {
+      await new Promise<void>((resolve) => server.once('listening', resolve));
+      expect(readlinkSync(`/proc/self/fd/${file}`)).toMatch(/^socket:/);
+      const second = r.read('/x', undefined, wants, { procs: { file: procs, pids: [process.pid] } }).sample;
+      expect(second.sockets).toBe(socketsNow());
+      expect(second.sockets).toBe((first.sockets ?? 0) + 1);
+    } finally {
+      server.close();
     }
   });
 });

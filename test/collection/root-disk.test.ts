@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, statfsSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { diskIo, RootDiskReader } from '../../src/collection/root-disk.js';
+import { diskIo, makedev, RootDiskReader } from '../../src/collection/root-disk.js';
 import { FileReader } from '../../src/fs/file-reader.js';
 import { parseDiskstats } from '../../src/procfs/diskstats.js';
 import { globalFilesystems } from '../../src/procfs/filesystems.js';
@@ -92,6 +92,36 @@ describe('RootDiskReader', () => {
     expect(r.cut).toBe(3);
     expect(r.usage?.map((u) => u.device)).toEqual(['/dev/test-root']);
     expect(r.io).toBeUndefined();
+  });
+
+  it('follows mountinfo from cycle to cycle: the same text gives the same filesystems and values, a new mount is reported at once', async () => {
+    const { proc, rootfs } = host();
+    const reader = new RootDiskReader({ proc: new ProcFs(proc), rootfsRoot: rootfs, reader: new FileReader(), maxFilesystems: 10 });
+    const a = await reader.read({ usage: true, io: false });
+    const b = await reader.read({ usage: true, io: false });
+    const shape = (r: typeof a) => r.usage?.map((u) => [u.device, u.limitBytes, u.inodesTotal]);
+    expect(b.failures).toEqual([]);
+    expect(shape(b)).toEqual(shape(a));
+    const s = statfsSync(rootfs);
+    for (const u of b.usage ?? []) expect(u).toMatchObject({ limitBytes: s.blocks * s.bsize, inodesTotal: s.files });
+    // A pod's tmpfs mounted between two cycles: the next cycle reports it; unmounted: gone again.
+    const dev = statSync(rootfs).dev;
+    const majmin = `${(dev >> 8) & 0xfff}:${(dev & 0xff) | ((dev >> 12) & 0xfff00)}`;
+    const before = readFileSync(join(proc, '1/mountinfo'), 'utf8');
+    writeFileSync(join(proc, '1/mountinfo'), `${before}9 1 ${majmin} / /data/pod-shm rw - tmpfs shm rw\n`);
+    mkdirSync(join(rootfs, 'data/pod-shm'));
+    const c = await reader.read({ usage: true, io: false });
+    expect(c.usage?.map((u) => u.device).sort()).toEqual(['/data', '/data/pod-shm', '/dev/test-root']);
+    writeFileSync(join(proc, '1/mountinfo'), before);
+    const d = await reader.read({ usage: true, io: false });
+    expect(d.usage?.map((u) => u.device).sort()).toEqual(['/data', '/dev/test-root']);
+  });
+
+  it('makedev gives the st_dev stat reports, also for minors above 255 (anonymous tmpfs and overlay devices)', () => {
+    const ref = (major: number, minor: number): number => Number((BigInt(minor) & 0xffn) | (BigInt(major) << 8n) | ((BigInt(minor) & ~0xffn) << 12n));
+    for (const [ma, mi] of [[0, 0], [8, 1], [254, 0], [0, 45], [0, 1234], [259, 65_536], [4095, 0xfffff]] as const) expect(makedev(ma, mi)).toBe(ref(ma, mi));
+    const st = statSync(tmpdir());
+    expect(makedev((st.dev >> 8) & 0xfff, (st.dev & 0xff) | ((st.dev >> 12) & 0xfff00))).toBe(st.dev);
   });
 
   it('a missing mountinfo is one failure, no exception', async () => {
