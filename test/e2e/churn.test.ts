@@ -63,20 +63,35 @@ describe.skipIf(gate.skip)(gate.title('churn: 500 pods created and removed under
   /** JS heap (MB) after each full (Mark-Compact) GC of the agent, in order. */
   const retainedMb: number[] = [];
 
-  /** Moves newly arrived requests into `digests`. */
+  /** The digest of each collection, by its time: a collection may arrive as several requests. */
+  const byCollection = new Map<bigint, Digest>();
+
+  /**
+   * Moves newly arrived requests into `digests`. The agent sends a large snapshot as several requests
+   * (export.otlp.maxRequestKib); every point of one collection carries that collection's time, so the
+   * requests of one collection are joined into one digest: an "export" here is a whole collection.
+   */
   function drain(): void {
     for (const req of receiver.requests.splice(0)) {
       const flat = flattenRequest(req);
-      const d: Digest = { at: 0n, pods: new Set(), points: 0, overflow: false };
+      const part: Digest = { at: 0n, pods: new Set(), points: 0, overflow: false };
       for (const m of flat.metrics) {
         for (const p of m.points) {
-          d.points++;
-          if (p.timeUnixNano > d.at) d.at = p.timeUnixNano;
-          if ('otel.metric.overflow' in p.attributes) d.overflow = true;
-          if (p.flags === 0 && typeof p.attributes.pod === 'string' && p.attributes.pod !== '') d.pods.add(p.attributes.pod);
+          part.points++;
+          if (p.timeUnixNano > part.at) part.at = p.timeUnixNano;
+          if ('otel.metric.overflow' in p.attributes) part.overflow = true;
+          if (p.flags === 0 && typeof p.attributes.pod === 'string' && p.attributes.pod !== '') part.pods.add(p.attributes.pod);
         }
       }
-      digests.push(d);
+      const d = byCollection.get(part.at);
+      if (!d) {
+        byCollection.set(part.at, part);
+        digests.push(part);
+        continue;
+      }
+      d.points += part.points;
+      d.overflow ||= part.overflow;
+      for (const pod of part.pods) d.pods.add(pod);
     }
   }
 
