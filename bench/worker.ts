@@ -8,6 +8,7 @@ import { gzip as zlibGzip, gzipSync } from 'node:zlib';
 import type { Attributes } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { CgroupLayout } from '../src/cgroup/layout.js';
 import { CycleReader } from '../src/collection/cycle-reader.js';
 import { loadConfig } from '../src/config/load.js';
 import type { Target, TargetProvider } from '../src/discovery/target.js';
@@ -208,55 +209,29 @@ export async function measure(req: WorkerRequest): Promise<WorkerResult> {
   // parsing: Node's I/O floor for podpulse's file set, under the load this run saw.
   const rawReader = new FileReader();
   const rawPaths = counting.paths;
-  const raw: CycleSamples = { cpuUs: [], wallMs: [] };
   let stageStart = monoMicros();
-  for (let i = 0; i < req.warmup + req.cycles; i++) {
-    const c0 = cpuMicros();
-    const w0 = performance.now();
+  const raw = timeCycles(req, () => {
     for (const p of rawPaths) rawReader.readOptional(p);
-    const cpu = cpuMicros() - c0;
-    const wall = performance.now() - w0;
-    if (i >= req.warmup) {
-      raw.cpuUs.push(cpu);
-      raw.wallMs.push(wall);
-    }
-  }
+  });
   mark('raw', stageStart);
 
   // KEPT: the same files through a reader set up as the agent's (cgroup and /proc/<pid> files kept open
   // and re-read with pread from their second cycle on), no parsing: the I/O floor of podpulse's own
   // way of reading, which can be below the C floor's open+read+close.
-  const keptReader = new FileReader();
-  keptReader.keepOpenUnder({
-    dirs: [...layout.v1.values(), ...(layout.unified ? [layout.unified] : [])],
-    maxOpen: loadConfig([], {}).config.collection.maxOpenFiles,
-  });
+  const keptReader = agentFileReader(layout);
   keptReader.keepPidFilesUnder(roots.procRoot);
-  const kept: CycleSamples = { cpuUs: [], wallMs: [] };
   stageStart = monoMicros();
-  for (let i = 0; i < req.warmup + req.cycles; i++) {
-    const c0 = cpuMicros();
-    const w0 = performance.now();
+  const kept = timeCycles(req, () => {
     for (const p of rawPaths) keptReader.readOptional(p);
     // As CycleReader does once per cycle: a file seen in two cycles in a row is kept from then on.
     keptReader.sweep();
-    const cpu = cpuMicros() - c0;
-    const wall = performance.now() - w0;
-    if (i >= req.warmup) {
-      kept.cpuUs.push(cpu);
-      kept.wallMs.push(wall);
-    }
-  }
+  });
   keptReader.close();
   mark('kept', stageStart);
 
   // READ: what the collector does per cycle, alone, with the agent's reader settings (cgroup files
   // kept open up to collection.maxOpenFiles, as src/agent.ts configures it).
-  const agentReader = new FileReader();
-  agentReader.keepOpenUnder({
-    dirs: [...layout.v1.values(), ...(layout.unified ? [layout.unified] : [])],
-    maxOpen: loadConfig([], {}).config.collection.maxOpenFiles,
-  });
+  const agentReader = agentFileReader(layout);
   const collector = new CycleReader({ layout, reader: agentReader, roots, targets, stats, log, plan });
   const read: CycleSamples = { cpuUs: [], wallMs: [] };
   const readLoop = monitorEventLoopDelay({ resolution: 10 });
@@ -401,6 +376,33 @@ async function stopHeapSampling(session: Session, file: string): Promise<string>
   session.disconnect();
   writeFileSync(file, JSON.stringify(profile));
   return file;
+}
+
+/** A FileReader set up as src/agent.ts sets up the agent's: cgroup files kept open up to collection.maxOpenFiles. */
+function agentFileReader(layout: CgroupLayout): FileReader {
+  const reader = new FileReader();
+  reader.keepOpenUnder({
+    dirs: [...layout.v1.values(), ...(layout.unified ? [layout.unified] : [])],
+    maxOpen: loadConfig([], {}).config.collection.maxOpenFiles,
+  });
+  return reader;
+}
+
+/** Runs a synchronous stage's warm-up and measured cycles back to back; CPU and wall time of the measured ones. */
+function timeCycles(req: Pick<WorkerRequest, 'warmup' | 'cycles'>, cycle: () => void): CycleSamples {
+  const out: CycleSamples = { cpuUs: [], wallMs: [] };
+  for (let i = 0; i < req.warmup + req.cycles; i++) {
+    const c0 = cpuMicros();
+    const w0 = performance.now();
+    cycle();
+    const cpu = cpuMicros() - c0;
+    const wall = performance.now() - w0;
+    if (i >= req.warmup) {
+      out.cpuUs.push(cpu);
+      out.wallMs.push(wall);
+    }
+  }
+  return out;
 }
 
 /**
