@@ -96,6 +96,15 @@ export interface KeepOpenOptions {
   openFilesLimit?: number;
 }
 
+/** openSync with the reader's flags; a vanished file or owner is GoneError, anything else ReadError. */
+function openTyped(path: string): number {
+  try {
+    return openSync(path, OPEN_FLAGS);
+  } catch (err) {
+    throw isGoneErrno(err) ? new GoneError(path, err) : new ReadError(path, err);
+  }
+}
+
 /**
  * Synchronous whole-file reads of kernel pseudo-files into one reused buffer.
  *
@@ -286,12 +295,7 @@ export class FileReader {
   }
 
   #readPidNetDev(path: string): string {
-    let fd: number;
-    try {
-      fd = openSync(path, OPEN_FLAGS);
-    } catch (err) {
-      throw isGoneErrno(err) ? new GoneError(path, err) : new ReadError(path, err);
-    }
+    const fd = openTyped(path);
     try {
       return this.#readAll(fd, path, KEPT_SHORT_READ_IS_EOF);
     } finally {
@@ -339,13 +343,8 @@ export class FileReader {
 
   /** A descriptor of a regular file no longer than the bound (kept descriptors were checked here once). */
   #open(path: string): number {
-    let fd: number;
+    const fd = openTyped(path);
     let st: Stats;
-    try {
-      fd = openSync(path, OPEN_FLAGS);
-    } catch (err) {
-      throw isGoneErrno(err) ? new GoneError(path, err) : new ReadError(path, err);
-    }
     try {
       st = fstatSync(fd);
     } catch (err) {
