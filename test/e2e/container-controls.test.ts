@@ -96,7 +96,17 @@ describe.skipIf(gate.skip)(gate.title('container labels and the per-container se
       points.filter((p) => CONTAINER_METRICS.has(p.name) && p.attributes.id === id).map(seriesKey);
 
     beforeAll(async () => {
-      const uncapped = toJsonPoints(await agentFor(socket, []).collectOnce()) as JsonPoint[];
+      // containerd measures writable layers on its own schedule (about every 10 s): until it has measured
+      // this pod's, its containers have no container_fs_* series, and they appear in a later cycle. The
+      // reference waits for them (at most 20 s), so it holds every series the push loop will see.
+      let uncapped: JsonPoint[] = [];
+      const fsDeadline = Date.now() + 20_000;
+      for (;;) {
+        uncapped = toJsonPoints(await agentFor(socket, []).collectOnce()) as JsonPoint[];
+        const measured = (id: string) => uncapped.some((p) => p.name === 'container_fs_usage_bytes' && p.attributes.id === id);
+        if (labelled.containers.every((c) => measured(c.cgroup)) || Date.now() > fsDeadline) break;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
       const perContainer = new Map<string, number>();
       for (const p of uncapped) if (CONTAINER_METRICS.has(p.name)) perContainer.set(p.attributes.id as string, (perContainer.get(p.attributes.id as string) ?? 0) + 1);
       for (const id of [labelled.sandboxCgroup, labelled.cgroup, ...labelled.containers.map((c) => c.cgroup)]) reference.set(id, seriesOf(uncapped, id));
