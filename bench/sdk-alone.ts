@@ -1,5 +1,7 @@
-import { ValueType, type Attributes, type BatchObservableResult, type Observable } from '@opentelemetry/api';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import type { Attributes, BatchObservableResult } from '@opentelemetry/api';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { OnDemandReader } from '../src/export/sdk/pipeline.js';
+import { createInstrument } from '../src/metrics/instruments.js';
 import type { MetricSpec } from '../src/metrics/spec.js';
 import { SERIES_HANDLE_KEY } from '../src/metrics/series-handles.js';
 import type { CycleSamples } from './protocol.js';
@@ -17,15 +19,9 @@ import { cpuMicros } from './stats.js';
  */
 
 export interface SdkShapeRow {
-  spec: Pick<MetricSpec, 'name' | 'instrument' | 'valueType'>;
+  spec: MetricSpec;
   /** Points of this metric in one export. */
   points: number;
-}
-
-/** Collects only when asked, like the agent's --once reader. */
-class CollectReader extends MetricReader {
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
 }
 
 function yieldToTimers(): Promise<void> {
@@ -40,19 +36,14 @@ export interface SdkAloneSamples extends CycleSamples {
 
 export async function measureSdkAlone(rows: readonly SdkShapeRow[], cycles: number, warmup: number): Promise<SdkAloneSamples> {
   const largest = rows.reduce((m, r) => Math.max(m, r.points), 0);
-  const reader = new CollectReader({ cardinalitySelector: () => largest + 1 });
+  const reader = new OnDemandReader({ cardinalitySelector: () => largest + 1 });
   const provider = new MeterProvider({ readers: [reader] });
   const meter = provider.getMeter('podpulse-sdk-reference');
   // One handle per point, numbered across instruments as the agent numbers its series.
   let next = 1;
   const planned = rows.map((r) => {
-    const options = { valueType: r.spec.valueType === 'int' ? ValueType.INT : ValueType.DOUBLE };
-    const instrument: Observable =
-      r.spec.instrument === 'counter'
-        ? meter.createObservableCounter(r.spec.name, options)
-        : r.spec.instrument === 'updowncounter'
-          ? meter.createObservableUpDownCounter(r.spec.name, options)
-          : meter.createObservableGauge(r.spec.name, options);
+    // The agent's own instrument creation (kind, unit, description, value type), nothing else of it.
+    const instrument = createInstrument(meter, r.spec);
     const handles: Attributes[] = [];
     for (let i = 0; i < r.points; i++) handles.push(Object.freeze({ [SERIES_HANDLE_KEY]: next++ }));
     return { instrument, handles, integer: r.spec.valueType === 'int' };

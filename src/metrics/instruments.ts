@@ -24,7 +24,8 @@ export interface Registration {
   readonly observing: boolean;
 }
 
-function createInstrument(meter: Meter, spec: MetricSpec): Observable {
+/** The catalog row's observable instrument (the bench's SDK reference creates its instruments with it too). */
+export function createInstrument(meter: Meter, spec: MetricSpec): Observable {
   const options = {
     description: spec.description,
     unit: spec.unit,
@@ -118,7 +119,7 @@ interface Collection {
 /**
  * Creates one observable instrument per enabled catalog entry on every meter, and ONE batch callback
  * per meter: the snapshot is collected once per collection and every instrument reads from it. This
- * is the only place that calls createObservable*.
+ * is the only caller of createInstrument in the agent.
  *
  * Several meters (shards): once a batch callback's promise resolves, the SDK records that callback's
  * observations and collects every storage of its meter in one synchronous stretch (~2 µs per point,
